@@ -1,0 +1,78 @@
+// swift-tools-version: 6.2
+// swift-subprocess 1.0.x needs tools 6.2.
+import PackageDescription
+
+// The layering (see docs/architecture.md): core ← spec, store, executors, trainer ← graph ← keys,
+// scheduler, results ← build ← CLI. Nothing imports a layer above itself.
+let package = Package(
+    name: "xgraph",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xgraph", targets: ["xgraph"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries, each a small module map over a Debian -dev package.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "XGraphCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "XGraphSpec", dependencies: [
+            "XGraphCore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "XGraphStore", dependencies: ["XGraphCore"]),
+        .target(name: "XGraphExecutors", dependencies: [
+            "XGraphCore",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
+        .target(name: "XGraphTrainer", dependencies: ["XGraphCore", "COpenBLAS", "CZlib"]),
+        .target(name: "XGraphGraph", dependencies: [
+            "XGraphCore", "XGraphSpec",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph"]),
+        .target(name: "XGraphScheduler", dependencies: [
+            "XGraphCore",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "XGraphResults", dependencies: [
+            "XGraphCore", "XGraphStore", "CGit2",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "XGraphBuild", dependencies: [
+            "XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys", "XGraphStore",
+            "XGraphScheduler", "XGraphExecutors", "XGraphResults",
+        ]),
+        .executableTarget(name: "xgraph", dependencies: [
+            "XGraphBuild", "XGraphTrainer", "XGraphResults",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "xgraph-bench", dependencies: [
+            "XGraphBuild", "XGraphTrainer", "COpenBLAS",
+        ]),
+
+        .testTarget(name: "XGraphCoreTests", dependencies: ["XGraphCore"]),
+        .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec"]),
+        .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec"]),
+        .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec"]),
+        .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore"]),
+        .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler"]),
+        .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors"]),
+        .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore"]),
+        .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer"]),
+        .testTarget(name: "XGraphBuildTests", dependencies: ["XGraphBuild"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

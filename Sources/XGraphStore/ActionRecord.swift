@@ -1,0 +1,85 @@
+import Foundation
+import XGraphCore
+
+/// What one successful run of a node produced: written once, atomically, under its key.
+/// The store's records are the source of truth; the results index is derived from them.
+///
+/// On-disk format: canonical JSON (sorted keys) at `records/<key[0..2]>/<key>.json`.
+/// Version History:
+/// * 1: first version.
+public struct ActionRecord: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    /// Readable node name, e.g. `pretrain/data=30M/model=r101`.
+    public var node: String
+    public var step: String
+    /// Axis name → value label, in the order the step's `foreach` declares them.
+    public var axes: [AxisEntry]
+    /// The resolved parameters the command saw (the XGRAPH_PARAMS file).
+    public var params: JSONValue
+    /// What the step wrote to `$XGRAPH_OUT/metrics.json` (an object), or `{}`.
+    public var metrics: JSONValue
+    public var key: Digest
+    /// Every component of the key, so `xgraph explain` can say which one changed.
+    public var keyParts: [KeyPart]
+    /// Input name → the output digest of the upstream node it was built from.
+    public var inputs: [String: Digest]
+    /// The digest of the whole output tree: what downstream keys hash.
+    public var output: Digest
+    /// Declared output path → its digest (file blob or sub-tree).
+    public var outputs: [String: Digest]
+    public var provenance: Provenance
+
+    public init(version: Int = ActionRecord.currentVersion, node: String, step: String, axes: [AxisEntry],
+                params: JSONValue, metrics: JSONValue, key: Digest, keyParts: [KeyPart],
+                inputs: [String: Digest], output: Digest, outputs: [String: Digest], provenance: Provenance) {
+        self.version = version; self.node = node; self.step = step; self.axes = axes
+        self.params = params; self.metrics = metrics; self.key = key; self.keyParts = keyParts
+        self.inputs = inputs; self.output = output; self.outputs = outputs; self.provenance = provenance
+    }
+}
+
+public struct AxisEntry: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}
+
+/// One component of a node key: a name (`params`, `command`, `code:train.py`, `input:subset`, ...),
+/// a human-readable value (shown by `xgraph explain` and plan reasons) and the digest that was hashed.
+public struct KeyPart: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public var digest: Digest
+    public init(name: String, value: String, digest: Digest) {
+        self.name = name; self.value = value; self.digest = digest
+    }
+}
+
+/// Who, where and when: DESIGN §6.
+public struct Provenance: Codable, Sendable, Equatable {
+    public var gitCommit: String?
+    public var gitBranch: String?
+    public var gitDirty: Bool?
+    /// SHA-256 of the uncommitted diff (tracked changes and untracked files), when dirty.
+    public var gitDiffDigest: Digest?
+    public var xgraphVersion: String
+    public var host: String
+    public var executor: String
+    public var gpuModel: String?
+    public var gpuIDs: [Int]
+    public var start: Date
+    public var end: Date
+    public var exitStatus: Int32
+    public var attempt: Int
+
+    public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
+                xgraphVersion: String, host: String, executor: String, gpuModel: String?, gpuIDs: [Int],
+                start: Date, end: Date, exitStatus: Int32, attempt: Int) {
+        self.gitCommit = gitCommit; self.gitBranch = gitBranch; self.gitDirty = gitDirty
+        self.gitDiffDigest = gitDiffDigest; self.xgraphVersion = xgraphVersion; self.host = host
+        self.executor = executor; self.gpuModel = gpuModel; self.gpuIDs = gpuIDs
+        self.start = start; self.end = end; self.exitStatus = exitStatus; self.attempt = attempt
+    }
+}

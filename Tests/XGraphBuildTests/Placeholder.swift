@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphBuildTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

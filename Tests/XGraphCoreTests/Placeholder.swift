@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphCoreTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphExecutorsTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphGraphTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphKeysTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphResultsTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

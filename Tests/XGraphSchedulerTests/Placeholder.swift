@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphSchedulerTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphSpecTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

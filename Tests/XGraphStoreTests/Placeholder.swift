@@ -1,0 +1,2 @@
+import XCTest
+final class XGraphStoreTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

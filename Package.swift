@@ -42,7 +42,7 @@ let package = Package(
             "XGraphCore", "XGraphSpec",
             .product(name: "Collections", package: "swift-collections"),
         ]),
-        .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph"]),
+        .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph", "XGraphStore"]),
         .target(name: "XGraphScheduler", dependencies: [
             "XGraphCore",
             .product(name: "Collections", package: "swift-collections"),
@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore"]),
         .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer"]),
         .testTarget(name: "XGraphBuildTests", dependencies: ["XGraphBuild"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["xgraph"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import XGraphCore
 
 @main
@@ -6,5 +7,58 @@ struct XGraph: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xgraph",
         abstract: "Declarative experiment graphs: cached, incremental, GPU-aware, git-tagged.",
-        version: XGraphVersion.string)
+        discussion: """
+            Write an experiment file (datasets, subsets, models, tasks, steps), then `xgraph build` runs
+            only the nodes whose inputs changed and records every result with its git commit.
+            """,
+        version: XGraphVersion.string,
+        subcommands: [BuildCommand.self, PlanCommand.self, ExplainCommand.self, ResultsCommand.self,
+                      DiffCommand.self, FitCommand.self, LogsCommand.self, VerifyCommand.self,
+                      BuiltinCommand.self])
+
+    /// Prints an xgraph error as one clean line and exits non-zero; anything else is a bug and
+    /// keeps its full description.
+    static func fail(_ error: Error) -> Never {
+        if let e = error as? XGraphError {
+            FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        }
+        Foundation.exit(e_exitCode(error))
+    }
+
+    private static func e_exitCode(_ error: Error) -> Int32 {
+        if let e = error as? XGraphError, case .usage = e { return 64 }
+        return 1
+    }
+}
+
+/// Options every command that touches the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store folder (default: $XGRAPH_STORE, else cache/ at the project root).")
+    var store: String?
+
+    @Flag(name: .shortAndLong, help: "Say more.")
+    var verbose = false
+}
+
+/// The experiment file and targets: `[FILE] [TARGET...]`. The first argument is the file when it
+/// names an existing file or ends in .yaml/.yml.
+struct ExperimentArguments: ParsableArguments {
+    @Argument(help: "The experiment file (default: xgraph.yaml), then node names or globs ('finetune/*/model=r101/*').")
+    var arguments: [String] = []
+
+    var file: String? {
+        guard let first = arguments.first else { return nil }
+        return Self.isFile(first) ? first : nil
+    }
+
+    var targets: [String] {
+        guard let first = arguments.first else { return [] }
+        return Self.isFile(first) ? Array(arguments.dropFirst()) : arguments
+    }
+
+    static func isFile(_ s: String) -> Bool {
+        s.hasSuffix(".yaml") || s.hasSuffix(".yml") || (!s.contains("*") && FileManager.default.fileExists(atPath: s) && !s.contains("="))
+    }
 }

@@ -1,0 +1,38 @@
+# The two commands a new user needs: `make demo` (the main job) and `make test`.
+# Both install what they need from Debian's packages first.
+
+SWIFT ?= swift
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist
+XGRAPH := .build/release/xgraph
+DEMO := experiments/fashion-scaling.yaml
+
+.PHONY: deps build test demo bench clean-cache
+
+# Installs only the packages that are missing, so a prepared machine needs no root.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product xgraph
+
+test: deps
+	$(SWIFT) test
+
+demo: build
+	$(XGRAPH) build $(DEMO)
+	@echo
+	$(XGRAPH) results $(DEMO) --step transfer --pivot data,model --metric accuracy
+	@echo
+	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode
+
+bench: deps
+	$(SWIFT) build -c release --product xgraph-bench --product xgraph
+	.build/release/xgraph-bench
+
+clean-cache:
+	rm -rf cache/*/ cache/keys.log cache/results.sqlite*

@@ -1,0 +1,80 @@
+import Foundation
+import XGraphCore
+
+public struct BuildOptions: Sendable {
+    /// At most this many jobs at once (`-j`).
+    public var jobs: Int
+    /// Run everything that does not depend on a failure (`-k`).
+    public var keepGoing: Bool
+    /// Node-name globs to run even when cached (`--force`).
+    public var force: [String]
+    /// The machine's GPU inventory, by device id.
+    public var gpuIDs: [Int]
+    public var gpuModel: String?
+    /// CPU slots and memory the scheduler may hand out.
+    public var cpus: Int
+    public var memMB: Int
+    /// Seconds to wait before retrying a failed attempt; doubles each time.
+    public var retryBackoff: Double
+    /// The version of the built-in steps; it enters the keys of builtin nodes.
+    public var builtinVersion: Int
+
+    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false,
+                force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
+                cpus: Int = ProcessInfo.processInfo.activeProcessorCount,
+                memMB: Int = Int(ProcessInfo.processInfo.physicalMemory / 1_048_576), retryBackoff: Double = 1, builtinVersion: Int = 0) {
+        self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.force = force; self.gpuIDs = gpuIDs
+        self.gpuModel = gpuModel; self.cpus = max(1, cpus); self.memMB = memMB; self.retryBackoff = retryBackoff
+        self.builtinVersion = builtinVersion
+    }
+}
+
+/// Where and by whom a build runs: recorded in every action record, never in a key.
+public struct BuildProvenance: Sendable {
+    public var gitCommit: String?
+    public var gitBranch: String?
+    public var gitDirty: Bool?
+    public var gitDiffDigest: Digest?
+    public var host: String
+
+    public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
+                host: String = ProcessInfo.processInfo.hostName) {
+        self.gitCommit = gitCommit; self.gitBranch = gitBranch; self.gitDirty = gitDirty
+        self.gitDiffDigest = gitDiffDigest; self.host = host
+    }
+}
+
+/// What happened in a build, for the summary line and the exit status.
+public struct BuildSummary: Sendable {
+    public var selected = 0
+    public var ran: [String] = []
+    public var cached = 0
+    /// Nodes whose inputs were rebuilt but came out byte-identical, so they did not run.
+    public var cutOff: [String] = []
+    public var failed: [(node: String, log: String?, status: String)] = []
+    public var blocked: [(node: String, by: String)] = []
+    public var notStarted: [String] = []
+    public var cancelled = false
+
+    public var succeeded: Bool { failed.isEmpty && blocked.isEmpty && notStarted.isEmpty && !cancelled }
+}
+
+/// Progress events, for the live display, timestamped lines or `--json`.
+public enum BuildEvent: Sendable {
+    case planned(total: Int, toRun: Int)
+    case started(node: String, gpuIDs: [Int], attempt: Int)
+    case finished(node: String, seconds: Double)
+    case cached(node: String, cutOff: Bool)
+    case failed(node: String, status: String, log: String?, willRetry: Bool)
+    case blocked(node: String, by: String)
+    case waiting(node: String, reason: String)
+}
+
+public protocol BuildObserver: Sendable {
+    func event(_ e: BuildEvent)
+}
+
+public struct SilentObserver: BuildObserver {
+    public init() {}
+    public func event(_ e: BuildEvent) {}
+}

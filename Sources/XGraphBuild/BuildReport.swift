@@ -1,0 +1,31 @@
+import Foundation
+
+/// The closing lines of `xgraph build`: one line when nothing had to run; otherwise what ran,
+/// what was cut off early, and every failed node with its log.
+public enum BuildReport {
+    public static func render(_ s: BuildSummary, provenance: BuildProvenance) -> String {
+        var lines: [String] = []
+        if s.ran.isEmpty && s.failed.isEmpty && s.blocked.isEmpty && s.notStarted.isEmpty && !s.cancelled {
+            var line = "nothing to do: all \(s.selected) nodes up to date"
+            if !s.cutOff.isEmpty { line += " (\(s.cutOff.count) cut off early)" }
+            return line
+        }
+        if provenance.gitCommit == nil {
+            lines.append("note: not in a git repository (or no commit yet): results carry no commit")
+        } else if provenance.gitDirty == true {
+            lines.append("note: uncommitted changes: results are tagged dirty with a digest of the diff")
+        }
+        for f in s.failed {
+            lines.append("failed: \(f.node): \(f.status)" + (f.log.map { "\n  log: \($0)" } ?? ""))
+        }
+        for b in s.blocked { lines.append("blocked: \(b.node) (input \(b.by) failed)") }
+        var total = "built \(s.ran.count), cached \(s.cached)"
+        if !s.cutOff.isEmpty { total += ", cut off early \(s.cutOff.count)" }
+        if !s.failed.isEmpty { total += ", failed \(s.failed.count)" }
+        if !s.blocked.isEmpty { total += ", blocked \(s.blocked.count)" }
+        if !s.notStarted.isEmpty { total += ", not started \(s.notStarted.count)" }
+        if s.cancelled { total += "; cancelled: the next build resumes from here" }
+        lines.append(total + " of \(s.selected) nodes")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+import XGraphGraph
+import XGraphKeys
+import XGraphScheduler
+import XGraphStore
+
+/// One `xgraph build`: the scheduler's delegate. It decides each ready node against the store
+/// (cached, or run), runs the ones that must run through the executor and records their outputs.
+final class BuildRun: SchedulerDelegate, @unchecked Sendable {
+    let builder: Builder
+    let rebuilder: Rebuilder
+    let selection: [Int]
+    private let lock = NSLock()
+    private var outputs: [Int: Digest] = [:]
+    private var keys: [Int: NodeKey] = [:]
+    private var summary = BuildSummary()
+    private var ranSet: Set<Int> = []
+
+    var graph: Graph { builder.graph }
+    var store: Store { builder.store }
+
+    init(builder: Builder, rebuilder: Rebuilder, selection: [Int]) {
+        self.builder = builder; self.rebuilder = rebuilder; self.selection = selection
+    }
+
+    func execute() async -> BuildSummary {
+        var tasks: [SchedTask] = []
+        tasks.reserveCapacity(selection.count)
+        for i in selection {
+            let node = graph.nodes[i]
+            var res = node.resources
+            if case .source = node.kind { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
+            tasks.append(SchedTask(id: node.id, deps: node.inputs.map(\.node), resources: res,
+                                   mutex: node.mutex, group: nil, duration: builder.history.estimate(node)))
+        }
+        lock.withLock { summary.selected = selection.count }
+        builder.observer.event(.planned(total: selection.count, toRun: selection.count))
+        let scheduler = Scheduler(pool: ResourcePool(gpuIDs: builder.options.gpuIDs, cpus: builder.options.cpus,
+                                                     memMB: builder.options.memMB),
+                                  options: SchedulerOptions(keepGoing: builder.options.keepGoing,
+                                                            maxJobs: builder.options.jobs))
+        let outcome = await scheduler.run(tasks, delegate: self)
+        try? store.saveDigestCache()
+        return lock.withLock {
+            for (node, by) in outcome.blocked.sorted(by: { $0.key < $1.key }) { summary.blocked.append((node, by)) }
+            summary.notStarted = outcome.notStarted.sorted()
+            summary.cancelled = outcome.cancelled
+            return summary
+        }
+    }
+
+    // MARK: SchedulerDelegate
+
+    func event(_ e: SchedulerEvent) async {
+        if case .blocked(let task, let by) = e { builder.observer.event(.blocked(node: task, by: by)) }
+    }
+
+    func prepare(_ task: String) async -> Preparation {
+        guard let i = graph.index(of: task) else { return .done(succeeded: false) }
+        let node = graph.nodes[i]
+        if case .source = node.kind {
+            do {
+                let fp = try rebuilder.fingerprint(i)
+                lock.withLock { outputs[i] = fp; summary.cached += 1 }
+                return .done(succeeded: true)
+            } catch {
+                fail(i, status: Builder.message(error as? XGraphError ?? .io("\(error)")), log: nil)
+                return .done(succeeded: false)
+            }
+        }
+        do {
+            let key = try currentKey(i)
+            while true {
+                if let out = rebuilder.cachedOutput(i, key: key) {
+                    markCached(i, out)
+                    return .done(succeeded: true)
+                }
+                // Another build on this store is running this very node: wait for its record
+                // rather than run it twice.
+                guard let holder = store.leaseHolder(key: key.key) else { return .run }
+                builder.observer.event(.waiting(node: task, reason: "running in process \(holder.pid) on \(holder.host)"))
+                try await Task.sleep(nanoseconds: 500_000_000)
+            }
+        } catch is CancellationError {
+            return .done(succeeded: false)
+        } catch {
+            fail(i, status: Builder.message(error as? XGraphError ?? .io("\(error)")), log: nil)
+            return .done(succeeded: false)
+        }
+    }
+
+    func execute(_ task: String, allocation: Allocation) async -> Bool {
+        guard let i = graph.index(of: task) else { return false }
+        let node = graph.nodes[i]
+        guard let key = lock.withLock({ keys[i] }) else { return false }
+        var attempt = 1
+        while true {
+            if Task.isCancelled { return false }
+            let outcome = await attemptRun(i, node: node, key: key, allocation: allocation, attempt: attempt)
+            switch outcome {
+            case .succeeded: return true
+            case .cachedMeanwhile: return true
+            case .cancelled: return false
+            case .failed(let status, let log):
+                let retry = attempt <= node.retries
+                builder.observer.event(.failed(node: node.id, status: status, log: log, willRetry: retry))
+                if !retry {
+                    fail(i, status: status, log: log, announce: false)
+                    return false
+                }
+                let backoff = builder.options.retryBackoff * pow(2, Double(attempt - 1))
+                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
+                attempt += 1
+            }
+        }
+    }
+
+    // MARK: Steps of one node
+
+    enum AttemptOutcome { case succeeded, cachedMeanwhile, cancelled, failed(String, String?) }
+
+    private func attemptRun(_ i: Int, node: Node, key: NodeKey, allocation: Allocation, attempt: Int) async -> AttemptOutcome {
+        // The lease makes this process the only one running this key; a build killed with -9
+        // loses its lease with its life, but its job may still run: wait for that orphan.
+        let lease: NodeLease
+        do {
+            while true {
+                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
+                if let l = try store.tryLease(key: key.key, node: node.id) {
+                    if let pgid = store.orphanedJob(key: key.key) {
+                        l.release()
+                        builder.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
+                    } else { lease = l; break }
+                }
+                try await Task.sleep(nanoseconds: 500_000_000)
+            }
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil)
+        }
+        defer { lease.release() }
+
+        let logPath: String
+        let outDir: String
+        do {
+            logPath = try store.logPath(forNode: node.id, attempt: attempt)
+            outDir = try store.makeOutputDirectory(for: node.id)
+        } catch {
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil)
+        }
+        let paramsFile = outDir + ".params.json"
+        defer {
+            try? FileManager.default.removeItem(atPath: paramsFile)
+            if FileManager.default.fileExists(atPath: outDir) { try? FileManager.default.removeItem(atPath: outDir) }
+        }
+        do {
+            try node.params.canonicalData.write(to: URL(fileURLWithPath: paramsFile))
+            let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
+            let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: paramsFile, resume: resume)
+            let job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
+                          environment: builder.renderer.environment(for: node, paths: paths),
+                          workingDirectory: node.workdir, logPath: logPath, resources: node.resources,
+                          gpuIDs: allocation.gpuIDs)
+            builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
+            let result = await builder.executor.run(job) { pgid in lease.setJobProcessGroup(pgid) }
+            switch result.status {
+            case .cancelled: return .cancelled
+            case .exited(0): break
+            case .timedOut:
+                return .failed("timed out after \(Self.seconds(node.resources.timeSeconds ?? 0))", logPath)
+            case .exited(let c): return .failed("exit status \(c)", logPath)
+            case .signaled(let s): return .failed("killed by signal \(s)", logPath)
+            }
+            let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
+            if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
+            lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i) }
+            builder.observer.event(.finished(node: node.id, seconds: result.end.timeIntervalSince(result.start)))
+            return .succeeded
+        } catch {
+            let message = Builder.message(error as? XGraphError ?? .io("\(error)"))
+            Self.appendLog(logPath, "xgraph: \(message)\n")
+            return .failed(message, logPath)
+        }
+    }
+
+    /// Checks the contract, moves the outputs into the store and writes the action record.
+    private func finish(_ i: Int, node: Node, key: NodeKey, outDir: String, result: JobResult, attempt: Int,
+                        allocation: Allocation) throws -> ActionRecord {
+        for o in node.outputs where !FileManager.default.fileExists(atPath: outDir + "/" + o) {
+            throw XGraphError.build("declared output \(o) was not written to $XGRAPH_OUT")
+        }
+        var metrics = JSONValue.object([:])
+        let metricsPath = outDir + "/metrics.json"
+        if FileManager.default.fileExists(atPath: metricsPath) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: metricsPath))
+            guard let m = try? JSONValue.parse(data), case .object = m else {
+                throw XGraphError.build("metrics.json must hold one JSON object")
+            }
+            metrics = m
+        }
+        let ingested = try store.ingest(outputDirectory: outDir)
+        var inputs: [String: Digest] = [:]
+        for part in key.parts where part.name.hasPrefix("input:") { inputs[String(part.name.dropFirst(6))] = part.digest }
+        let p = builder.provenance
+        let record = ActionRecord(
+            node: node.id, step: node.step, axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
+            params: node.params, metrics: metrics, key: key.key, keyParts: key.parts, inputs: inputs,
+            output: ingested.tree, outputs: ingested.entries,
+            provenance: Provenance(gitCommit: p.gitCommit, gitBranch: p.gitBranch, gitDirty: p.gitDirty,
+                                   gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
+                                   executor: builder.executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,
+                                   gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
+        let written = try store.write(record)
+        try store.setLastKey(key.key, forNode: node.id)
+        return written
+    }
+
+    private func inputPaths(_ node: Node) -> [String: String] {
+        var paths: [String: String] = [:]
+        for edge in node.inputs {
+            let j = graph.index(of: edge.node)!
+            if case .source(let path, _) = graph.nodes[j].kind { paths[edge.name] = path; continue }
+            let out = lock.withLock { outputs[j] }!
+            paths[edge.name] = store.artifactPath(out)
+        }
+        return paths
+    }
+
+    private func currentKey(_ i: Int) throws -> NodeKey {
+        let node = graph.nodes[i]
+        var inputDigests: [String: Digest] = [:]
+        lock.withLock {
+            for edge in node.inputs { inputDigests[edge.name] = outputs[graph.index(of: edge.node)!] }
+        }
+        let key = try rebuilder.key(i, inputDigests: inputDigests)
+        lock.withLock { keys[i] = key }
+        return key
+    }
+
+    private func markCached(_ i: Int, _ out: Digest) {
+        let node = graph.nodes[i]
+        let cutOff = lock.withLock { () -> Bool in
+            outputs[i] = out
+            summary.cached += 1
+            let inputRan = node.inputs.contains { ranSet.contains(graph.index(of: $0.node)!) }
+            if inputRan { summary.cutOff.append(node.id) }
+            return inputRan
+        }
+        builder.observer.event(.cached(node: node.id, cutOff: cutOff))
+    }
+
+    private func fail(_ i: Int, status: String, log: String?, announce: Bool = true) {
+        let id = graph.nodes[i].id
+        lock.withLock { summary.failed.append((id, log, status)) }
+        if announce { builder.observer.event(.failed(node: id, status: status, log: log, willRetry: false)) }
+    }
+
+    static func appendLog(_ path: String, _ text: String) {
+        guard let h = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }() else { return }
+        h.seekToEndOfFile()
+        h.write(Data(text.utf8))
+        try? h.close()
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s >= 3600 ? String(format: "%.1fh", s / 3600) : s >= 60 ? String(format: "%.1fm", s / 60) : String(format: "%.0fs", s)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+import XGraphGraph
+import XGraphKeys
+import XGraphScheduler
+import XGraphStore
+
+/// The builder: plan → rebuild decision → schedule → execute → record (DESIGN §3).
+/// It is handed an expanded graph and never parses YAML; processes run only through `executor`.
+public final class Builder: Sendable {
+    public let graph: Graph
+    public let store: Store
+    public let executor: any Executor
+    public let renderer: CommandRenderer
+    public let options: BuildOptions
+    public let provenance: BuildProvenance
+    public let observer: any BuildObserver
+    /// Seconds per node id from earlier runs (the results index), for the critical path.
+    public let history: DurationHistory
+
+    public init(graph: Graph, store: Store, executor: any Executor, renderer: CommandRenderer,
+                options: BuildOptions, provenance: BuildProvenance, history: DurationHistory = DurationHistory(),
+                observer: any BuildObserver = SilentObserver()) {
+        self.graph = graph; self.store = store; self.executor = executor; self.renderer = renderer
+        self.options = options; self.provenance = provenance; self.history = history; self.observer = observer
+    }
+
+    func makeRebuilder(selection: [Int]) throws -> Rebuilder {
+        let forced = options.force.isEmpty ? [] : Set(try graph.select(options.force))
+        let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion)
+        try r.digestCode(of: selection)
+        return r
+    }
+
+    /// A step that can never fit this machine is an error before anything runs, not a hang.
+    func unfittable(_ i: Int) -> String? {
+        let r = graph.nodes[i].resources
+        if r.gpus > options.gpuIDs.count {
+            return "needs \(r.gpus) GPU\(r.gpus == 1 ? "" : "s"), this machine has \(options.gpuIDs.count) (--gpus, CUDA_VISIBLE_DEVICES)"
+        }
+        if r.cpus > options.cpus { return "needs \(r.cpus) CPUs, this machine has \(options.cpus)" }
+        if r.memMB > options.memMB { return "needs \(r.memMB) MB of memory, this machine has \(options.memMB) MB" }
+        return nil
+    }
+
+    // MARK: - Plan (dry run)
+
+    /// Decides every selected node without running anything. Nodes downstream of one that will
+    /// run have no key yet: their outcome depends on the bytes their inputs will produce.
+    public func plan(selection: [Int]) throws -> Plan {
+        let rebuilder = try makeRebuilder(selection: selection)
+        var outputs: [Int: Digest] = [:]
+        var pending: Set<Int> = []
+        var blocked: Set<Int> = []
+        var entries: [PlanEntry] = []
+        entries.reserveCapacity(selection.count)
+        for i in selection {
+            let node = graph.nodes[i]
+            if case .source = node.kind {
+                do {
+                    let fp = try rebuilder.fingerprint(i)
+                    outputs[i] = fp
+                    entries.append(PlanEntry(node: node.id, status: .cached, key: nil, output: fp))
+                } catch let e as XGraphError {
+                    pending.insert(i); blocked.insert(i)
+                    entries.append(PlanEntry(node: node.id, status: .blocked(Self.message(e)), key: nil, output: nil))
+                }
+                continue
+            }
+            if let why = unfittable(i) {
+                pending.insert(i); blocked.insert(i)
+                entries.append(PlanEntry(node: node.id, status: .blocked(why), key: nil, output: nil))
+                continue
+            }
+            var inputDigests: [String: Digest] = [:]
+            var rebuilt: [String] = []
+            var blockedBy: String?
+            for edge in node.inputs {
+                let j = graph.index(of: edge.node)!
+                if let d = outputs[j] { inputDigests[edge.name] = d }
+                else if pending.contains(j) {
+                    if blocked.contains(j) { blockedBy = edge.node }
+                    rebuilt.append(edge.node)
+                }
+            }
+            if let by = blockedBy {
+                pending.insert(i); blocked.insert(i)
+                entries.append(PlanEntry(node: node.id, status: .blocked("input \(by) is blocked"), key: nil, output: nil))
+                continue
+            }
+            if !rebuilt.isEmpty {
+                pending.insert(i)
+                let reason: RunReason = rebuildRebuiltReason(rebuilder, i, rebuilt)
+                entries.append(PlanEntry(node: node.id, status: .willRun(reason), key: nil, output: nil))
+                continue
+            }
+            let key = try rebuilder.key(i, inputDigests: inputDigests)
+            if let out = rebuilder.cachedOutput(i, key: key) {
+                outputs[i] = out
+                entries.append(PlanEntry(node: node.id, status: .cached, key: key, output: out))
+            } else {
+                pending.insert(i)
+                entries.append(PlanEntry(node: node.id, status: .willRun(rebuilder.reason(i, key: key)), key: key, output: nil))
+            }
+        }
+        return estimate(entries: entries, selection: selection)
+    }
+
+    private func rebuildRebuiltReason(_ r: Rebuilder, _ i: Int, _ rebuilt: [String]) -> RunReason {
+        if r.forced.contains(i) { return .forced }
+        return .inputRebuilt(rebuilt)
+    }
+
+    static func message(_ e: XGraphError) -> String {
+        let d = e.description
+        return d.hasPrefix("error: ") ? String(d.dropFirst(7)) : d
+    }
+
+    // MARK: - Build
+
+    /// Runs what the plan says must run, in dependency order, on the pool's free slots.
+    /// Cancelling the calling task stops scheduling and tears running jobs down.
+    public func build(selection: [Int]) async throws -> BuildSummary {
+        let rebuilder = try makeRebuilder(selection: selection)
+        for i in selection {
+            if case .source = graph.nodes[i].kind { continue }
+            if let why = unfittable(i) {
+                throw XGraphError.build("\(graph.nodes[i].id) \(why)")
+            }
+        }
+        let run = BuildRun(builder: self, rebuilder: rebuilder, selection: selection)
+        return await run.execute()
+    }
+}
+
+extension Builder {
+    /// Adds duration estimates: GPU-hours of what will run, and a wall time that is the longer of
+    /// the critical path through it and its total work spread over the machine's slots.
+    func estimate(entries: [PlanEntry], selection: [Int]) -> Plan {
+        var est: [String: Double] = [:]
+        var finish: [Int: Double] = [:]
+        var gpuSeconds = 0.0, cpuSeconds = 0.0, critical = 0.0
+        for (entry, i) in zip(entries, selection) {
+            guard case .willRun = entry.status else { continue }
+            let node = graph.nodes[i]
+            let s = history.estimate(node)
+            est[node.id] = s
+            gpuSeconds += s * Double(node.resources.gpus)
+            cpuSeconds += s * Double(max(1, node.resources.cpus))
+            let start = graph.dependencies(of: i).compactMap { finish[$0] }.max() ?? 0
+            finish[i] = start + s
+            critical = max(critical, start + s)
+        }
+        let slots = Double(min(options.jobs, options.cpus))
+        var wall = max(critical, cpuSeconds / max(1, slots))
+        if !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
+        return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall)
+    }
+}

@@ -1,0 +1,10 @@
+import Foundation
+import XGraphExecutors
+
+/// For planning: a builder that only plans holds an executor it never calls.
+struct NullExecutor: Executor {
+    var name: String { "none" }
+    func run(_ job: Job) async -> JobResult {
+        JobResult(status: .exited(127), start: Date(), end: Date())
+    }
+}

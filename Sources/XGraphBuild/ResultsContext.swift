@@ -1,0 +1,87 @@
+import Foundation
+import XGraphCore
+import XGraphResults
+import XGraphStore
+
+/// The results index of a store, brought up to date with its action records, plus the
+/// context queries need (the current graph's node names, the git repository for revisions).
+public struct ResultsContext {
+    public let index: ResultsIndex
+    public let store: Store
+    public let nodes: Set<String>?
+    public let repoPath: String
+
+    public static func open(file: String?, storePath: String?) throws -> ResultsContext {
+        let cwd = FileManager.default.currentDirectoryPath
+        if let file {
+            let ws = try Workspace.open(file: file, storePath: storePath)
+            let index = try ws.resultsIndex()
+            return ResultsContext(index: index, store: ws.store, nodes: Set(ws.graph.nodes.map(\.id)), repoPath: ws.projectRoot)
+        }
+        let store = try Workspace.openStore(storePath)
+        let index = try ResultsIndex(path: store.root + "/results.sqlite")
+        try index.sync(with: store.allRecords())
+        return ResultsContext(index: index, store: store, nodes: nil, repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)
+    }
+
+    /// A revision as git understands it (HEAD~1, a branch, a short hash), else the text itself as a
+    /// hash prefix.
+    public func resolve(_ rev: String) -> String {
+        GitProvenance.resolve(rev, at: repoPath) ?? rev
+    }
+
+    /// Parses `--where 'model=r101,data!=300M'`.
+    public func query(where text: String?, commit: String?, step: String?, latestOnly: Bool) throws -> ResultsQuery {
+        var q = ResultsQuery()
+        q.nodes = nodes
+        q.step = step
+        q.latestOnly = latestOnly
+        q.commit = commit.map(resolve)
+        for clause in (text ?? "").split(separator: ",") {
+            let c = clause.trimmingCharacters(in: .whitespaces)
+            if let r = c.range(of: "!=") {
+                q.filters.append(.init(axis: String(c[..<r.lowerBound]), op: .notEqual, value: String(c[r.upperBound...])))
+            } else if let r = c.range(of: "=") {
+                q.filters.append(.init(axis: String(c[..<r.lowerBound]), op: .equal, value: String(c[r.upperBound...])))
+            } else {
+                throw XGraphError.usage("--where \(text!): each clause is AXIS=VALUE or AXIS!=VALUE")
+            }
+        }
+        return q
+    }
+}
+
+extension Workspace {
+    /// The results index, synced with the store's records.
+    public func resultsIndex() throws -> ResultsIndex {
+        let index = try ResultsIndex(path: resultsIndexPath)
+        try index.sync(with: store.allRecords())
+        return index
+    }
+
+    /// Durations of earlier runs for the critical path; empty when the index does not exist yet.
+    public func durationHistory() -> DurationHistory {
+        guard FileManager.default.fileExists(atPath: resultsIndexPath),
+              let index = try? ResultsIndex(path: resultsIndexPath) else { return DurationHistory() }
+        var h = DurationHistory()
+        // The axis that ranges over subsets, per step: its label is the data size.
+        var sizeAxis: [String: String?] = [:]
+        for n in graph.nodes where sizeAxis[n.step] == nil {
+            sizeAxis[n.step] = n.axes.first { n.params[$0.axis]?["kind"]?.stringValue == "subset" }?.axis
+        }
+        for (step, axis) in sizeAxis {
+            guard let runs = try? index.durations(step: step) else { continue }
+            for r in runs {
+                h.byNode[r.node] = r.seconds
+                let size = axis.flatMap { r.axes[$0] }.flatMap(SizeLabel.parse).map(Double.init)
+                h.byStep[step, default: []].append((size, r.seconds))
+            }
+        }
+        return h
+    }
+
+    /// Brings the index up to date after a build, so the next plan knows the new durations.
+    public func indexNewRecords() {
+        _ = try? resultsIndex()
+    }
+}

@@ -1,0 +1,30 @@
+import XGraphKeys
+
+/// Why a node will run, in words a user reads (llbuild's NeverBuilt / SignatureChanged /
+/// InputRebuilt / Forced).
+public enum RunReason: Sendable, Equatable, CustomStringConvertible {
+    /// No build of this node name has been recorded in this store.
+    case neverBuilt
+    /// Its key differs from the last build's: these parts changed.
+    case changed([KeyChange])
+    /// An input will be rebuilt first, so the key is known only then (it may still be cut off early).
+    case inputRebuilt([String])
+    /// Named by `--force`.
+    case forced
+
+    public var description: String {
+        switch self {
+        case .neverBuilt: return "never built"
+        case .changed(let cs) where cs.isEmpty: return "key changed"
+        case .changed(let cs): return cs.map(\.description).joined(separator: ", ")
+        case .inputRebuilt(let ns): return "input \(ns.joined(separator: ", ")) will be rebuilt"
+        case .forced: return "forced"
+        }
+    }
+}
+
+public enum NodeStatus: Sendable, Equatable {
+    case cached
+    case willRun(RunReason)
+    case blocked(String)
+}

@@ -1,0 +1,22 @@
+import Dispatch
+import Foundation
+
+/// Turns SIGINT and SIGTERM into task cancellation, so a build stops scheduling, tears its jobs'
+/// process groups down and records nothing partial instead of dying mid-write.
+public final class SignalCancellation: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    public init(onSignal: @escaping @Sendable (Int32) -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { onSignal(sig) }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    deinit {
+        for s in sources { s.cancel() }
+    }
+}

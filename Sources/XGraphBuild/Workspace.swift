@@ -1,0 +1,72 @@
+import Foundation
+import XGraphCore
+import XGraphGraph
+import XGraphResults
+import XGraphSpec
+import XGraphStore
+
+/// Everything a command needs about one experiment: the loaded and expanded graph, the store,
+/// and where the project lives. Opening it runs no process.
+public struct Workspace: Sendable {
+    public let specPath: String
+    public let graph: Graph
+    public let store: Store
+    /// The folder whose `cache/` is the default store: the git work tree around the current
+    /// folder, or the current folder outside git.
+    public let projectRoot: String
+
+    public static let defaultFile = "xgraph.yaml"
+
+    /// - Parameters:
+    ///   - file: the experiment file; nil means `xgraph.yaml` in the current folder.
+    ///   - storePath: `--store`; nil means `$XGRAPH_STORE`, else `cache/` at the project root.
+    public static func open(file: String?, storePath: String?) throws -> Workspace {
+        let cwd = FileManager.default.currentDirectoryPath
+        let path = absolute(file ?? defaultFile, in: cwd)
+        guard FileManager.default.fileExists(atPath: path) else {
+            if file == nil {
+                throw XGraphError.usage("no experiment file given and no \(defaultFile) here; try `xgraph build experiments/NAME.yaml`")
+            }
+            throw XGraphError.usage("experiment file \(file!) does not exist")
+        }
+        let spec = try SpecLoader.load(path: path)
+        let graph = try Expander.expand(spec)
+        let root = GitProvenance.workTreeRoot(at: cwd) ?? cwd
+        let store = try Store(root: storeRoot(storePath, projectRoot: root, cwd: cwd))
+        return Workspace(specPath: path, graph: graph, store: store, projectRoot: root)
+    }
+
+    /// Opens only the store, for commands that need no experiment file (`verify`, `logs`, `results`).
+    public static func openStore(_ storePath: String?) throws -> Store {
+        let cwd = FileManager.default.currentDirectoryPath
+        let root = GitProvenance.workTreeRoot(at: cwd) ?? cwd
+        return try Store(root: storeRoot(storePath, projectRoot: root, cwd: cwd))
+    }
+
+    static func storeRoot(_ option: String?, projectRoot: String, cwd: String) -> String {
+        if let o = option, !o.isEmpty { return absolute(o, in: cwd) }
+        if let e = ProcessInfo.processInfo.environment["XGRAPH_STORE"], !e.isEmpty { return absolute(e, in: cwd) }
+        return projectRoot + "/cache"
+    }
+
+    static func absolute(_ p: String, in dir: String) -> String {
+        let url = p.hasPrefix("/") ? URL(fileURLWithPath: p) : URL(fileURLWithPath: dir).appendingPathComponent(p)
+        return url.standardizedFileURL.path
+    }
+
+    /// The selected nodes: all of them, or the targets' globs plus their dependencies.
+    public func selection(_ targets: [String]) throws -> [Int] {
+        targets.isEmpty ? Array(graph.nodes.indices) : try graph.select(targets)
+    }
+
+    /// The git state of the experiment's folder, read once per build through libgit2.
+    public func provenance() -> BuildProvenance {
+        let dir = (specPath as NSString).deletingLastPathComponent
+        guard let g = GitProvenance.read(at: dir) else {
+            return BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil)
+        }
+        return BuildProvenance(gitCommit: g.commit, gitBranch: g.branch, gitDirty: g.dirty, gitDiffDigest: g.diffDigest)
+    }
+
+    public var resultsIndexPath: String { store.root + "/results.sqlite" }
+}

@@ -1,0 +1,11 @@
+/// The version of the node-key encoding. It is hashed into every key.
+///
+/// If you change any of the inputs to a key, or how they are encoded, bump this constant and add a
+/// test: a wrong key silently hands a user someone else's checkpoint.
+///
+/// Version History:
+/// * 1: kind, one part per top-level param, command template with path roles, code digests by
+///      content, env, declared outputs, input output-digests, GPU count when declared.
+public enum KeyVersion {
+    public static let current = 1
+}

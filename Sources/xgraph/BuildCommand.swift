@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphExecutors
+import XGraphTrainer
+
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run every node whose key has no record in the store, in dependency order.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+    @OptionGroup var machine: MachineOptions
+
+    @Option(name: .short, help: "Run at most N jobs at once (default: the number of CPUs).")
+    var jobs: Int?
+
+    @Flag(name: [.customShort("k"), .long], help: "Keep going: run everything that does not depend on a failure.")
+    var keepGoing = false
+
+    @Option(name: .long, help: "Run these nodes (globs) even if cached. Repeatable.")
+    var force: [String] = []
+
+    @Flag(name: .long, help: "Print one JSON event per line instead of text.")
+    var json = false
+
+    func validate() throws {
+        if let j = jobs, j < 1 { throw ValidationError("-j must be at least 1") }
+    }
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            let selection = try ws.selection(experiment.targets)
+            let inventory = try machine.inventory()
+            var options = BuildOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       keepGoing: keepGoing, force: force, gpuIDs: inventory.ids,
+                                       gpuModel: inventory.model, builtinVersion: Builtins.version)
+            if let c = machine.cpus { options.cpus = c }
+            if let m = try machine.memMB() { options.memMB = m }
+            let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
+            let observer: any BuildObserver = json ? JSONProgress() : terminal ?? LineProgress(verbose: store.verbose)
+            let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
+                                  renderer: CommandRenderer(builtinCommand: [Self.selfPath(), "builtin"]),
+                                  options: options, provenance: ws.provenance(),
+                                  history: ws.durationHistory(), observer: observer)
+            let task = Task { try await builder.build(selection: selection) }
+            let signals = SignalCancellation { _ in task.cancel() }
+            let summary = try await task.value
+            withExtendedLifetime(signals) {}
+            terminal?.finish()
+            ws.indexNewRecords()
+            let text = BuildReport.render(summary, provenance: builder.provenance)
+            if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+            if !summary.succeeded { throw ExitCode(summary.cancelled ? 130 : 1) }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+
+    /// The running binary, so builtin steps run the same xgraph that planned them.
+    static func selfPath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// What this machine offers the scheduler.
+struct MachineOptions: ParsableArguments {
+    @Option(name: .long, help: "GPUs to use: a count (4) or device ids (0,2,3). Default: nvidia-smi, restricted by CUDA_VISIBLE_DEVICES.")
+    var gpus: String?
+
+    @Option(name: .long, help: "CPU slots to hand out (default: the number of CPUs).")
+    var cpus: Int?
+
+    @Option(name: .long, help: "Memory to hand out, e.g. 64G (default: physical memory).")
+    var mem: String?
+
+    func inventory() throws -> (ids: [Int], model: String?) {
+        if let g = gpus { return (try GPUInventory.parse(flag: g), nil) }
+        let inv = GPUInventory.detect(environment: ProcessInfo.processInfo.environment)
+        return (inv.ids, inv.model)
+    }
+
+    func memMB() throws -> Int? {
+        guard let m = mem else { return nil }
+        guard let v = MemorySize.megabytes(m) else {
+            throw XGraphError.usage("--mem \(m): expected a size like 512M, 64G or 1T")
+        }
+        return v
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphExecutors
+import XGraphTrainer
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Dry run: list each node as cached, will run or blocked, with its reason.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+    @OptionGroup var machine: MachineOptions
+
+    @Option(name: .long, help: "Run these nodes (globs) even if cached, as build --force would.")
+    var force: [String] = []
+
+    @Flag(name: .long, help: "Hide cached nodes.")
+    var changedOnly = false
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            let inventory = try machine.inventory()
+            var options = BuildOptions(force: force, gpuIDs: inventory.ids, gpuModel: inventory.model,
+                                       builtinVersion: Builtins.version)
+            if let c = machine.cpus { options.cpus = c }
+            if let m = try machine.memMB() { options.memMB = m }
+            let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
+                                  renderer: CommandRenderer(builtinCommand: []), options: options,
+                                  provenance: ws.provenance(), history: ws.durationHistory())
+            let plan = try builder.plan(selection: try ws.selection(experiment.targets))
+            print(PlanReport.render(plan, showCached: !changedOnly))
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphResults
+
+/// Filters shared by results, fit and diff.
+struct QueryOptions: ParsableArguments {
+    @Option(name: .long, help: "Filter on axes, e.g. 'model=r101,data!=300M'.")
+    var `where`: String?
+
+    @Option(name: .long, help: "Only results produced at this commit (any revision git understands, or a hash prefix).")
+    var commit: String?
+
+    @Option(name: .long, help: "Only this step's nodes.")
+    var step: String?
+
+    @Flag(name: .long, help: "Every recorded run, not only the newest per node.")
+    var all = false
+
+    @Option(name: .long, help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func query(_ q: ResultsContext) throws -> ResultsQuery {
+        try q.query(where: `where`, commit: commit, step: step, latestOnly: !all)
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+struct ResultsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results",
+        abstract: "Query recorded results: tables, pivots by axes, or raw SQL over the results index.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var filters: QueryOptions
+
+    @Argument(help: "An experiment file: show only its current nodes.")
+    var file: String?
+
+    @Option(name: .long, help: "Pivot: row axis, then column axes, e.g. 'data,model'.")
+    var pivot: String?
+
+    @Option(name: .long, help: "Metrics to show (comma-separated); with --pivot, exactly one.")
+    var metric: String?
+
+    @Option(name: .long, help: "Run a read-only SQL query against the index (tables: runs, axes, params, metrics; view: results).")
+    var sql: String?
+
+    func validate() throws {
+        if pivot != nil && (metric == nil || metric!.contains(",")) {
+            throw ValidationError("--pivot needs exactly one --metric")
+        }
+    }
+
+    func run() async throws {
+        do {
+            let ctx = try ResultsContext.open(file: file, storePath: store.store)
+            let table: ResultTable
+            if let sql {
+                table = try ctx.index.sql(sql)
+            } else {
+                let q = try filters.query(ctx)
+                if let pivot {
+                    let axes = pivot.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    table = try ctx.index.pivot(q, rows: [axes[0]], columns: Array(axes.dropFirst()), metric: metric!)
+                } else {
+                    table = try ctx.index.table(q, metrics: metric.map { $0.split(separator: ",").map(String.init) })
+                }
+            }
+            print(table.render(filters.format), terminator: filters.format == .table ? "\n" : "")
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}
+
+struct FitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit metric = a + b·log10(data size) per series, with R², plateau flags and the next decade's prediction.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var filters: QueryOptions
+
+    @Argument(help: "An experiment file: fit only its current nodes.")
+    var file: String?
+
+    @Option(name: .long, help: "The metric to fit.")
+    var metric: String
+
+    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    var sizeAxis = "data"
+
+    @Option(name: .long, help: "Axes that make one series each (comma-separated; default: every other axis).")
+    var series: String?
+
+    func run() async throws {
+        do {
+            let ctx = try ResultsContext.open(file: file, storePath: store.store)
+            let q = try filters.query(ctx)
+            let seriesAxes = series?.split(separator: ",").map(String.init)
+            let table = try ctx.index.fitTable(q, sizeAxis: sizeAxis, seriesAxes: seriesAxes, metric: metric)
+            print(table.render(filters.format), terminator: filters.format == .table ? "\n" : "")
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}
+
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare the metrics two commits produced, node by node.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The older commit (any revision git understands, or a hash prefix).")
+    var a: String
+
+    @Argument(help: "The newer commit.")
+    var b: String
+
+    @Option(name: .long, help: "Metrics to compare (comma-separated; default: all).")
+    var metric: String?
+
+    @Option(name: .long, help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        do {
+            let ctx = try ResultsContext.open(file: nil, storePath: store.store)
+            let table = try ctx.index.diff(commitA: ctx.resolve(a), commitB: ctx.resolve(b),
+                                           metrics: metric.map { $0.split(separator: ",").map(String.init) })
+            print(table.render(format), terminator: format == .table ? "\n" : "")
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphBuildTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphKeysTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

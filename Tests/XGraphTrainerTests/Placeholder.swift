@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphTrainerTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

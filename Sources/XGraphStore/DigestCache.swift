@@ -1,0 +1,150 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File digests by path, trusted while the file's (size, mtime, inode) are unchanged, so a
+/// null build stats datasets and code instead of reading them.
+///
+/// On disk, `digest-cache` (written whole by `saveDigestCache`, atomically; when two processes
+/// save, the last one wins, which only costs the other's entries a re-hash):
+///
+///     "xgraph-digest-cache 1\n"
+///     <digest hex> SP <size> SP <mtime ns> SP <inode> SP <path> LF      (one per file)
+///
+/// Paths containing a newline are cached in memory only.
+///
+/// Version History:
+/// * 1: first version.
+struct DigestCacheTable {
+    struct Entry: Equatable {
+        var size: Int64
+        var mtimeNanos: Int64
+        var inode: UInt64
+        var digest: Digest
+    }
+    var entries: [String: Entry] = [:]
+    var dirty = false
+
+    static let header = "xgraph-digest-cache 1\n"
+
+    static func load(_ path: String) -> DigestCacheTable {
+        var table = DigestCacheTable()
+        guard let data = POSIX.readFile(path), let text = String(data: data, encoding: .utf8),
+              text.hasPrefix(header) else { return table }
+        for line in text.dropFirst(header.count).split(separator: "\n", omittingEmptySubsequences: true) {
+            let f = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+            guard f.count == 5, let d = Digest(hex: String(f[0])), let size = Int64(f[1]),
+                  let mtime = Int64(f[2]), let inode = UInt64(f[3]) else { continue }
+            table.entries[String(f[4])] = Entry(size: size, mtimeNanos: mtime, inode: inode, digest: d)
+        }
+        return table
+    }
+
+    func encoded() -> Data {
+        var out = Self.header
+        for (path, e) in entries.sorted(by: { $0.key < $1.key }) where !path.contains("\n") {
+            out += "\(e.digest.hex) \(e.size) \(e.mtimeNanos) \(e.inode) \(path)\n"
+        }
+        return Data(out.utf8)
+    }
+}
+
+extension Store {
+    /// A file changed within this many nanoseconds of being hashed may change again without
+    /// its mtime moving (coarse timestamps); its digest is not cached (git's "racy" rule).
+    static let racyWindowNanos: Int64 = 2_000_000_000
+
+    private var digestCachePath: String { root + "/digest-cache" }
+
+    /// The SHA-256 of a file's content: a stat and a dictionary lookup when the file's size,
+    /// mtime and inode are those it had when it was last hashed.
+    public func digestOfFile(_ path: String) throws -> Digest {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw POSIX.ioError("read", path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw XGraphError.io("\(path) is not a regular file") }
+        let current = (size: Int64(st.st_size), mtime: TreeScan.mtime(st), inode: UInt64(st.st_ino))
+        let cached: Digest? = caches.withLock { c in
+            if c.digestCache == nil { c.digestCache = DigestCacheTable.load(digestCachePath) }
+            guard let e = c.digestCache!.entries[path], e.size == current.size,
+                  e.mtimeNanos == current.mtime, e.inode == current.inode else { return nil }
+            return e.digest
+        }
+        if let cached { return cached }
+        let digest = try FileHashing.sha256(path: path)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nowNanos = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        if nowNanos - current.mtime > Self.racyWindowNanos {
+            let entry = DigestCacheTable.Entry(size: current.size, mtimeNanos: current.mtime,
+                                               inode: current.inode, digest: digest)
+            caches.withLock { c in
+                if c.digestCache!.entries[path] != entry {
+                    c.digestCache!.entries[path] = entry
+                    c.digestCache!.dirty = true
+                }
+            }
+        }
+        return digest
+    }
+
+    /// A folder's content digest, in the tree encoding of TreeManifest, so it equals the
+    /// digest the folder would get as an artifact. Links that leave the folder are followed
+    /// (a data folder may be assembled from links) and hashed as what they point to.
+    public func digestOfTree(_ path: String) throws -> Digest {
+        let items = try TreeScan.scan(path, escapingLinks: .follow)
+        var entries: [TreeEntry] = []
+        entries.reserveCapacity(items.count)
+        for item in items {
+            switch item.kind {
+            case .directory: entries.append(.directory(item.path))
+            case .link: entries.append(.link(item.path, target: item.target ?? ""))
+            case .file:
+                entries.append(.file(item.path, digest: try digestOfFile(item.absolutePath),
+                                     executable: item.executable, size: item.size))
+            }
+        }
+        return TreeManifest.digest(of: entries)
+    }
+
+    /// A digest of the paths, kinds, sizes and mtimes of everything under `path` (or of the
+    /// file itself): reads no content, for datasets fingerprinted by `stat`.
+    ///
+    /// Encoding: "xgraph-stat 1\n", then per entry sorted by path bytes
+    /// `<kind f|x|d|l> NUL <path> NUL <size> NUL <mtime ns> NUL` (a file itself has path "").
+    public func statFingerprint(_ path: String) throws -> Digest {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw POSIX.ioError("read", path) }
+        var h = Hasher256()
+        h.update("xgraph-stat 1\n")
+        func add(_ kind: String, _ rel: String, _ size: Int64, _ mtime: Int64) {
+            h.update(kind + "\0" + rel + "\0\(size)\0\(mtime)\0")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for item in try TreeScan.scan(path, escapingLinks: .follow) {
+                let kind: String
+                switch item.kind {
+                case .file: kind = item.executable ? "x" : "f"
+                case .directory: kind = "d"
+                case .link: kind = "l"
+                }
+                add(kind, item.path, item.size, item.mtimeNanos)
+            }
+        } else {
+            add((st.st_mode & S_IXUSR) != 0 ? "x" : "f", "", Int64(st.st_size), TreeScan.mtime(st))
+        }
+        return h.finalize()
+    }
+
+    /// Writes the digest cache to `digest-cache` if this process added to it.
+    public func saveDigestCache() throws {
+        let data: Data? = caches.withLock { c in
+            guard let table = c.digestCache, table.dirty else { return nil }
+            c.digestCache!.dirty = false
+            return table.encoded()
+        }
+        guard let data else { return }
+        try POSIX.publish(data, at: digestCachePath, tempDir: tmpDir, tempName: tempName("digests"), overwrite: true)
+    }
+}

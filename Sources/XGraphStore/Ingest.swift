@@ -1,0 +1,168 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `ingest` made of an output folder.
+public struct IngestResult: Sendable, Equatable {
+    /// The digest of the whole tree: the artifact's name and what downstream keys hash.
+    public var tree: Digest
+    /// Each top-level name → its file digest or sub-tree digest (see TreeManifest.topLevelDigests),
+    /// for ActionRecord.outputs.
+    public var outputs: [String: Digest]
+    /// Number of files, and how many of them were already in the store.
+    public var fileCount: Int
+    public var reusedBlobCount: Int
+}
+
+extension Store {
+    /// A fresh, empty folder under tmp/ for one attempt of `node` to write into (XGRAPH_OUT).
+    /// It is on the store's file system, so ingesting it moves files instead of copying them.
+    public func makeOutputDirectory(for node: String) throws -> String {
+        let path = tmpDir + "/" + tempName("out")
+        guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
+        return path
+    }
+
+    /// Removes an output folder of a failed or cancelled attempt.
+    public func discardOutputDirectory(_ path: String) {
+        POSIX.removeTree(path)
+    }
+
+    /// Moves a finished output folder into the store and removes it, whether or not this
+    /// succeeds (a rejected output leaves nothing behind but the error).
+    ///
+    /// Regular files, folders (empty ones too) and relative links that stay inside the folder
+    /// are stored; an absolute or escaping link, a pipe, socket or device is an error.
+    /// Order: blobs, then the manifest, then the artifact folder renamed in; so an artifact that
+    /// exists is complete, and a crash leaves only unreferenced blobs and tmp/ garbage.
+    public func ingest(outputDirectory: String) throws -> IngestResult {
+        defer { POSIX.removeTree(outputDirectory) }
+        let items = try TreeScan.scan(outputDirectory, escapingLinks: .reject)
+        var entries: [TreeEntry] = []
+        entries.reserveCapacity(items.count)
+        var files = 0, reused = 0
+        for item in items {
+            switch item.kind {
+            case .directory: entries.append(.directory(item.path))
+            case .link: entries.append(.link(item.path, target: item.target ?? ""))
+            case .file:
+                files += 1
+                let digest = try FileHashing.sha256(path: item.absolutePath)
+                if try storeBlob(item, digest: digest) { reused += 1 }
+                entries.append(.file(item.path, digest: digest, executable: item.executable, size: item.size))
+            }
+        }
+        let manifest = TreeManifest(entries: entries)
+        let tree = manifest.digest
+        try publishManifest(manifest, digest: tree)
+        try materialise(manifest, digest: tree)
+        return IngestResult(tree: tree, outputs: manifest.topLevelDigests, fileCount: files, reusedBlobCount: reused)
+    }
+
+    /// Moves one file into blobs/ unless that blob exists; returns true if it existed.
+    private func storeBlob(_ item: TreeScan.Item, digest: Digest) throws -> Bool {
+        let dest = blobPath(digest, executable: item.executable)
+        if POSIX.exists(dest) { return true }
+        try POSIX.makeDirectories((dest as NSString).deletingLastPathComponent)
+        let mode: mode_t = item.executable ? 0o555 : 0o444
+        var source = item.absolutePath
+        if item.linkCount > 1 {
+            // The file is also linked elsewhere (a user's `ln`): making it read-only in place
+            // would change that other file too, so copy it instead.
+            source = tmpDir + "/" + tempName("blob")
+            try Self.copyFile(item.absolutePath, to: source)
+        }
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+        guard chmod(source, mode) == 0 else { throw POSIX.ioError("make read-only", source) }
+        // Two writers of one blob rename identical bytes over each other: harmless.
+        guard rename(source, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+        return false
+    }
+
+    static func copyFile(_ from: String, to: String) throws {
+        let src = open(from, O_RDONLY | O_CLOEXEC)
+        guard src >= 0 else { throw POSIX.ioError("open", from) }
+        defer { close(src) }
+        let dst = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard dst >= 0 else { throw POSIX.ioError("create", to) }
+        defer { close(dst) }
+        let size = 1 << 20
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        defer { buf.deallocate() }
+        while true {
+            let n = read(src, buf.baseAddress, size)
+            if n < 0 { if errno == EINTR { continue }; throw POSIX.ioError("read", from) }
+            if n == 0 { break }
+            var off = 0
+            while off < n {
+                let w = Glibc.write(dst, buf.baseAddress! + off, n - off)
+                if w < 0 { if errno == EINTR { continue }; throw POSIX.ioError("write", to) }
+                off += w
+            }
+        }
+    }
+
+    private func publishManifest(_ manifest: TreeManifest, digest: Digest) throws {
+        let path = manifestPath(digest)
+        if POSIX.exists(path) { return }
+        try POSIX.publish(try manifest.encoded(), at: path, tempDir: tmpDir, tempName: tempName("tree"),
+                          overwrite: false, mode: 0o444)
+    }
+
+    /// Builds artifacts/<digest>/ in tmp/ from hard links to blobs and renames it in. If
+    /// another process renamed the same artifact in first, ours is dropped.
+    private func materialise(_ manifest: TreeManifest, digest: Digest) throws {
+        let final = artifactPath(digest)
+        if POSIX.exists(final) { return }
+        let staging = tmpDir + "/" + tempName("artifact")
+        guard mkdir(staging, 0o755) == 0 else { throw POSIX.ioError("create folder", staging) }
+        do {
+            for e in manifest.entries {
+                let path = staging + "/" + e.path
+                switch e.kind {
+                case .directory:
+                    guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
+                case .link:
+                    guard symlink(e.target ?? "", path) == 0 else { throw POSIX.ioError("create link", path) }
+                case .file:
+                    guard let d = e.digest else { throw XGraphError.store("manifest \(digest) has a file without a digest") }
+                    let blob = blobPath(d, executable: e.executable == true)
+                    if link(blob, path) != 0 {
+                        // Too many links to one inode (EMLINK), or no hard links at all here.
+                        try Self.copyFile(blob, to: path)
+                        chmod(path, e.executable == true ? 0o555 : 0o444)
+                    }
+                }
+            }
+            // Deepest first, so that no folder is read-only before its children exist.
+            for e in manifest.entries.reversed() where e.kind == .directory {
+                chmod(staging + "/" + e.path, 0o555)
+            }
+            chmod(staging, 0o555)
+        } catch {
+            POSIX.removeTree(staging)
+            throw error
+        }
+        if rename(staging, final) != 0 {
+            let code = errno
+            POSIX.removeTree(staging)
+            guard code == EEXIST || code == ENOTEMPTY else { throw POSIX.ioError("move into the store", final, code) }
+        }
+    }
+
+    /// The read-only folder holding an artifact's files (it exists if `hasArtifact`).
+    public func artifactPath(_ tree: Digest) -> String { root + "/artifacts/" + tree.hex }
+
+    /// True if the artifact is in the store. It appears by one rename after its blobs and
+    /// manifest, so an artifact that exists is complete.
+    public func hasArtifact(_ tree: Digest) -> Bool { POSIX.exists(artifactPath(tree)) }
+
+    /// The manifest of a stored tree, if any.
+    public func manifest(_ tree: Digest) throws -> TreeManifest? {
+        guard let data = POSIX.readFile(manifestPath(tree)) else { return nil }
+        return try TreeManifest.decode(data)
+    }
+}

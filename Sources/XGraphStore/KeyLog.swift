@@ -1,0 +1,44 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// keys.log: the null-build index of action records, one line per record,
+///
+///     <key: 64 hex> SP <output tree: 64 hex> LF
+///
+/// appended with O_APPEND in one write(2) after the record file is in place, so every line
+/// names a record that exists. Lines that are not exactly this shape are ignored: a process
+/// killed mid-append leaves a torn last line, and the next line appended after it is then
+/// lost too; the record files remain the truth, and `outputDigest` falls back to them.
+///
+/// Version History:
+/// * 1: first version.
+enum KeyLog {
+    static func load(_ path: String) -> [Digest: Digest] {
+        guard let data = POSIX.readFile(path) else { return [:] }
+        var map: [Digest: Digest] = [:]
+        map.reserveCapacity(data.count / 129)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            for i in 0..<bytes.count where bytes[i] == 0x0A {
+                if i - start == 129, bytes[start + 64] == 0x20,
+                   let key = Digest(hex: String(decoding: bytes[start..<(start + 64)], as: UTF8.self)),
+                   let out = Digest(hex: String(decoding: bytes[(start + 65)..<i], as: UTF8.self)) {
+                    map[key] = out
+                }
+                start = i + 1
+            }
+        }
+        return map
+    }
+
+    static func append(key: Digest, output: Digest, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIX.ioError("open", path) }
+        defer { close(fd) }
+        try POSIX.writeAll(fd, Data("\(key.hex) \(output.hex)\n".utf8), path: path)
+    }
+}

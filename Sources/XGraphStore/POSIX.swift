@@ -1,0 +1,152 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few POSIX file operations the store is built from. The store must be correct on a shared
+/// file system used by several processes and hosts, so everything that becomes visible does so
+/// by `rename(2)` or `link(2)`, both atomic on local file systems and on NFS.
+enum POSIX {
+    static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    static func ioError(_ what: String, _ path: String, _ code: Int32 = errno) -> XGraphError {
+        .io("cannot \(what) \(path): \(errorText(code))")
+    }
+
+    static let hostName: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }()
+
+    /// `mkdir -p`; an existing folder is fine.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        if mkdir(path, mode) == 0 { return }
+        switch errno {
+        case EEXIST:
+            var st = stat()
+            if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw XGraphError.io("cannot create folder \(path): a file is in the way")
+        case ENOENT:
+            let parent = (path as NSString).deletingLastPathComponent
+            guard !parent.isEmpty, parent != path else { throw ioError("create folder", path) }
+            try makeDirectories(parent, mode: mode)
+            if mkdir(path, mode) != 0 && errno != EEXIST { throw ioError("create folder", path) }
+        default:
+            throw ioError("create folder", path)
+        }
+    }
+
+    /// The names in a folder, without `.` and `..`; nil if it cannot be opened.
+    static func list(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: &ent.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func lstatMode(_ path: String) -> mode_t? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode : nil
+    }
+
+    static func exists(_ path: String) -> Bool { lstatMode(path) != nil }
+
+    static func readFile(_ path: String) -> Data? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return readAll(fd)
+    }
+
+    static func readAll(_ fd: Int32) -> Data? {
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return data }
+            data.append(contentsOf: buf[0..<n])
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var off = 0
+            while off < raw.count {
+                let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 { if errno == EINTR { continue }; throw ioError("write", path) }
+                off += n
+            }
+        }
+    }
+
+    static func fsyncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Writes `data` to a fresh file in `tempDir`, fsyncs it and publishes it at `path`.
+    /// With `overwrite: false` the publish is `link(2)`, which fails if `path` exists, so the
+    /// first writer wins even between hosts; the return value says whether this call wrote it.
+    @discardableResult
+    static func publish(_ data: Data, at path: String, tempDir: String, tempName: String,
+                        overwrite: Bool, mode: mode_t = 0o644) throws -> Bool {
+        let tmp = tempDir + "/" + tempName
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw ioError("create", tmp) }
+        do {
+            try writeAll(fd, data, path: tmp)
+            guard fsync(fd) == 0 else { throw ioError("fsync", tmp) }
+        } catch {
+            close(fd); unlink(tmp); throw error
+        }
+        close(fd)
+        defer { unlink(tmp) }
+        let parent = (path as NSString).deletingLastPathComponent
+        try makeDirectories(parent)
+        if overwrite {
+            guard rename(tmp, path) == 0 else { throw ioError("rename into", path) }
+        } else if link(tmp, path) != 0 {
+            let code = errno
+            if code == EEXIST { return false }
+            // Some file systems have no hard links: rename is still atomic, only a racing
+            // second writer of the same content could replace the first, which is harmless.
+            guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP else { throw ioError("link into", path, code) }
+            if exists(path) { return false }
+            guard rename(tmp, path) == 0 else { throw ioError("rename into", path) }
+        }
+        fsyncDirectory(parent)
+        return true
+    }
+
+    /// `rm -rf` that also works on the store's read-only folders (it restores write permission
+    /// on folders before emptying them). Errors are ignored: callers remove garbage.
+    static func removeTree(_ path: String) {
+        guard let mode = lstatMode(path) else { return }
+        if (mode & S_IFMT) == S_IFDIR {
+            chmod(path, 0o755)
+            for name in list(path) ?? [] { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// True if a process with this id exists on this host (EPERM means it exists but is not ours).
+    static func processExists(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+    }
+
+    static func processGroupExists(_ pgid: Int32) -> Bool {
+        pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM)
+    }
+}

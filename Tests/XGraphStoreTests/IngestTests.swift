@@ -1,0 +1,131 @@
+import Foundation
+import XCTest
+import XGraphCore
+import XGraphStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class IngestTests: StoreTestCase {
+    func testIdenticalFilesInTwoOutputsAreStoredOnce() throws {
+        let store = try makeStore()
+        let a = try store.ingest(outputDirectory: try output(store, ["model.bin": "weights", "a.txt": "x"]))
+        let b = try store.ingest(outputDirectory: try output(store, ["copy.bin": "weights", "b.txt": "y"]))
+        XCTAssertEqual(a.reusedBlobCount, 0)
+        XCTAssertEqual(b.reusedBlobCount, 1)
+        XCTAssertEqual(a.outputs["model.bin"], b.outputs["copy.bin"])
+        // Both artifacts' files are hard links to the one blob.
+        var s1 = stat(), s2 = stat()
+        XCTAssertEqual(stat(store.artifactPath(a.tree) + "/model.bin", &s1), 0)
+        XCTAssertEqual(stat(store.artifactPath(b.tree) + "/copy.bin", &s2), 0)
+        XCTAssertEqual(s1.st_ino, s2.st_ino)
+    }
+
+    func testIdenticalFoldersGetIdenticalDigestsAndOneByteChangesIt() throws {
+        let store = try makeStore()
+        let files = ["m/w.bin": "0123456789", "metrics.json": "{\"top1\":0.5}"]
+        let a = try store.ingest(outputDirectory: try output(store, files))
+        let b = try store.ingest(outputDirectory: try output(store, files))
+        var changed = files
+        changed["m/w.bin"] = "0123456788"
+        let c = try store.ingest(outputDirectory: try output(store, changed))
+        XCTAssertEqual(a.tree, b.tree)
+        XCTAssertNotEqual(a.tree, c.tree)
+        XCTAssertEqual(a.outputs["metrics.json"], c.outputs["metrics.json"])
+        XCTAssertNotEqual(a.outputs["m"], c.outputs["m"])
+    }
+
+    func testExecutableBitAndEmptyFoldersCount() throws {
+        let store = try makeStore()
+        let plain = try store.makeOutputDirectory(for: "n")
+        try write("#!/bin/sh\n", to: plain + "/run.sh")
+        let exec = try store.makeOutputDirectory(for: "n")
+        try write("#!/bin/sh\n", to: exec + "/run.sh", executable: true)
+        let withEmpty = try store.makeOutputDirectory(for: "n")
+        try write("#!/bin/sh\n", to: withEmpty + "/run.sh")
+        try FileManager.default.createDirectory(atPath: withEmpty + "/empty", withIntermediateDirectories: false)
+
+        let p = try store.ingest(outputDirectory: plain)
+        let x = try store.ingest(outputDirectory: exec)
+        let e = try store.ingest(outputDirectory: withEmpty)
+        XCTAssertNotEqual(p.tree, x.tree)
+        XCTAssertNotEqual(p.tree, e.tree)
+        // Same content, so the same file digest; the executable copy keeps its bit.
+        XCTAssertEqual(p.outputs["run.sh"], x.outputs["run.sh"])
+        XCTAssertEqual(mode(store.artifactPath(x.tree) + "/run.sh") & 0o100, 0o100)
+        XCTAssertEqual(mode(store.artifactPath(p.tree) + "/run.sh") & 0o100, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: store.artifactPath(e.tree) + "/empty"))
+    }
+
+    func testArtifactFilesAndFoldersAreReadOnly() throws {
+        let store = try makeStore()
+        let r = try store.ingest(outputDirectory: try output(store, ["sub/f.txt": "hello"]))
+        XCTAssertTrue(store.hasArtifact(r.tree))
+        let dir = store.artifactPath(r.tree)
+        XCTAssertEqual(mode(dir + "/sub/f.txt") & 0o222, 0)
+        XCTAssertEqual(mode(dir + "/sub") & 0o222, 0)
+        XCTAssertEqual(mode(dir) & 0o222, 0)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/sub/f.txt", encoding: .utf8), "hello")
+    }
+
+    func testIngestRemovesTheOutputFolder() throws {
+        let store = try makeStore()
+        let dir = try output(store, ["a": "1"])
+        _ = try store.ingest(outputDirectory: dir)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir))
+    }
+
+    func testFolderDigestEqualsItsArtifactDigest() throws {
+        let store = try makeStore()
+        let files = ["code/train.py": "print(1)", "code/lib/util.py": "x = 2", "README": "r"]
+        for (rel, text) in files { try write(text, to: scratch + "/src/" + rel) }
+        try FileManager.default.createDirectory(atPath: scratch + "/src/empty", withIntermediateDirectories: false)
+        XCTAssertEqual(symlink("code/train.py", scratch + "/src/main.py"), 0)
+        let folderDigest = try store.digestOfTree(scratch + "/src")
+
+        let out = try store.makeOutputDirectory(for: "n")
+        for (rel, text) in files { try write(text, to: out + "/" + rel) }
+        try FileManager.default.createDirectory(atPath: out + "/empty", withIntermediateDirectories: false)
+        XCTAssertEqual(symlink("code/train.py", out + "/main.py"), 0)
+        let r = try store.ingest(outputDirectory: out)
+        XCTAssertEqual(folderDigest, r.tree)
+        XCTAssertEqual(r.outputs["code"], try store.digestOfTree(scratch + "/src/code"))
+        XCTAssertEqual(r.outputs["README"], Digest.of("r"))
+        // The inside link is kept as a link.
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: store.artifactPath(r.tree) + "/main.py"),
+                       "code/train.py")
+    }
+
+    func testLinksLeavingTheOutputFolderAreRejectedAndNothingIsLeft() throws {
+        let store = try makeStore()
+        try write("secret", to: scratch + "/outside.txt")
+        for target in [scratch + "/outside.txt", "../outside.txt", "sub/../../x"] {
+            let dir = try output(store, ["ok.txt": "fine"])
+            XCTAssertEqual(symlink(target, dir + "/escape"), 0)
+            XCTAssertThrowsError(try store.ingest(outputDirectory: dir)) { error in
+                XCTAssertTrue("\(error)".contains("leaves the output folder"), "\(error)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
+    }
+
+    func testFailedOutputsAndDeadProcessesTemporariesAreRemoved() throws {
+        let store = try makeStore()
+        let failed = try output(store, ["partial.bin": "half"])
+        store.discardOutputDirectory(failed)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failed))
+
+        // A temporary of a process that no longer exists on this host, and one of this
+        // (live) process: a new Store start removes only the first.
+        let host = hostName()
+        let deadName = "2147483646_abc_out_" + host
+        let dead = store.root + "/tmp/" + deadName
+        try write("x", to: dead + "/f")
+        let live = try output(store, ["f": "x"])
+        let reopened = try Store(root: store.root)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dead))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live))
+        _ = reopened
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphStoreTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -1,0 +1,56 @@
+import Foundation
+import XCTest
+import XGraphCore
+import XGraphStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class VerifyTests: StoreTestCase {
+    private func populatedStore() throws -> (Store, IngestResult) {
+        let store = try makeStore()
+        let r = try store.ingest(outputDirectory: try output(store, ["model.bin": "weights", "sub/m.json": "{}"]))
+        try store.write(sampleRecord(key: Digest.of("k"), output: r.tree))
+        return (store, r)
+    }
+
+    func testConsistentStoreVerifiesClean() throws {
+        let (store, _) = try populatedStore()
+        let report = try store.verify()
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.blobs, 2)
+        XCTAssertEqual(report.trees, 1)
+        XCTAssertEqual(report.artifacts, 1)
+        XCTAssertEqual(report.records, 1)
+    }
+
+    func testVerifyFindsACorruptedBlob() throws {
+        let (store, r) = try populatedStore()
+        let d = try XCTUnwrap(r.outputs["model.bin"])
+        let blob = "\(store.root)/blobs/\(d.hex.prefix(2))/\(d.hex)"
+        chmod(blob, 0o644)
+        try overwriteInPlace(blob, with: "WEIGHTS")
+        let report = try store.verify()
+        XCTAssertTrue(report.problems.contains { $0.contains("blob") && $0.contains(d.hex) }, "\(report.problems)")
+        // The artifact shares the blob's inode, so it is reported as changed too.
+        XCTAssertTrue(report.problems.contains { $0.contains("artifact \(r.tree.short)") }, "\(report.problems)")
+    }
+
+    func testVerifyFindsAMissingArtifact() throws {
+        let (store, r) = try populatedStore()
+        Self.forceRemove(store.artifactPath(r.tree))
+        XCTAssertFalse(store.hasArtifact(r.tree))
+        let report = try store.verify()
+        XCTAssertEqual(report.problems.count, 1, "\(report.problems)")
+        XCTAssertTrue(report.problems[0].contains("output tree \(r.tree.short) is not in the store"), report.problems[0])
+    }
+
+    func testVerifyReportsTemporariesApartFromProblems() throws {
+        let (store, _) = try populatedStore()
+        let dead = "\(store.root)/tmp/2147483646_abc_out_\(hostName())"
+        try write("x", to: dead + "/f")
+        let report = try store.verify()
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.temporaryLeftovers, ["2147483646_abc_out_\(hostName())"])
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Subprocess
+import XGraphCore
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a job's command on this machine with `/bin/sh -c`.
+///
+/// The child leads its own session (so its process group is its own and a terminal's Ctrl-C
+/// reaches xgraph, which decides how to stop it); stdout and stderr go straight to the job's
+/// log, opened with O_APPEND, with no pipe through xgraph. A time limit or a cancelled
+/// calling task sends SIGTERM to the whole process group and SIGKILL after `gracePeriod`.
+/// When the shell has ended, whatever it left running in its group is stopped the same way,
+/// so a job never outlives its result.
+public struct LocalExecutor: Executor {
+    public let name = "local"
+    /// Seconds between SIGTERM and SIGKILL when stopping a job's process group.
+    public var gracePeriod: Double
+
+    public init(gracePeriod: Double = 10) {
+        self.gracePeriod = gracePeriod
+    }
+
+    public func run(_ job: Job) async -> JobResult {
+        await run(job, onStart: { _ in })
+    }
+
+    /// Runs `job`; `onStart` gets the child's process-group id as soon as it exists, so the
+    /// caller can record it (a later build uses it to find orphans after `kill -9` of xgraph).
+    public func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult {
+        let start = Date()
+        let fd: CInt
+        do {
+            fd = try Self.openLog(job.logPath)
+        } catch {
+            // No log to explain it in; 126 is the shell's "found but cannot run".
+            return JobResult(status: .exited(126), start: start, end: Date())
+        }
+        defer { close(fd) }
+
+        let (outcome, timedOut) = await runRacingTimeLimit(job, fd: fd, onStart: onStart)
+        let status: JobStatus
+        switch outcome {
+        case .launchFailed(let message):
+            Self.note("could not start /bin/sh: \(message)", fd: fd)
+            status = Task.isCancelled ? .cancelled : .exited(127)
+        case .ended(let terminationStatus, let pgid):
+            await stopLeftovers(ofGroup: pgid)
+            if Task.isCancelled {
+                Self.note("build cancelled; job stopped", fd: fd)
+                status = .cancelled
+            } else if timedOut {
+                Self.note("time limit of \(Self.seconds(job.resources.timeSeconds ?? 0)) s reached; job stopped", fd: fd)
+                status = .timedOut
+            } else {
+                switch terminationStatus {
+                case .exited(let code): status = .exited(code)
+                case .signaled(let signal): status = .signaled(signal)
+                }
+            }
+        }
+        return JobResult(status: status, start: start, end: Date())
+    }
+
+    /// The variables a job sees on top of the inherited ones. The GPU variables come last so
+    /// the scheduler's allocation always wins; an empty CUDA_VISIBLE_DEVICES keeps a CPU job
+    /// off every GPU.
+    public static func environment(for job: Job) -> [String: String] {
+        var env = job.environment
+        let gpus = job.gpuIDs.map(String.init).joined(separator: ",")
+        env["CUDA_VISIBLE_DEVICES"] = gpus
+        env["XGRAPH_GPUS"] = gpus
+        // Our ids are nvidia-smi indices, which follow PCI bus order; CUDA's default order
+        // (fastest first) can differ on mixed machines.
+        if !job.gpuIDs.isEmpty && env["CUDA_DEVICE_ORDER"] == nil { env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID" }
+        return env
+    }
+
+    // MARK: - Running
+
+    private enum Outcome: Sendable {
+        case ended(TerminationStatus, pgid: Int32)
+        case launchFailed(String)
+    }
+
+    private enum Race: Sendable {
+        case ended(Outcome)
+        case timeLimitReached
+        case timerStopped
+    }
+
+    /// Runs the child while a timer runs beside it; the timer firing cancels the child's task,
+    /// which makes swift-subprocess run the group teardown.
+    private func runRacingTimeLimit(_ job: Job, fd: CInt, onStart: @escaping @Sendable (Int32) -> Void) async -> (Outcome, Bool) {
+        await withTaskGroup(of: Race.self, returning: (Outcome, Bool).self) { group in
+            group.addTask { .ended(await self.spawn(job, fd: fd, onStart: onStart)) }
+            if let limit = job.resources.timeSeconds {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: .seconds(max(0, limit)))
+                        return .timeLimitReached
+                    } catch {
+                        return .timerStopped
+                    }
+                }
+            }
+            var outcome: Outcome = .launchFailed("no result")
+            var timedOut = false
+            while let r = await group.next() {
+                switch r {
+                case .ended(let o): outcome = o; group.cancelAll()
+                case .timeLimitReached: timedOut = true; group.cancelAll()
+                case .timerStopped: break
+                }
+            }
+            return (outcome, timedOut)
+        }
+    }
+
+    private func spawn(_ job: Job, fd: CInt, onStart: @escaping @Sendable (Int32) -> Void) async -> Outcome {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int(gracePeriod * 1000))),
+        ]
+        var updates: [Environment.Key: String?] = [:]
+        for (k, v) in Self.environment(for: job) { updates[Environment.Key(stringLiteral: k)] = v }
+        let log = FileDescriptor(rawValue: fd)
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath("/bin/sh")), arguments: ["-c", job.command],
+                environment: .inherit.updating(updates),
+                workingDirectory: FilePath(job.workingDirectory),
+                platformOptions: options,
+                input: .none,
+                output: .fileDescriptor(log, closeAfterSpawningProcess: false),
+                error: .fileDescriptor(log, closeAfterSpawningProcess: false)
+            ) { execution in
+                // With createSession the child's pid is its process-group (and session) id.
+                onStart(execution.processIdentifier.value)
+            }
+            return .ended(result.terminationStatus, pgid: result.processIdentifier.value)
+        } catch {
+            return .launchFailed("\(error)")
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after the grace period, to what is left of the group once its
+    /// leader has ended (background children that ignored or outlived the teardown). Runs in
+    /// its own task so a cancelled caller still waits for it.
+    private func stopLeftovers(ofGroup pgid: Int32) async {
+        guard pgid > 1, ProcessGroup.hasLiveMembers(pgid) else { return }
+        let grace = gracePeriod
+        await Task {
+            kill(-pgid, SIGTERM)
+            let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
+            while ContinuousClock.now < deadline {
+                if !ProcessGroup.hasLiveMembers(pgid) { return }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            kill(-pgid, SIGKILL)
+        }.value
+    }
+
+    // MARK: - Log
+
+    private static func openLog(_ path: String) throws -> CInt {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw XGraphError.io("cannot open log \(path): \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
+    /// A line from xgraph itself in the job's log, so a reader sees why the job ended.
+    private static func note(_ message: String, fd: CInt) {
+        let line = "xgraph: \(message)\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    private static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? String(Int(s)) : String(s)
+    }
+}

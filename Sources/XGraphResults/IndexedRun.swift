@@ -1,0 +1,60 @@
+import GRDB
+import XGraphStore
+
+/// One run as queries see it: a `runs` row with its axes (in record order) and metrics.
+struct IndexedRun {
+    var key: String
+    var node: String
+    var step: String
+    var commit: String?
+    var dirty: Bool?
+    /// `Timestamp` text: sorts by time.
+    var end: String
+    var duration: Double
+    var axes: [AxisEntry]
+    var metrics: [String: Double]
+
+    func axis(_ name: String) -> String? { axes.first { $0.name == name }?.value }
+
+    /// The commit as tables show it: short, with git describe's `-dirty` mark when the tree had
+    /// uncommitted changes.
+    var commitLabel: String? {
+        commit.map { String($0.prefix(10)) + (dirty == true ? "-dirty" : "") }
+    }
+}
+
+/// Loads runs of the index, optionally of one step and one (full) commit, with axes and metrics.
+enum RunLoader {
+    static func load(_ db: Database, step: String?, commit: String?) throws -> [IndexedRun] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let step { clauses.append("r.step = ?"); arguments += [step] }
+        if let commit { clauses.append("r.git_commit = ?"); arguments += [commit] }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+
+        var runs: [IndexedRun] = []
+        var position: [String: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT r.key, r.node, r.step, r.git_commit, r.dirty, r."end", r.duration_s FROM runs r \(whereSQL)
+            """, arguments: arguments)
+        while let row = try rows.next() {
+            position[row[0]] = runs.count
+            runs.append(IndexedRun(key: row[0], node: row[1], step: row[2], commit: row[3], dirty: row[4],
+                                   end: row[5], duration: row[6], axes: [], metrics: [:]))
+        }
+        let axes = try Row.fetchCursor(db, sql: """
+            SELECT a.key, a.axis, a.value FROM axes a JOIN runs r ON r.key = a.key \(whereSQL)
+            ORDER BY a.key, a.ord
+            """, arguments: arguments)
+        while let row = try axes.next() {
+            if let i = position[row[0]] { runs[i].axes.append(AxisEntry(name: row[1], value: row[2])) }
+        }
+        let metrics = try Row.fetchCursor(db, sql: """
+            SELECT m.key, m.name, m.value FROM metrics m JOIN runs r ON r.key = m.key \(whereSQL)
+            """, arguments: arguments)
+        while let row = try metrics.next() {
+            if let i = position[row[0]] { runs[i].metrics[row[1]] = row[2] }
+        }
+        return runs
+    }
+}

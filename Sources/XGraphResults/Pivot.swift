@@ -1,0 +1,92 @@
+import XGraphCore
+
+extension ResultsIndex {
+    /// A metric laid out by axes, like the paper's tables: `rows: ["data"], columns: ["model"]`
+    /// gives one row per data size and one column per model.
+    ///
+    /// Only runs that recorded `metric` and have every pivot axis take part. When those runs
+    /// differ in something the pivot does not name (another axis, such as `task`, or the step),
+    /// one cell would hold several runs; instead the table is split by it: each such axis (and
+    /// `step`, when several steps take part) becomes a leading row column, so every
+    /// combination gets its own block of rows. With `latestOnly` off, several runs of one node
+    /// can still meet in a cell; that is an error naming the cell.
+    ///
+    /// Column headers are the column axis's values (`r101`), or `axis=value` pairs joined with
+    /// commas when there are several column axes. With no column axes, the one value column is
+    /// named after the metric. Size labels sort numerically, everything else as text.
+    public func pivot(_ q: ResultsQuery, rows rowAxes: [String], columns columnAxes: [String],
+                      metric: String) throws -> ResultTable {
+        guard !rowAxes.isEmpty else { throw XGraphError.usage("--pivot needs at least one axis for the rows") }
+        let pivotAxes = rowAxes + columnAxes
+        if Set(pivotAxes).count != pivotAxes.count {
+            throw XGraphError.usage("--pivot names an axis twice: \(pivotAxes.joined(separator: ","))")
+        }
+        return try wrap {
+            try queue.read { db in
+                try checkAxes(pivotAxes, db, context: "--pivot")
+                try checkMetrics([metric], db)
+                let runs = try select(q, db).filter { run in
+                    run.metrics[metric] != nil && pivotAxes.allSatisfy { run.axis($0) != nil }
+                }
+                let split = SplitKey(runs: runs, naming: pivotAxes)
+                let keyColumns = split.columns + rowAxes
+
+                var cells: [[String?]: [[String]: IndexedRun]] = [:]
+                for run in runs {
+                    let rowKey = split.values(of: run) + rowAxes.map { run.axis($0) }
+                    let columnKey = columnAxes.map { run.axis($0)! }
+                    if let other = cells[rowKey]?[columnKey] {
+                        let place = zip(keyColumns + columnAxes, rowKey + columnKey.map(Optional.some))
+                            .map { "\($0)=\($1 ?? "-")" }.joined(separator: ", ")
+                        throw XGraphError.usage("pivot cell \(place) holds several runs (\(other.node) ended \(other.end), "
+                            + "and \(run.end)); keep the latest run per node, or pivot on more axes")
+                    }
+                    cells[rowKey, default: [:]][columnKey] = run
+                }
+                let rowKeys = cells.keys.sorted { a, b in LabelOrder.less(a, b) }
+                let columnKeys = Set(cells.values.flatMap(\.keys)).sorted { a, b in
+                    LabelOrder.less(a.map(Optional.some), b.map(Optional.some))
+                }
+
+                var headers = columnKeys.map { key -> String in
+                    columnAxes.count == 1 ? key[0] : zip(columnAxes, key).map { "\($0)=\($1)" }.joined(separator: ",")
+                }
+                if columnAxes.isEmpty { headers = [metric] }
+                if !Set(headers).isDisjoint(with: keyColumns) {
+                    headers = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
+                }
+                let table = rowKeys.map { rowKey -> [JSONValue] in
+                    rowKey.map { $0.map(JSONValue.string) ?? .null }
+                        + columnKeys.map { cells[rowKey]?[$0]?.metrics[metric].map(JSONValue.double) ?? .null }
+                }
+                var title = metric + " by " + rowAxes.joined(separator: ", ")
+                if !columnAxes.isEmpty { title += " × " + columnAxes.joined(separator: ", ") }
+                if !split.columns.isEmpty { title += " (split by " + split.columns.joined(separator: ", ") + ")" }
+                return ResultTable(columns: keyColumns + headers, rows: table, title: title)
+            }
+        }
+    }
+}
+
+/// What, besides the axes a question names, tells the selected runs apart: the step, when
+/// several take part, and every other axis whose value varies (absent counts as a value).
+/// Pivots and fits split by it instead of mixing unlike runs in one cell or one series.
+struct SplitKey {
+    /// `step` first when it varies, then the varying axes in order of first appearance.
+    let columns: [String]
+    private let includesStep: Bool
+    private let axes: [String]
+
+    init(runs: [IndexedRun], naming named: [String]) {
+        includesStep = Set(runs.map(\.step)).count > 1
+        let named = Set(named)
+        axes = ResultsIndex.axesInOrder(runs).filter { axis in
+            !named.contains(axis) && Set(runs.map { $0.axis(axis) }).count > 1
+        }
+        columns = (includesStep ? ["step"] : []) + axes
+    }
+
+    func values(of run: IndexedRun) -> [String?] {
+        (includesStep ? [run.step] : []) + axes.map { run.axis($0) }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import XGraphCore
+import XGraphStore
+
+/// How an action record's nested JSON becomes rows of the index.
+enum RecordRows {
+    /// Numeric leaves of a metrics object, nested objects joined with dots
+    /// (`{"coco": {"ap": 0.4}}` → `coco.ap`). Strings, booleans, arrays and nulls are not
+    /// numbers one can tabulate or fit, so they are left out.
+    static func metrics(_ value: JSONValue) -> [(name: String, value: Double)] {
+        leaves(value).compactMap { leaf in
+            switch leaf.value {
+            case .int(let i): return (leaf.name, Double(i))
+            case .double(let d) where d.isFinite: return (leaf.name, d)
+            default: return nil
+            }
+        }
+    }
+
+    /// Every leaf of a parameters object (arrays are leaves), nested objects joined with dots.
+    static func params(_ value: JSONValue) -> [(name: String, json: String, number: Double?)] {
+        leaves(value).map { leaf in (leaf.name, leaf.value.canonical, leaf.value.doubleValue) }
+    }
+
+    private static func leaves(_ value: JSONValue) -> [(name: String, value: JSONValue)] {
+        guard case .object(let object) = value else { return [] }
+        var out: [(name: String, value: JSONValue)] = []
+        func walk(_ object: [String: JSONValue], prefix: String) {
+            for name in object.keys.sorted() {
+                let full = prefix.isEmpty ? name : prefix + "." + name
+                if case .object(let inner) = object[name]! { walk(inner, prefix: full) }
+                else { out.append((full, object[name]!)) }
+            }
+        }
+        walk(object, prefix: "")
+        return out
+    }
+}
+
+/// Times are stored as fixed-width UTC ISO-8601 text with milliseconds
+/// (`2026-11-23T09:41:07.250Z`): readable in raw SQL, understood by SQLite's date functions,
+/// and sorted correctly as plain text.
+enum Timestamp {
+    static func text(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970
+        var seconds = Int(t.rounded(.down))
+        var millis = Int(((t - Double(seconds)) * 1000).rounded())
+        if millis == 1000 { seconds += 1; millis = 0 }
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import XGraphCore
+
+/// How results are printed.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Aligned text for a terminal.
+    case table
+    /// RFC 4180 quoting, one record per line (LF line ends, which Unix tools expect).
+    case csv
+    /// An array of objects, one per row, column name → value, in canonical JSON.
+    case json
+}
+
+/// A rectangular answer to a results question. Cells are JSON values: strings, numbers, or null
+/// for "no value" (an empty pivot cell, a metric a run did not record).
+public struct ResultTable: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[JSONValue]]
+    public var title: String?
+
+    public init(columns: [String], rows: [[JSONValue]], title: String? = nil) {
+        self.columns = columns; self.rows = rows; self.title = title
+    }
+
+    /// The cells of one column, by name.
+    public func column(_ name: String) -> [JSONValue]? {
+        columns.firstIndex(of: name).map { i in rows.map { $0[i] } }
+    }
+
+    public func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .table: return renderText()
+        case .csv: return renderCSV()
+        case .json:
+            return JSONValue.array(rows.map { row in
+                .object(Dictionary(zip(columns, row).map { ($0, $1) }, uniquingKeysWith: { a, _ in a }))
+            }).canonical
+        }
+    }
+
+    /// Floats get 4 decimals (`0.7634`), so a column's decimal points line up; magnitudes 4
+    /// decimals cannot show (below 1e-4, from 1e12) get 4 significant digits in exponent form.
+    static func format(_ d: Double) -> String {
+        guard d.isFinite else { return d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf") }
+        if d == 0 || (abs(d) >= 1e-4 && abs(d) < 1e12) { return String(format: "%.4f", d) }
+        return String(format: "%.4g", d)
+    }
+
+    private func renderText() -> String {
+        let cells: [[String]] = rows.map { row in
+            row.map { value in
+                switch value {
+                case .null: return "-"
+                case .double(let d): return Self.format(d)
+                default: return value.display
+                }
+            }
+        }
+        // A column is right-aligned when every value in it is a number.
+        let numeric: [Bool] = columns.indices.map { i in
+            let values = rows.map { $0[i] }.filter { $0 != .null }
+            return !values.isEmpty && values.allSatisfy { $0.doubleValue != nil }
+        }
+        let widths: [Int] = columns.indices.map { i in
+            cells.reduce(columns[i].count) { max($0, $1[i].count) }
+        }
+        func line(_ items: [String]) -> String {
+            items.indices.map { i in
+                let pad = String(repeating: " ", count: widths[i] - items[i].count)
+                return numeric[i] ? pad + items[i] : items[i] + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var out: [String] = []
+        if let title { out.append(title) }
+        out.append(line(columns))
+        out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        out += cells.map(line)
+        return out.joined(separator: "\n")
+    }
+
+    private func renderCSV() -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                : s
+        }
+        func cell(_ v: JSONValue) -> String {
+            switch v {
+            case .null: return ""
+            default: return v.display
+            }
+        }
+        var out = [columns.map(field).joined(separator: ",")]
+        out += rows.map { $0.map { field(cell($0)) }.joined(separator: ",") }
+        return out.joined(separator: "\n")
+    }
+}

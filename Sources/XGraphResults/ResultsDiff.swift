@@ -1,0 +1,37 @@
+import XGraphCore
+
+extension ResultsIndex {
+    /// `xgraph diff A B`: for every node with results at both commits (the newest run of each
+    /// at each commit), one row per metric either run recorded: node, metric, the value at A,
+    /// the value at B and `delta` = B − A (null when one side lacks the metric). Commits are
+    /// full ids or unique prefixes of indexed ones; `nodes` restricts to those node names.
+    /// `metrics` nil compares every metric; a named metric no run recorded is an error.
+    public func diff(commitA: String, commitB: String, metrics: [String]? = nil,
+                     nodes: Set<String>? = nil) throws -> ResultTable {
+        try wrap {
+            try queue.read { db in
+                if let metrics { try checkMetrics(metrics, db) }
+                let a = try resolveCommit(commitA, db)
+                let b = try resolveCommit(commitB, db)
+                let runsA = try select(ResultsQuery(nodes: nodes, commit: a), db)
+                let runsB = Dictionary(try select(ResultsQuery(nodes: nodes, commit: b), db).map { ($0.node, $0) },
+                                       uniquingKeysWith: { x, _ in x })
+                var rows: [[JSONValue]] = []
+                for runA in runsA {
+                    guard let runB = runsB[runA.node] else { continue }
+                    let names = metrics ?? Set(runA.metrics.keys).union(runB.metrics.keys).sorted()
+                    for name in names {
+                        let va = runA.metrics[name], vb = runB.metrics[name]
+                        if va == nil && vb == nil { continue }
+                        let delta = va.flatMap { x in vb.map { $0 - x } }
+                        rows.append([.string(runA.node), .string(name),
+                                     va.map(JSONValue.double) ?? .null, vb.map(JSONValue.double) ?? .null,
+                                     delta.map(JSONValue.double) ?? .null])
+                    }
+                }
+                return ResultTable(columns: ["node", "metric", "a", "b", "delta"], rows: rows,
+                                   title: "a = \(a.prefix(10)), b = \(b.prefix(10))")
+            }
+        }
+    }
+}

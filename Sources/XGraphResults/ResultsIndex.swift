@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import XGraphCore
+import XGraphStore
+
+/// The SQLite results index (DESIGN §6): a query-friendly copy of the store's action records.
+/// The records stay the source of truth; `sync` brings the index up to date with them and
+/// `rebuild` recreates it from scratch. Schema: `ResultsSchema`, docs/results-schema.md.
+public final class ResultsIndex: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// What a sync changed.
+    public struct SyncSummary: Sendable, Equatable {
+        public var inserted: Int
+        public var deleted: Int
+        public init(inserted: Int, deleted: Int) { self.inserted = inserted; self.deleted = deleted }
+    }
+
+    /// Opens (creating if needed, parent folders included) the index at `path`. An index written
+    /// by another schema version is emptied; the next `sync` refills it.
+    public init(path: String) throws {
+        self.path = path
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        }
+        var config = Configuration()
+        // Two builds may sync one index at once; the second waits instead of failing.
+        config.busyMode = .timeout(30)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            // WAL lets `xgraph results` read while a build writes.
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try queue.write { db in try ResultsSchema.prepare(db) }
+        } catch let error as DatabaseError {
+            throw XGraphError.io("results index \(path): \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// Makes the index hold exactly `records`: inserts those whose key is not indexed yet and
+    /// deletes rows whose record is gone. Rows are never updated, because a record never changes
+    /// once written. When nothing changed it only reads the set of indexed keys.
+    @discardableResult
+    public func sync(with records: [ActionRecord]) throws -> SyncSummary {
+        let wanted = Self.uniqueByKey(records)
+        let indexed = try wrap { try queue.read { try Self.indexedKeys($0) } }
+        if !Self.differs(indexed: indexed, wanted: wanted) { return SyncSummary(inserted: 0, deleted: 0) }
+        return try wrap {
+            try queue.write { db in
+                // GRDB opens write transactions IMMEDIATE, so this holds the write lock: read the
+                // keys again, as another process may have synced meanwhile.
+                let indexed = try Self.indexedKeys(db)
+                let stale = indexed.subtracting(wanted.keys)
+                for key in stale {
+                    try db.execute(sql: "DELETE FROM runs WHERE key = ?", arguments: [key])
+                }
+                var inserted = 0
+                for (key, record) in wanted where !indexed.contains(key) {
+                    try Self.insert(record, db)
+                    inserted += 1
+                }
+                return SyncSummary(inserted: inserted, deleted: stale.count)
+            }
+        }
+    }
+
+    /// Empties the index and fills it from `records`.
+    public func rebuild(from records: [ActionRecord]) throws {
+        let wanted = Self.uniqueByKey(records)
+        try wrap {
+            try queue.write { db in
+                for table in ["metrics", "params", "axes", "runs"] {
+                    try db.execute(sql: "DELETE FROM \(table)")
+                }
+                for record in wanted.values { try Self.insert(record, db) }
+            }
+        }
+    }
+
+    /// Every indexed run of `step`, oldest first: the scheduler's history for duration estimates.
+    public func durations(step: String) throws -> [(node: String, axes: [String: String], seconds: Double)] {
+        let runs = try wrap { try queue.read { try RunLoader.load($0, step: step, commit: nil) } }
+        return runs.sorted { ($0.end, $0.key) < ($1.end, $1.key) }.map { run -> (node: String, axes: [String: String], seconds: Double) in
+            (run.node, Dictionary(run.axes.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+             run.duration)
+        }
+    }
+
+    // MARK: - Writing
+
+    private static func uniqueByKey(_ records: [ActionRecord]) -> [String: ActionRecord] {
+        var out: [String: ActionRecord] = [:]
+        out.reserveCapacity(records.count)
+        for record in records where out[record.key.hex] == nil { out[record.key.hex] = record }
+        return out
+    }
+
+    private static func differs(indexed: Set<String>, wanted: [String: ActionRecord]) -> Bool {
+        indexed.count != wanted.count || wanted.keys.contains { !indexed.contains($0) }
+    }
+
+    private static func indexedKeys(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT key FROM runs"))
+    }
+
+    private static func insert(_ record: ActionRecord, _ db: Database) throws {
+        let key = record.key.hex
+        let p = record.provenance
+        try db.cachedStatement(sql: """
+            INSERT INTO runs (key, node, step, git_commit, branch, dirty, diff_digest, xgraph_version,
+                host, executor, gpu_model, gpu_ids, start, "end", duration_s, exit_status, attempt, output)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                key, record.node, record.step, p.gitCommit, p.gitBranch, p.gitDirty, p.gitDiffDigest?.hex,
+                p.xgraphVersion, p.host, p.executor, p.gpuModel, p.gpuIDs.map(String.init).joined(separator: ","),
+                Timestamp.text(p.start), Timestamp.text(p.end), max(0, p.end.timeIntervalSince(p.start)),
+                Int(p.exitStatus), p.attempt, record.output.hex,
+            ])
+        let axis = try db.cachedStatement(sql: "INSERT OR IGNORE INTO axes (key, axis, ord, value) VALUES (?, ?, ?, ?)")
+        for (i, entry) in record.axes.enumerated() {
+            try axis.execute(arguments: [key, entry.name, i, entry.value])
+        }
+        let param = try db.cachedStatement(sql: "INSERT INTO params (key, name, value_json, value_num) VALUES (?, ?, ?, ?)")
+        for row in RecordRows.params(record.params) {
+            try param.execute(arguments: [key, row.name, row.json, row.number])
+        }
+        let metric = try db.cachedStatement(sql: "INSERT INTO metrics (key, name, value) VALUES (?, ?, ?)")
+        for row in RecordRows.metrics(record.metrics) {
+            try metric.execute(arguments: [key, row.name, row.value])
+        }
+    }
+
+    /// SQLite errors reach users as one readable line.
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let error as DatabaseError {
+            throw XGraphError.io("results index \(path): \(error.message ?? "\(error)")")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import GRDB
+
+/// The results index's SQLite schema. The index is derived from the store's action records and
+/// can be thrown away at any time, so a version change drops everything and lets the next sync
+/// refill it instead of migrating.
+///
+/// Layout (docs/results-schema.md explains each column):
+/// - `runs`    one row per action record, keyed by the record's key (hex);
+/// - `axes`    (key, axis, ord, value): the node's axis values, `ord` their order in the record;
+/// - `params`  (key, name, value_json, value_num): parameters, nested objects flattened to dotted names;
+/// - `metrics` (key, name, value): numeric metrics, nested objects flattened to dotted names;
+/// - view `results`: one row per run with its node, step, commit and duration.
+/// The schema version is `PRAGMA user_version`.
+///
+/// Version History:
+/// * 1: first version.
+enum ResultsSchema {
+    static let version = 1
+
+    static let statements: [String] = [
+        """
+        CREATE TABLE runs (
+            key TEXT PRIMARY KEY NOT NULL,
+            node TEXT NOT NULL,
+            step TEXT NOT NULL,
+            git_commit TEXT,
+            branch TEXT,
+            dirty INTEGER,
+            diff_digest TEXT,
+            xgraph_version TEXT NOT NULL,
+            host TEXT NOT NULL,
+            executor TEXT NOT NULL,
+            gpu_model TEXT,
+            gpu_ids TEXT NOT NULL,
+            start TEXT NOT NULL,
+            "end" TEXT NOT NULL,
+            duration_s REAL NOT NULL,
+            exit_status INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            output TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX runs_node ON runs(node)",
+        "CREATE INDEX runs_step ON runs(step)",
+        "CREATE INDEX runs_commit ON runs(git_commit)",
+        """
+        CREATE TABLE axes (
+            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+            axis TEXT NOT NULL,
+            ord INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (key, axis)
+        )
+        """,
+        "CREATE INDEX axes_axis_value ON axes(axis, value)",
+        """
+        CREATE TABLE params (
+            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            value_num REAL,
+            PRIMARY KEY (key, name)
+        )
+        """,
+        """
+        CREATE TABLE metrics (
+            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (key, name)
+        )
+        """,
+        "CREATE INDEX metrics_name ON metrics(name)",
+        """
+        CREATE VIEW results AS
+            SELECT key, node, step, git_commit, branch, dirty, "end", duration_s FROM runs
+        """,
+    ]
+
+    /// Creates the schema in an empty database, or drops an index of another version and
+    /// recreates it empty, for the next sync to refill.
+    static func prepare(_ db: Database) throws {
+        let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if current == version { return }
+        if current != 0 {
+            try db.execute(sql: "DROP VIEW IF EXISTS results")
+            for table in ["metrics", "params", "axes", "runs"] {
+                try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
+            }
+        }
+        for statement in statements { try db.execute(sql: statement) }
+        try db.execute(sql: "PRAGMA user_version = \(version)")
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphResultsTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

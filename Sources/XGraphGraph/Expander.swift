@@ -1,0 +1,141 @@
+import Foundation
+import XGraphCore
+import XGraphSpec
+
+/// Expands a validated spec into the DAG of nodes: the cartesian product of each step's
+/// axes (less `exclude`, restricted to `only`), inputs matched to upstream nodes on shared axis
+/// values, commands rendered with every value substituted and paths left as role placeholders.
+/// Planning only: nothing here touches a process, and only `code:` paths were checked on disk.
+public enum Expander {
+    public static func expand(_ spec: Spec) throws -> Graph {
+        var domains = AxisDomains(spec: spec)
+        var nodes: [Node] = []
+        var ids = Set<String>()
+
+        // Datasets read by some step come first: they have no inputs.
+        var datasetNode: [String: String] = [:]
+        let used = Set(spec.steps.flatMap { $0.inputs.compactMap { i -> String? in
+            if case .dataset(let d) = i.ref { return d } else { return nil }
+        } })
+        for d in spec.datasets where used.contains(d.name) {
+            let id = "dataset/\(d.name)"
+            datasetNode[d.name] = id
+            ids.insert(id)
+            nodes.append(sourceNode(d, id: id))
+        }
+
+        var expanded: [String: ExpandedStep] = [:]
+        for s in try StepOrder.sorted(spec.steps) {
+            let step = spec.steps[s]
+            let axes = step.foreach
+            var points: [[AxisPoint]] = []
+            for axis in axes {
+                let p = domains.points(axis.source)
+                var seen = Set<String>()
+                for v in p where !seen.insert(v.label).inserted {
+                    throw XGraphError.spec(axis.location, "axis '\(axis.name)' of step '\(step.name)' takes the value '\(v.label)' "
+                        + "twice (from \(axis.source)), so two nodes would share a name; give the values distinct names "
+                        + "or name one source, e.g. \(axis.source.kind == "capacity" ? "models.NAME" : "subsets.NAME")")
+                }
+                points.append(p)
+            }
+            let scope = CompiledTemplate.Scope(step: step, axes: axes, points: points)
+            let command: CompiledTemplate?
+            let kind: NodeKind
+            switch step.action {
+            case .builtin(let name): kind = .builtin(name); command = nil
+            case .command(let t): kind = .shell; command = try CompiledTemplate(t, scope: scope, quote: true)
+            }
+            let env = try step.env.map { ($0.name, try CompiledTemplate($0.value, scope: scope, quote: false)) }
+            let inputs = try step.inputs.map { try InputMatcher(input: $0, step: step, axes: axes, points: points,
+                                                                 expanded: expanded, datasetNode: datasetNode) }
+            let filters = try Filters(step: step, points: points)
+
+            var out = ExpandedStep(axes: axes, points: points)
+            let code = step.code.map(\.absolute)
+            let codeNames = step.code.map(\.written)
+            var point = [Int](repeating: 0, count: axes.count)
+            let limits = points.map(\.count)
+            let total = limits.reduce(1, *)
+            for _ in 0..<total {
+                defer { advance(&point, limits: limits) }
+                guard filters.keeps(point) else { continue }
+                var id = step.name
+                var axisValues: [AxisValue] = []
+                axisValues.reserveCapacity(axes.count)
+                var params = step.params
+                for (a, axis) in axes.enumerated() {
+                    let p = points[a][point[a]]
+                    id += "/\(axis.name)=\(p.label)"
+                    axisValues.append(AxisValue(axis: axis.name, value: p.label))
+                    params[axis.name] = p.object
+                }
+                guard ids.insert(id).inserted else {
+                    throw XGraphError.spec(step.location, "two nodes are named '\(id)'; rename the step or the axis values")
+                }
+                var edges: [InputEdge] = []
+                edges.reserveCapacity(inputs.count)
+                for m in inputs { edges.append(InputEdge(name: m.name, node: try m.upstream(for: point, node: id))) }
+                var envValues: [String: String] = [:]
+                for (name, t) in env { envValues[name] = try t.render(point, axes: axes, points: points, node: id) }
+                out.nodes[out.key(point)] = id
+                nodes.append(Node(
+                    id: id, step: step.name, axes: axisValues, kind: kind, params: .object(params),
+                    command: try command?.render(point, axes: axes, points: points, node: id) ?? "",
+                    inputs: edges, outputs: step.outputs, code: code, codeNames: codeNames, env: envValues,
+                    resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
+                    resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
+                    workdir: step.workdir, location: step.location))
+            }
+            expanded[step.name] = out
+        }
+        return Graph(nodes: nodes)
+    }
+
+    /// Odometer increment, last axis fastest, so the first axis is outermost.
+    private static func advance(_ point: inout [Int], limits: [Int]) {
+        var a = point.count - 1
+        while a >= 0 {
+            point[a] += 1
+            if point[a] < limits[a] { return }
+            point[a] = 0
+            a -= 1
+        }
+    }
+
+    private static func sourceNode(_ d: DatasetSpec, id: String) -> Node {
+        let fingerprint: FingerprintMode
+        switch d.fingerprint {
+        case .content: fingerprint = .content
+        case .stat: fingerprint = .stat
+        case .version(let v): fingerprint = .version(v)
+        }
+        return Node(
+            id: id, step: "dataset", axes: [], kind: .source(path: d.path, fingerprint: fingerprint),
+            params: AxisDomains.datasetObject(d), command: "", inputs: [], outputs: [], code: [], codeNames: [],
+            env: [:], resources: Resources(), gpusInKey: false, retries: 0, resume: false, estimateSeconds: nil,
+            mutex: [], workdir: (d.location.file as NSString).deletingLastPathComponent, location: d.location)
+    }
+}
+
+/// A step after expansion, as its downstream steps see it: node ids by axis values.
+struct ExpandedStep {
+    let axes: [AxisSpec]
+    let points: [[AxisPoint]]
+    /// Key: the labels of every axis, in axis order, joined by `ExpandedStep.separator`.
+    var nodes: [String: String] = [:]
+
+    /// A byte that cannot appear in a YAML label, so joined labels never collide.
+    static let separator = "\u{1}"
+
+    init(axes: [AxisSpec], points: [[AxisPoint]]) { self.axes = axes; self.points = points }
+
+    func key(_ point: [Int]) -> String {
+        var k = ""
+        for a in point.indices {
+            if a > 0 { k += ExpandedStep.separator }
+            k += points[a][point[a]].label
+        }
+        return k
+    }
+}

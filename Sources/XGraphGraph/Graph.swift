@@ -1,0 +1,74 @@
+import XGraphCore
+import XGraphSpec
+
+/// The expanded DAG. Nodes are in topological order (dependencies first), stable across runs:
+/// used datasets in declaration order, then the steps in dependency order (ties broken by
+/// declaration order), each step's nodes in axis order (first axis outermost).
+public struct Graph: Sendable {
+    public let nodes: [Node]
+    private let indexByID: [String: Int]
+    private let deps: [[Int]]
+    private let rdeps: [[Int]]
+
+    /// `nodes` must be topologically ordered and every input must name a node in it.
+    init(nodes: [Node]) {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(nodes.count)
+        for (i, n) in nodes.enumerated() { index[n.id] = i }
+        var deps = [[Int]](repeating: [], count: nodes.count)
+        var rdeps = [[Int]](repeating: [], count: nodes.count)
+        for (i, n) in nodes.enumerated() {
+            for e in n.inputs {
+                let j = index[e.node]!
+                // One upstream node read under two input names is still one dependency.
+                if !deps[i].contains(j) {
+                    deps[i].append(j)
+                    rdeps[j].append(i)
+                }
+            }
+        }
+        self.nodes = nodes
+        self.indexByID = index
+        self.deps = deps
+        self.rdeps = rdeps
+    }
+
+    public func index(of id: String) -> Int? { indexByID[id] }
+
+    /// The nodes `i` reads, in input order.
+    public func dependencies(of i: Int) -> [Int] { deps[i] }
+
+    /// The nodes that read `i`, in topological order.
+    public func dependents(of i: Int) -> [Int] { rdeps[i] }
+
+    /// The nodes matching any of `patterns` plus everything they depend on, in topological
+    /// order. A pattern is a node name or a glob (`*` any characters, '/' included; `?` one).
+    /// A pattern that matches nothing is an error naming a few close node names.
+    public func select(_ patterns: [String]) throws -> [Int] {
+        var chosen = [Bool](repeating: false, count: nodes.count)
+        var stack: [Int] = []
+        for pattern in patterns {
+            var matched = false
+            if !pattern.contains("*") && !pattern.contains("?") {
+                if let i = indexByID[pattern] { stack.append(i); matched = true }
+            } else {
+                let glob = Glob(pattern)
+                for (i, n) in nodes.enumerated() where glob.matches(n.id) {
+                    stack.append(i)
+                    matched = true
+                }
+            }
+            guard matched else {
+                let close = NameSuggestions.nearest(to: pattern, in: nodes.map(\.id), limit: 5)
+                throw XGraphError.usage("no node matches '\(pattern)'"
+                    + (close.isEmpty ? "; the graph is empty" : "; close names: " + close.joined(separator: ", ")))
+            }
+        }
+        while let i = stack.popLast() {
+            if chosen[i] { continue }
+            chosen[i] = true
+            stack.append(contentsOf: deps[i])
+        }
+        return chosen.indices.filter { chosen[$0] }
+    }
+}

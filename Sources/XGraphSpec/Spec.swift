@@ -1,0 +1,208 @@
+import XGraphCore
+
+/// A validated experiment: everything declared in the experiment file and its includes, in
+/// declaration order (the declarations of included files first, in `include:` order, then the
+/// including file's own). Every file path in it is absolute. References between declarations
+/// (a subset's dataset, an axis source, an input step, filter values) are checked here; what
+/// needs the whole graph (input matching, cycles, template names) is checked by expansion.
+public struct Spec: Sendable {
+    /// The experiment file that was loaded, absolute.
+    public var file: String
+    /// Every file read: the experiment file first, then its includes.
+    public var files: [String]
+    public var datasets: [DatasetSpec]
+    public var subsets: [SubsetSpec]
+    public var models: [ModelSpec]
+    public var tasks: [TaskSpec]
+    public var steps: [StepSpec]
+
+    public init(file: String, files: [String], datasets: [DatasetSpec], subsets: [SubsetSpec],
+                models: [ModelSpec], tasks: [TaskSpec], steps: [StepSpec]) {
+        self.file = file; self.files = files; self.datasets = datasets; self.subsets = subsets
+        self.models = models; self.tasks = tasks; self.steps = steps
+    }
+
+    public func dataset(named name: String) -> DatasetSpec? { datasets.first { $0.name == name } }
+    public func subset(named name: String) -> SubsetSpec? { subsets.first { $0.name == name } }
+    public func model(named name: String) -> ModelSpec? { models.first { $0.name == name } }
+    public func task(named name: String) -> TaskSpec? { tasks.first { $0.name == name } }
+    public func step(named name: String) -> StepSpec? { steps.first { $0.name == name } }
+}
+
+/// How a dataset's content enters keys (mirrors the graph's `FingerprintMode`; the spec layer
+/// sits below the graph and cannot name it).
+public enum DatasetFingerprint: Hashable, Sendable {
+    case content
+    case stat
+    case version(String)
+}
+
+public struct DatasetSpec: Sendable {
+    public var name: String
+    /// Absolute path of the file or folder.
+    public var path: String
+    public var fingerprint: DatasetFingerprint
+    /// Number of items, when declared (or known for a builtin source).
+    public var items: Int?
+    /// `builtin:fashion-mnist` when declared with `source:`.
+    public var source: String?
+    /// Free-form attributes from `attrs:`.
+    public var attributes: [String: JSONValue]
+    public var location: SourceLocation
+}
+
+/// One size of a subset family: `30M` as written and the count it stands for.
+public struct SubsetSize: Sendable {
+    public var label: String
+    public var count: Int
+    public var location: SourceLocation
+}
+
+public struct SubsetSpec: Sendable {
+    public var name: String
+    public var dataset: String
+    public var sizes: [SubsetSize]
+    /// Whether each smaller subset is contained in every larger one.
+    public var nested: Bool
+    public var seed: Int
+    /// Fraction of labels replaced at random (0...1), when declared.
+    public var labelNoise: Double?
+    public var location: SourceLocation
+}
+
+public struct CapacitySpec: Sendable {
+    public var name: String
+    public var params: [String: JSONValue]
+    public var location: SourceLocation
+}
+
+public struct ModelSpec: Sendable {
+    public var name: String
+    /// Parameters shared by every capacity; a capacity's own parameters win.
+    public var params: [String: JSONValue]
+    public var capacities: [CapacitySpec]
+    public var location: SourceLocation
+}
+
+public struct TaskSpec: Sendable {
+    public var name: String
+    public var attributes: [String: JSONValue]
+    public var location: SourceLocation
+}
+
+/// Where an axis takes its values from.
+public enum AxisSource: Hashable, Sendable, CustomStringConvertible {
+    /// `subsets` (every size of every subset family) or `subsets.NAME`.
+    case subsets(String?)
+    /// `models` (every capacity of every model) or `models.NAME`.
+    case models(String?)
+    /// `tasks` or `tasks.NAME`.
+    case tasks(String?)
+    /// `datasets` or `datasets.NAME`.
+    case datasets(String?)
+    /// A literal list `[0.1, 0.01]`: each item's YAML text is its label.
+    case literal([LiteralValue])
+
+    public var description: String {
+        func named(_ kind: String, _ n: String?) -> String { n.map { "\(kind).\($0)" } ?? kind }
+        switch self {
+        case .subsets(let n): return named("subsets", n)
+        case .models(let n): return named("models", n)
+        case .tasks(let n): return named("tasks", n)
+        case .datasets(let n): return named("datasets", n)
+        case .literal(let vs): return "[" + vs.map(\.label).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// What kind of thing the axis ranges over; an input matches axes of the same kind.
+    public var kind: String {
+        switch self {
+        case .subsets: return "subset"
+        case .models: return "capacity"
+        case .tasks: return "task"
+        case .datasets: return "dataset"
+        case .literal: return "value"
+        }
+    }
+}
+
+public struct LiteralValue: Hashable, Sendable {
+    /// The YAML scalar text: the node-name label.
+    public var label: String
+    public var value: JSONValue
+}
+
+/// One `foreach` entry: `model: models.resnet`.
+public struct AxisSpec: Sendable {
+    public var name: String
+    public var source: AxisSource
+    public var location: SourceLocation
+}
+
+/// `where: {axis: value}` on an input: pins one upstream axis to a value label.
+public struct AxisPin: Sendable {
+    public var axis: String
+    public var value: String
+    public var location: SourceLocation
+}
+
+public enum InputRef: Sendable {
+    /// The output of another step's node, matched on the axes both share and pinned by `where:`.
+    case step(String, where: [AxisPin])
+    /// A declared dataset, read in place.
+    case dataset(String)
+}
+
+public struct InputSpec: Sendable {
+    public var name: String
+    public var ref: InputRef
+    public var location: SourceLocation
+}
+
+/// One `exclude:` or `only:` entry: axis → accepted value labels. A node matches when every
+/// listed axis has one of the listed values.
+public struct AxisFilter: Sendable {
+    public var values: [String: [String]]
+    public var location: SourceLocation
+}
+
+public struct CodePath: Sendable {
+    /// As written, relative to the file that declares the step.
+    public var written: String
+    public var absolute: String
+}
+
+public struct EnvSpec: Sendable {
+    public var name: String
+    public var value: Template
+}
+
+public enum StepAction: Sendable {
+    /// `run: builtin:<name>`
+    case builtin(String)
+    /// `command:` a shell command template.
+    case command(Template)
+}
+
+public struct StepSpec: Sendable {
+    public var name: String
+    public var action: StepAction
+    public var foreach: [AxisSpec]
+    public var inputs: [InputSpec]
+    public var params: [String: JSONValue]
+    public var outputs: [String]
+    public var code: [CodePath]
+    public var env: [EnvSpec]
+    public var resources: Resources
+    public var gpusAffectResults: Bool
+    public var retries: Int
+    public var resume: Bool
+    public var estimateSeconds: Double?
+    public var mutex: [String]
+    public var exclude: [AxisFilter]
+    public var only: [AxisFilter]
+    /// Folder of the file that declares the step: commands run there, and relative paths
+    /// in it are resolved against it.
+    public var workdir: String
+    public var location: SourceLocation
+}

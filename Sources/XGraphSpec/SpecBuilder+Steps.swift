@@ -1,0 +1,286 @@
+import Foundation
+import XGraphCore
+import Yams
+
+extension SpecBuilder {
+    static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "resources",
+                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "exclude", "only"]
+    static let resourceKeys = ["gpus", "cpus", "mem", "time"]
+    /// Template names with a fixed meaning; an axis may not take them.
+    static let reservedAxisNames = ["inputs", "params", "out", "resume", "params_file"]
+
+    func step(_ d: SpecLoader.Declaration, allSteps: [String]) throws -> StepSpec {
+        let r = d.reader, name = d.entry.key
+        try checkName(d, "step")
+        let what = "step '\(name)'"
+        let keys = try r.mapping(d.entry.value, what, validKeys: SpecBuilder.stepKeys)
+        let workdir = (r.file as NSString).deletingLastPathComponent
+
+        let action: StepAction
+        switch (keys["run"], keys["command"]) {
+        case (let run?, nil):
+            let text = try r.string(run.value, "run")
+            let valid = Builtins.steps.map { "builtin:\($0)" }
+            guard text.hasPrefix("builtin:"), Builtins.steps.contains(String(text.dropFirst(8))) else {
+                throw r.fail(run.value, "unknown builtin '\(text)'" + NameSuggestions.didYouMean(text, in: valid)
+                    + " valid: " + valid.joined(separator: ", ") + "; for a shell command use 'command:'")
+            }
+            action = .builtin(String(text.dropFirst(8)))
+        case (nil, let cmd?):
+            action = .command(try Template(parsing: try r.string(cmd.value, "command"), location: r.location(cmd.value)))
+        case (_?, _?):
+            throw r.fail(keys["command"]!.keyNode, "\(what) has both 'run' and 'command'; give exactly one")
+        case (nil, nil):
+            throw r.fail(d.entry.keyNode, "\(what) needs 'command:' (a shell command) or 'run: builtin:NAME'")
+        }
+
+        let foreach = try keys["foreach"].map { try axes($0.value, r: r, step: name) } ?? []
+        let axisNames = Set(foreach.map(\.name))
+        let inputs = try keys["inputs"].map { try inputList($0.value, r: r, step: name, allSteps: allSteps) } ?? []
+
+        var params: [String: JSONValue] = [:]
+        if let p = keys["params"], !r.isNull(p.value) {
+            for e in try r.mapping(p.value, "'params' of \(what)") {
+                guard !axisNames.contains(e.key) else {
+                    throw r.fail(e.keyNode, "parameter '\(e.key)' has the name of an axis of \(what); rename one of them")
+                }
+                params[e.key] = try r.json(e.value)
+            }
+        }
+
+        var outputs: [String] = []
+        if let o = keys["outputs"] {
+            for item in try r.sequenceOrScalar(o.value, "outputs") {
+                let p = try r.string(item, "outputs")
+                let parts = p.split(separator: "/")
+                guard !p.isEmpty, !p.hasPrefix("/"), !parts.contains("..") else {
+                    throw r.fail(item, "output '\(p)' must be a relative path inside the output folder (no '..', not absolute)")
+                }
+                outputs.append(p)
+            }
+        }
+
+        var code: [CodePath] = []
+        if let c = keys["code"] {
+            for item in try r.sequenceOrScalar(c.value, "code") {
+                let p = try r.string(item, "code")
+                let abs = SpecLoader.absolutePath(p, relativeTo: workdir)
+                guard FileManager.default.fileExists(atPath: abs) else {
+                    throw r.fail(item, "code path '\(p)' does not exist (looked for \(abs))")
+                }
+                code.append(CodePath(written: p, absolute: abs))
+            }
+        }
+
+        var env: [EnvSpec] = []
+        if let e = keys["env"], !r.isNull(e.value) {
+            for entry in try r.mapping(e.value, "'env' of \(what)") {
+                guard SpecBuilder.isIdentifier(entry.key) else {
+                    throw r.fail(entry.keyNode, "environment variable name '\(entry.key)' must be letters, digits and '_', not starting with a digit")
+                }
+                guard case .scalar(let s) = entry.value, !r.isNull(entry.value) else {
+                    throw r.fail(entry.value, "environment value '\(entry.key)' must be a string, found \(r.describe(entry.value))")
+                }
+                env.append(EnvSpec(name: entry.key, value: try Template(parsing: s.string, location: r.location(entry.value))))
+            }
+        }
+
+        var resources = Resources()
+        if let res = keys["resources"], !r.isNull(res.value) {
+            let rk = try r.mapping(res.value, "'resources' of \(what)", validKeys: SpecBuilder.resourceKeys)
+            if let g = rk["gpus"] { resources.gpus = try nonNegative(r.int(g.value, "gpus"), g.value, "gpus", r) }
+            if let c = rk["cpus"] {
+                resources.cpus = try r.int(c.value, "cpus")
+                guard resources.cpus >= 1 else { throw r.fail(c.value, "'cpus' must be at least 1") }
+            }
+            if let m = rk["mem"] {
+                guard case .scalar(let s) = m.value, let mb = Units.megabytes(s.string) else {
+                    throw r.fail(m.value, "'mem' must be an amount such as 512M, 64G or 1T, found \(r.describe(m.value))")
+                }
+                resources.memMB = mb
+            }
+            if let t = rk["time"] { resources.timeSeconds = try duration(t.value, "time", r) }
+        }
+
+        let retries = try keys["retries"].map { try nonNegative(r.int($0.value, "retries"), $0.value, "retries", r) } ?? 0
+        let mutex = try keys["mutex"].map { try r.sequenceOrScalar($0.value, "mutex").map { try r.string($0, "mutex") } } ?? []
+
+        return StepSpec(
+            name: name, action: action, foreach: foreach, inputs: inputs, params: params, outputs: outputs,
+            code: code, env: env, resources: resources,
+            gpusAffectResults: try keys["gpus_affect_results"].map { try r.bool($0.value, "gpus_affect_results") } ?? false,
+            retries: retries,
+            resume: try keys["resume"].map { try r.bool($0.value, "resume") } ?? false,
+            estimateSeconds: try keys["estimate"].map { try duration($0.value, "estimate", r) },
+            mutex: mutex,
+            exclude: try keys["exclude"].map { try filters($0.value, "exclude", r: r, step: name, axes: foreach) } ?? [],
+            only: try keys["only"].map { try filters($0.value, "only", r: r, step: name, axes: foreach) } ?? [],
+            workdir: workdir, location: r.location(d.entry.keyNode))
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let f = s.first, !f.isNumber else { return false }
+        return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    private func nonNegative(_ v: Int, _ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Int {
+        guard v >= 0 else { throw r.fail(node, "'\(what)' must not be negative, found \(v)") }
+        return v
+    }
+
+    private func duration(_ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Double {
+        guard case .scalar(let s) = node, !r.isNull(node), let v = Units.seconds(s.string) else {
+            throw r.fail(node, "'\(what)' must be a duration such as 90s, 30m, 72h, 2d or 12:00:00, found \(r.describe(node))")
+        }
+        return v
+    }
+
+    // MARK: foreach
+
+    private func axes(_ node: Yams.Node, r: YAMLReader, step: String) throws -> [AxisSpec] {
+        try r.mapping(node, "'foreach' of step '\(step)'").map { e in
+            guard SpecBuilder.isIdentifier(e.key), !SpecBuilder.reservedAxisNames.contains(e.key) else {
+                throw r.fail(e.keyNode, "axis name '\(e.key)' must be an identifier (letters, digits, '_') and not one of "
+                    + SpecBuilder.reservedAxisNames.joined(separator: ", "))
+            }
+            return AxisSpec(name: e.key, source: try axisSource(e.value, r: r), location: r.location(e.value))
+        }
+    }
+
+    static let sourceKinds = ["subsets", "models", "tasks", "datasets"]
+
+    private func axisSource(_ node: Yams.Node, r: YAMLReader) throws -> AxisSource {
+        if case .sequence(let seq) = node {
+            var values: [LiteralValue] = []
+            for item in seq {
+                guard case .scalar(let s) = item else {
+                    throw r.fail(item, "items of a literal axis list must be scalars, found \(r.describe(item))")
+                }
+                guard !values.contains(where: { $0.label == s.string }) else {
+                    throw r.fail(item, "value '\(s.string)' is listed twice in this axis")
+                }
+                values.append(LiteralValue(label: s.string, value: try r.json(item)))
+            }
+            guard !values.isEmpty else { throw r.fail(node, "an axis list must hold at least one value") }
+            return .literal(values)
+        }
+        let usage = "an axis source is subsets, subsets.NAME, models, models.NAME, tasks, tasks.NAME, datasets, "
+            + "datasets.NAME or a literal list such as [0.1, 0.01]"
+        guard case .scalar(let s) = node else { throw r.fail(node, usage + ", found \(r.describe(node))") }
+        let text = s.string
+        let dot = text.firstIndex(of: ".")
+        let kind = dot.map { String(text[..<$0]) } ?? text
+        let name = dot.map { String(text[text.index(after: $0)...]) }
+        func check(_ names: [String], _ index: [String: Int]) throws {
+            guard let name else {
+                if names.isEmpty { throw r.fail(node, "axis source '\(kind)' has nothing declared under '\(kind):'") }
+                return
+            }
+            guard index[name] != nil else {
+                throw r.fail(node, "undefined axis source '\(text)'" + NameSuggestions.didYouMean(name, in: names)
+                    + " \(kind): " + NameSuggestions.list(names))
+            }
+        }
+        switch kind {
+        case "subsets": try check(subsets.map(\.name), subsetIndex); return .subsets(name)
+        case "models": try check(models.map(\.name), modelIndex); return .models(name)
+        case "tasks": try check(tasks.map(\.name), taskIndex); return .tasks(name)
+        case "datasets": try check(datasets.map(\.name), datasetIndex); return .datasets(name)
+        default:
+            throw r.fail(node, "unknown axis source '\(text)'"
+                + NameSuggestions.didYouMean(kind, in: SpecBuilder.sourceKinds) + " " + usage)
+        }
+    }
+
+    /// The value labels an axis takes, in order (also the node-name parts).
+    func labels(of source: AxisSource) -> [String] {
+        switch source {
+        case .subsets(let n): return subsets.filter { n == nil || $0.name == n }.flatMap { $0.sizes.map(\.label) }
+        case .models(let n): return models.filter { n == nil || $0.name == n }.flatMap { $0.capacities.map(\.name) }
+        case .tasks(let n): return tasks.filter { n == nil || $0.name == n }.map(\.name)
+        case .datasets(let n): return datasets.filter { n == nil || $0.name == n }.map(\.name)
+        case .literal(let vs): return vs.map(\.label)
+        }
+    }
+
+    // MARK: inputs
+
+    private func inputList(_ node: Yams.Node, r: YAMLReader, step: String, allSteps: [String]) throws -> [InputSpec] {
+        try r.mapping(node, "'inputs' of step '\(step)'").map { e in
+            guard SpecBuilder.isIdentifier(e.key) else {
+                throw r.fail(e.keyNode, "input name '\(e.key)' must be an identifier (letters, digits, '_'): "
+                    + "it becomes the variable XGRAPH_IN_\(e.key.uppercased())")
+            }
+            let loc = r.location(e.value)
+            func stepRef(_ valueNode: Yams.Node, pins: [AxisPin]) throws -> InputSpec {
+                let target = try r.string(valueNode, "inputs.\(e.key)")
+                if target.hasPrefix("datasets.") {
+                    let ds = String(target.dropFirst(9))
+                    guard datasetIndex[ds] != nil else {
+                        throw r.fail(valueNode, "undefined dataset '\(ds)'" + NameSuggestions.didYouMean(ds, in: datasets.map(\.name))
+                            + " datasets: " + NameSuggestions.list(datasets.map(\.name)))
+                    }
+                    guard pins.isEmpty else { throw r.fail(valueNode, "'where' applies to step inputs, not to datasets") }
+                    return InputSpec(name: e.key, ref: .dataset(ds), location: loc)
+                }
+                guard allSteps.contains(target) else {
+                    throw r.fail(valueNode, "input '\(e.key)' names undefined step '\(target)'"
+                        + NameSuggestions.didYouMean(target, in: allSteps)
+                        + " steps: " + NameSuggestions.list(allSteps) + "; datasets are written datasets.NAME")
+                }
+                return InputSpec(name: e.key, ref: .step(target, where: pins), location: loc)
+            }
+            if case .mapping = e.value {
+                let k = try r.mapping(e.value, "input '\(e.key)'", validKeys: ["step", "where"])
+                guard let s = k["step"] else {
+                    throw r.fail(e.value, "input '\(e.key)' needs 'step:' naming the upstream step")
+                }
+                var pins: [AxisPin] = []
+                if let w = k["where"] {
+                    for p in try r.mapping(w.value, "'where' of input '\(e.key)'") {
+                        guard case .scalar(let v) = p.value else {
+                            throw r.fail(p.value, "'where' values are single axis values, found \(r.describe(p.value))")
+                        }
+                        pins.append(AxisPin(axis: p.key, value: v.string, location: r.location(p.value)))
+                    }
+                }
+                return try stepRef(s.value, pins: pins)
+            }
+            return try stepRef(e.value, pins: [])
+        }
+    }
+
+    // MARK: exclude / only
+
+    private func filters(_ node: Yams.Node, _ key: String, r: YAMLReader, step: String, axes: [AxisSpec]) throws -> [AxisFilter] {
+        try r.sequenceOrMapping(node, key).map { item in
+            var values: [String: [String]] = [:]
+            for e in try r.mapping(item, "an '\(key)' entry of step '\(step)'") {
+                guard let axis = axes.first(where: { $0.name == e.key }) else {
+                    throw r.fail(e.keyNode, "'\(key)' names axis '\(e.key)', which step '\(step)' does not have"
+                        + NameSuggestions.didYouMean(e.key, in: axes.map(\.name)) + " axes: " + NameSuggestions.list(axes.map(\.name)))
+                }
+                let valid = labels(of: axis.source)
+                var list: [String] = []
+                for v in try r.sequenceOrScalar(e.value, "\(key).\(e.key)") {
+                    guard case .scalar(let s) = v else { throw r.fail(v, "'\(key)' values must be scalars, found \(r.describe(v))") }
+                    guard valid.contains(s.string) else {
+                        throw r.fail(v, "'\(s.string)' is not a value of axis '\(e.key)'"
+                            + NameSuggestions.didYouMean(s.string, in: valid) + " values: " + NameSuggestions.list(valid))
+                    }
+                    list.append(s.string)
+                }
+                values[e.key] = list
+            }
+            return AxisFilter(values: values, location: r.location(item))
+        }
+    }
+}
+
+extension YAMLReader {
+    /// A list of mappings, or one mapping taken as a one-element list.
+    func sequenceOrMapping(_ node: Yams.Node, _ what: String) throws -> [Yams.Node] {
+        if case .mapping = node { return [node] }
+        return try sequence(node, what)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import XGraphCore
+import Yams
+
+/// Typed reading of a composed YAML tree with the location of every value, so each error can
+/// point at the line and column it is about (Codable decoding loses them; see platform notes).
+struct YAMLReader {
+    /// Absolute path of the file being read.
+    let file: String
+
+    func location(_ node: Yams.Node) -> SourceLocation {
+        // Yams marks are already 1-based (it adds 1 to libyaml's 0-based marks).
+        let m = node.mark
+        return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
+    }
+
+    func fail(_ node: Yams.Node, _ message: String) -> XGraphError {
+        .spec(location(node), message)
+    }
+
+    /// A mapping entry with its key node kept for locations.
+    struct Entry {
+        var key: String
+        var keyNode: Yams.Node
+        var value: Yams.Node
+    }
+
+    /// The entries of a mapping (`what` names it in the message when it is not one).
+    func mapping(_ node: Yams.Node, _ what: String) throws -> [Entry] {
+        guard case .mapping(let m) = node else {
+            throw fail(node, "\(what) must be a mapping (key: value), found \(describe(node))")
+        }
+        return try m.map { pair in
+            guard case .scalar(let s) = pair.key else {
+                throw fail(pair.key, "keys in \(what) must be names, found \(describe(pair.key))")
+            }
+            return Entry(key: s.string, keyNode: pair.key, value: pair.value)
+        }
+    }
+
+    /// A mapping whose keys must come from `valid`: an unknown one is an error with a suggestion.
+    func mapping(_ node: Yams.Node, _ what: String, validKeys: [String]) throws -> [String: Entry] {
+        var out: [String: Entry] = [:]
+        for e in try mapping(node, what) {
+            guard validKeys.contains(e.key) else {
+                throw fail(e.keyNode, "unknown key '\(e.key)' in \(what)"
+                    + NameSuggestions.didYouMean(e.key, in: validKeys)
+                    + " valid keys: " + validKeys.joined(separator: ", "))
+            }
+            out[e.key] = e
+        }
+        return out
+    }
+
+    func sequence(_ node: Yams.Node, _ what: String) throws -> [Yams.Node] {
+        guard case .sequence(let s) = node else {
+            throw fail(node, "'\(what)' must be a list, found \(describe(node))")
+        }
+        return Array(s)
+    }
+
+    /// A list, or a single scalar taken as a one-element list (`code: train.py`).
+    func sequenceOrScalar(_ node: Yams.Node, _ what: String) throws -> [Yams.Node] {
+        if case .scalar = node { return [node] }
+        return try sequence(node, what)
+    }
+
+    func string(_ node: Yams.Node, _ what: String) throws -> String {
+        guard case .scalar(let s) = node, !isNull(node) else {
+            throw fail(node, "'\(what)' must be a string, found \(describe(node))")
+        }
+        return s.string
+    }
+
+    func int(_ node: Yams.Node, _ what: String) throws -> Int {
+        guard tagName(node) == Tag.Name.int.rawValue, let i = node.int else {
+            throw fail(node, "'\(what)' must be an integer, found \(describe(node))")
+        }
+        return i
+    }
+
+    func double(_ node: Yams.Node, _ what: String) throws -> Double {
+        let t = tagName(node)
+        guard t == Tag.Name.int.rawValue || t == Tag.Name.float.rawValue, let d = node.float else {
+            throw fail(node, "'\(what)' must be a number, found \(describe(node))")
+        }
+        return d
+    }
+
+    func bool(_ node: Yams.Node, _ what: String) throws -> Bool {
+        guard tagName(node) == Tag.Name.bool.rawValue, let b = node.bool else {
+            throw fail(node, "'\(what)' must be true or false, found \(describe(node))")
+        }
+        return b
+    }
+
+    /// A size: an integer or a label with a k/M/B suffix (`300M`).
+    func size(_ node: Yams.Node, _ what: String) throws -> (label: String, count: Int) {
+        guard case .scalar(let s) = node, let n = SizeLabel.parse(s.string), !isNull(node) else {
+            throw fail(node, "'\(what)' must be a size such as 1000, 30k, 10M or 1.5B, found \(describe(node))")
+        }
+        return (s.string, n)
+    }
+
+    /// Any YAML value as JSON: scalars by their resolved tag, sequences and mappings recursively.
+    func json(_ node: Yams.Node) throws -> JSONValue {
+        switch node {
+        case .scalar(let s):
+            switch tagName(node) {
+            case Tag.Name.null.rawValue: return .null
+            case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(s.string)
+            case Tag.Name.int.rawValue: return node.int.map(JSONValue.int) ?? .string(s.string)
+            case Tag.Name.float.rawValue:
+                guard let d = node.float, d.isFinite else {
+                    throw fail(node, "'\(s.string)' is not a finite number; JSON parameters cannot hold it")
+                }
+                return .double(d)
+            default: return .string(s.string)
+            }
+        case .sequence(let seq): return .array(try seq.map(json))
+        case .mapping:
+            var o: [String: JSONValue] = [:]
+            for e in try mapping(node, "a parameter mapping") { o[e.key] = try json(e.value) }
+            return .object(o)
+        case .alias(let a):
+            throw fail(node, "unresolved alias '*\(a.anchor.rawValue)'")
+        }
+    }
+
+    /// A mapping of free-form values (params, attributes); null or absent is empty.
+    func jsonObject(_ node: Yams.Node?, _ what: String) throws -> [String: JSONValue] {
+        guard let node, !isNull(node) else { return [:] }
+        var o: [String: JSONValue] = [:]
+        for e in try mapping(node, what) { o[e.key] = try json(e.value) }
+        return o
+    }
+
+    func isNull(_ node: Yams.Node) -> Bool {
+        if case .scalar(let s) = node { return s.style == .plain && tagName(node) == Tag.Name.null.rawValue }
+        return false
+    }
+
+    func tagName(_ node: Yams.Node) -> String { node.tag.description }
+
+    /// How a wrong value is named in messages: `string "two"`, `a list`, `a mapping`.
+    func describe(_ node: Yams.Node) -> String {
+        switch node {
+        case .scalar(let s):
+            switch tagName(node) {
+            case Tag.Name.null.rawValue: return "nothing (null)"
+            case Tag.Name.bool.rawValue: return "boolean \(s.string)"
+            case Tag.Name.int.rawValue: return "integer \(s.string)"
+            case Tag.Name.float.rawValue: return "number \(s.string)"
+            default: return "string \"\(s.string)\""
+            }
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphGraphTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

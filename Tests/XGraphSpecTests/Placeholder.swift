@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphSpecTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -50,8 +50,13 @@ public struct LocalExecutor: Executor {
         let status: JobStatus
         switch outcome {
         case .launchFailed(let message):
-            Self.note("could not start /bin/sh: \(message)", fd: fd)
-            status = Task.isCancelled ? .cancelled : .exited(127)
+            if Task.isCancelled {
+                Self.note("build cancelled before the job started", fd: fd)
+                status = .cancelled
+            } else {
+                Self.note("could not start /bin/sh: \(message)", fd: fd)
+                status = .exited(127)
+            }
         case .ended(let terminationStatus, let pgid):
             await stopLeftovers(ofGroup: pgid)
             if Task.isCancelled {

@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphExecutorsTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

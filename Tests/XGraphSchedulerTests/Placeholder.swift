@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphSchedulerTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

@@ -208,7 +208,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let record = ActionRecord(
             node: node.id, step: node.step, axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
             params: node.params, metrics: metrics, key: key.key, keyParts: key.parts, inputs: inputs,
-            output: ingested.tree, outputs: ingested.entries,
+            output: ingested.tree, outputs: ingested.outputs,
             provenance: Provenance(gitCommit: p.gitCommit, gitBranch: p.gitBranch, gitDirty: p.gitDirty,
                                    gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
                                    executor: builder.executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,

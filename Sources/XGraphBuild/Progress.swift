@@ -35,7 +35,7 @@ public final class LineProgress: BuildObserver, @unchecked Sendable {
             case .waiting(let node, let reason):
                 print("[\(t)] wait   \(node): \(reason)")
             }
-            fflush(stdout)
+            fflush(nil)
         }
     }
 }
@@ -59,7 +59,7 @@ public final class JSONProgress: BuildObserver, @unchecked Sendable {
         case .waiting(let n, let r): o["event"] = "waiting"; o["node"] = .string(n); o["reason"] = .string(r)
         }
         let line = JSONValue.object(o).canonical
-        lock.withLock { print(line); fflush(stdout) }
+        lock.withLock { print(line); fflush(nil) }
     }
 }
 

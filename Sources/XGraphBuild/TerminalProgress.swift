@@ -54,7 +54,7 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
 
     /// Erases the footer before the build's closing lines are printed.
     public func finish() {
-        lock.withLock { clearFooter(); timer?.cancel(); fflush(stdout) }
+        lock.withLock { clearFooter(); timer?.cancel(); fflush(nil) }
     }
 
     private func redraw() {
@@ -83,6 +83,6 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
         lines.append(status)
         print(lines.joined(separator: "\n"))
         footerLines = lines.count
-        fflush(stdout)
+        fflush(nil)
     }
 }

@@ -58,5 +58,13 @@ public struct JobResult: Sendable {
 public protocol Executor: Sendable {
     /// Recorded in provenance; never part of a key.
     var name: String { get }
-    func run(_ job: Job) async -> JobResult
+    /// Runs `job`; `onStart` gets the job's process-group id as soon as it exists, so the builder
+    /// can record it in the node's lease (a later build then detects orphans after `kill -9`).
+    func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult
+}
+
+extension Executor {
+    public func run(_ job: Job) async -> JobResult {
+        await run(job, onStart: { _ in })
+    }
 }

@@ -29,10 +29,6 @@ public struct LocalExecutor: Executor {
         self.gracePeriod = gracePeriod
     }
 
-    public func run(_ job: Job) async -> JobResult {
-        await run(job, onStart: { _ in })
-    }
-
     /// Runs `job`; `onStart` gets the child's process-group id as soon as it exists, so the
     /// caller can record it (a later build uses it to find orphans after `kill -9` of xgraph).
     public func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult {

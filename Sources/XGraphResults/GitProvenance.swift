@@ -35,6 +35,16 @@ public enum GitProvenance {
         return GitInfo(commit: hex, branch: branch, dirty: dirty, diffDigest: digest)
     }
 
+    /// The top folder of the work tree containing `path`, or nil outside a repository (or in a
+    /// bare one). It is the project root whose `cache/` is the default store.
+    public static func workTreeRoot(at path: String) -> String? {
+        guard let repo = GitRepository(discoveringFrom: path), let dir = git_repository_workdir(repo.pointer) else {
+            return nil
+        }
+        let s = String(cString: dir)
+        return s.count > 1 && s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+
     /// The full hex id of the commit a revision names (`HEAD~1`, a branch, a tag, a short hash),
     /// or nil when it names none in the repository containing `path`.
     public static func resolve(_ rev: String, at path: String) -> String? {

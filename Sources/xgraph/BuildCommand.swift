@@ -41,7 +41,10 @@ struct BuildCommand: AsyncParsableCommand {
             if let c = machine.cpus { options.cpus = c }
             if let m = try machine.memMB() { options.memMB = m }
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
-            let observer: any BuildObserver = json ? JSONProgress() : terminal ?? LineProgress(verbose: store.verbose)
+            let observer: any BuildObserver
+            if json { observer = JSONProgress() }
+            else if let terminal { observer = terminal }
+            else { observer = LineProgress(verbose: store.verbose) }
             let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
                                   renderer: CommandRenderer(builtinCommand: [Self.selfPath(), "builtin"]),
                                   options: options, provenance: ws.provenance(),

@@ -29,7 +29,7 @@ struct BuiltinCommand: AsyncParsableCommand {
             }
             let context = BuiltinContext(params: params, inputs: inputs, outputDirectory: out,
                                          resumeDirectory: env["XGRAPH_RESUME"])
-            try Builtins.run(name, context: context) { line in print(line); fflush(stdout) }
+            try Builtins.run(name, context: context) { line in print(line); fflush(nil) }
         } catch {
             XGraph.fail(error)
         }

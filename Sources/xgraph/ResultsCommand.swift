@@ -93,14 +93,14 @@ struct FitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The axis holding data sizes (default: data).")
     var sizeAxis = "data"
 
-    @Option(name: .long, help: "Axes that make one series each (comma-separated; default: every other axis).")
-    var series: String?
+    @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")
+    var series = "model"
 
     func run() async throws {
         do {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let q = try filters.query(ctx)
-            let seriesAxes = series?.split(separator: ",").map(String.init)
+            let seriesAxes = series.split(separator: ",").map(String.init)
             let table = try ctx.index.fitTable(q, sizeAxis: sizeAxis, seriesAxes: seriesAxes, metric: metric)
             print(table.render(filters.format), terminator: filters.format == .table ? "\n" : "")
         } catch {

@@ -13,8 +13,12 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             let s = try Workspace.openStore(store.store)
             let report = try s.verify()
-            print(report.summary)
+            print("verified \(report.blobs) blobs, \(report.trees) trees, \(report.artifacts) artifacts, \(report.records) records: "
+                  + (report.isClean ? "no problems" : "\(report.problems.count) problems"))
             for p in report.problems { print("  \(p)") }
+            if !report.temporaryLeftovers.isEmpty {
+                print("\(report.temporaryLeftovers.count) temporary leftovers of dead processes (removed at the next build)")
+            }
             if !report.problems.isEmpty { throw ExitCode(1) }
         } catch let e as ExitCode {
             throw e

@@ -68,14 +68,28 @@ public enum FashionMNIST {
         }
     }
 
-    private static func decode(_ split: Split, directory: String) throws -> ImageSet {
-        func require(_ kind: String) throws -> String {
-            if let path = file(kind, split: split, directory: directory) { return path }
-            let expected = (directory as NSString).appendingPathComponent("\(split.filePrefix)-\(kind)-ubyte.gz")
-            throw XGraphError.io("Fashion-MNIST file \(expected) not found; install it with `apt-get install dataset-fashion-mnist` (or point the step's `dataset` input at a folder holding the IDX files)")
+    /// Only a split's labels (10 000s of bytes), for steps that never look at pixels.
+    public static func labels(_ split: Split, directory: String = defaultDirectory) throws -> [UInt8] {
+        let labelPath = try require("labels-idx1", split: split, directory: directory)
+        let labels = try IDXFile.read(path: labelPath)
+        guard labels.dimensions.count == 1 else {
+            throw XGraphError.io("\(labelPath): expected a 1-dimensional IDX array of labels, found shape \(labels.dimensions)")
         }
-        let imagePath = try require("images-idx3")
-        let labelPath = try require("labels-idx1")
+        if let bad = labels.bytes.first(where: { Int($0) >= classes }) {
+            throw XGraphError.io("\(labelPath): label \(bad) is outside 0..<\(classes)")
+        }
+        return labels.bytes
+    }
+
+    private static func require(_ kind: String, split: Split, directory: String) throws -> String {
+        if let path = file(kind, split: split, directory: directory) { return path }
+        let expected = (directory as NSString).appendingPathComponent("\(split.filePrefix)-\(kind)-ubyte.gz")
+        throw XGraphError.io("Fashion-MNIST file \(expected) not found; install it with `apt-get install dataset-fashion-mnist` (or point the step's `dataset` input at a folder holding the IDX files)")
+    }
+
+    private static func decode(_ split: Split, directory: String) throws -> ImageSet {
+        let imagePath = try require("images-idx3", split: split, directory: directory)
+        let labelPath = try require("labels-idx1", split: split, directory: directory)
         let images = try IDXFile.read(path: imagePath)
         let labels = try IDXFile.read(path: labelPath)
         guard images.dimensions.count == 3 else {

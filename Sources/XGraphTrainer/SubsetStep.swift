@@ -12,11 +12,11 @@ enum SubsetStep {
         let nested = try params.bool("nested", axis: "subset", default: true)
         let noise = try params.double("label_noise", axis: "subset", default: 0, in: 0...1)
         let items: Int
+        let trainLabels = labelled ? try FashionMNIST.labels(.train, directory: dir) : []
         if labelled {
-            let train = try FashionMNIST.load(.train, directory: dir)
-            items = try params.int("items", axis: "subset", default: train.count, min: 1)
-            guard items <= train.count else {
-                throw params.error("items", "is \(items), but the training split in \(dir) has \(train.count) images")
+            items = try params.int("items", axis: "subset", default: trainLabels.count, min: 1)
+            guard items <= trainLabels.count else {
+                throw params.error("items", "is \(items), but the training split in \(dir) has \(trainLabels.count) images")
             }
         } else {
             items = try params.int("items", axis: "subset", default: nil, min: 1)
@@ -37,10 +37,9 @@ enum SubsetStep {
         ]
         var metrics: [String: JSONValue] = ["size": .int(size), "items": .int(items)]
         if labelled {
-            let train = try FashionMNIST.load(.train, directory: dir)
             var flipped = 0
             let labels = indices.map { i -> UInt64 in
-                let clean = train.labels[Int(i)]
+                let clean = trainLabels[Int(i)]
                 let noisy = SubsetDraw.noisyLabel(item: Int(i), label: clean, classes: FashionMNIST.classes, rate: noise, seed: seed)
                 if noisy != clean { flipped += 1 }
                 return UInt64(noisy)

@@ -74,7 +74,7 @@ final class BuiltinTests: XCTestCase {
         XCTAssertEqual(try Fixtures.metrics(eval)["accuracy"], metrics["test_accuracy"])
 
         let task: JSONValue = .object(["kind": .string("task"), "name": .string("coarse"), "labels": .string("coarse")])
-        let frozen = try run("transfer", params: .object(["task": task, "mode": .string("frozen"), "epochs": .int(3)]),
+        let frozen = try run("transfer", params: .object(["task": task, "mode": .string("frozen"), "epochs": .int(30)]),
                              inputs: ["checkpoint": pre, "dataset": dataset])
         let transferred = try Checkpoint.read(path: "\(frozen)/model.safetensors")
         XCTAssertEqual(transferred.labels, .coarse)

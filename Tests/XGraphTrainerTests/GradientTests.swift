@@ -12,8 +12,9 @@ final class GradientTests: XCTestCase {
         let (loss, gradients) = model.lossAndGradients(inputs: inputs, labels: labels)
         XCTAssertEqual(loss, model.loss(inputs: inputs, labels: labels), accuracy: 1e-6)
 
-        let eps: Float = 1e-2
+        let eps: Float = 1e-3
         var checked = 0
+        var kinks = 0
         for l in 0..<model.layers.count {
             for isBias in [false, true] {
                 let size = isBias ? model.layers[l].bias.count : model.layers[l].weight.count
@@ -24,7 +25,14 @@ final class GradientTests: XCTestCase {
                         if isBias { m.layers[l].bias[i] += delta } else { m.layers[l].weight[i] += delta }
                         return m.loss(inputs: inputs, labels: labels)
                     }
-                    let numeric = (perturbed(eps) - perturbed(-eps)) / Double(2 * eps)
+                    let (up, centre, down) = (perturbed(eps), perturbed(0), perturbed(-eps))
+                    // A ReLU switching inside [w - eps, w + eps] makes the loss non-smooth there:
+                    // the one-sided slopes disagree and a central difference means nothing.
+                    if abs((up - centre) - (centre - down)) > 1e-2 * abs(up - down) + 1e-6 {
+                        kinks += 1
+                        continue
+                    }
+                    let numeric = (up - down) / Double(2 * eps)
                     let analytic = Double(isBias ? gradients[l].bias[i] : gradients[l].weight[i])
                     XCTAssertEqual(analytic, numeric, accuracy: 1e-3 + 2e-2 * abs(numeric),
                                    "layer \(l) \(isBias ? "bias" : "weight")[\(i)]")
@@ -32,7 +40,7 @@ final class GradientTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, 24)
+        XCTAssertGreaterThanOrEqual(checked, 20, "\(kinks) coordinates sat on a ReLU kink")
         XCTAssertTrue(gradients.contains { $0.weight.contains { abs($0) > 1e-3 } }, "gradients are not all ~0")
     }
 

@@ -5,8 +5,12 @@ import XGraphCore
 /// label noise when the data set is labelled (Fashion-MNIST's training split).
 enum SubsetStep {
     static func run(_ context: BuiltinContext, _ params: BuiltinParams, log: (String) -> Void) throws {
-        let dir = try context.datasetDirectory(builtin: "subset")
-        let labelled = FashionMNIST.isPresent(directory: dir)
+        // Any data set can be subset by item count: a folder or a single file (a list of paths,
+        // a tar shard index). Only Fashion-MNIST's folder also gives labels to add noise to.
+        let dir = try context.requiredInput("dataset", builtin: "subset", holding: "the data set to draw items from")
+        var isDirectory: ObjCBool = false
+        let labelled = FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory)
+            && isDirectory.boolValue && FashionMNIST.isPresent(directory: dir)
         let size = try params.int("size", axis: "subset", default: nil, min: 1)
         let seed = try params.seed(axis: "subset")
         let nested = try params.bool("nested", axis: "subset", default: true)

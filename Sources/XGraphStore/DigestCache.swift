@@ -31,13 +31,17 @@ struct DigestCacheTable {
 
     static func load(_ path: String) -> DigestCacheTable {
         var table = DigestCacheTable()
-        guard let data = POSIX.readFile(path), let text = String(data: data, encoding: .utf8),
-              text.hasPrefix(header) else { return table }
-        for line in text.dropFirst(header.count).split(separator: "\n", omittingEmptySubsequences: true) {
-            let f = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
-            guard f.count == 5, let d = Digest(hex: String(f[0])), let size = Int64(f[1]),
-                  let mtime = Int64(f[2]), let inode = UInt64(f[3]) else { continue }
-            table.entries[String(f[4])] = Entry(size: size, mtimeNanos: mtime, inode: inode, digest: d)
+        guard let data = POSIX.readFile(path), data.starts(with: Data(header.utf8)) else { return table }
+        // Bytes, not Characters: this runs on every build over every cached file.
+        let bytes = [UInt8](data.dropFirst(header.utf8.count))
+        for line in bytes.split(separator: 0x0A) {
+            let f = line.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
+            guard f.count == 5, let d = f[0].withUnsafeBufferPointer({ Digest(hexUTF8: $0) }),
+                  let size = Int64(String(decoding: f[1], as: UTF8.self)),
+                  let mtime = Int64(String(decoding: f[2], as: UTF8.self)),
+                  let inode = UInt64(String(decoding: f[3], as: UTF8.self)) else { continue }
+            table.entries[String(decoding: f[4], as: UTF8.self)] =
+                Entry(size: size, mtimeNanos: mtime, inode: inode, digest: d)
         }
         return table
     }

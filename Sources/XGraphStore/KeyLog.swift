@@ -21,12 +21,15 @@ enum KeyLog {
         var map: [Digest: Digest] = [:]
         map.reserveCapacity(data.count / 129)
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard let base = raw.baseAddress else { return }
             let bytes = raw.bindMemory(to: UInt8.self)
             var start = 0
-            for i in 0..<bytes.count where bytes[i] == 0x0A {
+            // memchr finds line ends at memory speed; the loop runs once per line.
+            while start < raw.count, let nl = memchr(base + start, 0x0A, raw.count - start) {
+                let i = base.distance(to: UnsafeRawPointer(nl))
                 if i - start == 129, bytes[start + 64] == 0x20,
-                   let key = Digest(hex: String(decoding: bytes[start..<(start + 64)], as: UTF8.self)),
-                   let out = Digest(hex: String(decoding: bytes[(start + 65)..<i], as: UTF8.self)) {
+                   let key = Digest(hexUTF8: UnsafeBufferPointer(rebasing: bytes[start..<(start + 64)])),
+                   let out = Digest(hexUTF8: UnsafeBufferPointer(rebasing: bytes[(start + 65)..<i])) {
                     map[key] = out
                 }
                 start = i + 1

@@ -41,7 +41,7 @@ final class ResultsTests: XCTestCase {
         try h.git("add", ".")
         try h.git("commit", "-q", "-m", "first")
         XCTAssertEqual(try h.run(["build", "exp.yaml", "train/data=10/model=small"]).status, 0)
-        let sql = try h.run(["results", "--sql", "SELECT DISTINCT commit_hash, branch, dirty FROM runs", "--format", "csv"])
+        let sql = try h.run(["results", "--sql", "SELECT DISTINCT git_commit, branch, dirty FROM runs", "--format", "csv"])
         let head = try String(contentsOfFile: h.dir.path + "/.git/refs/heads/main", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertTrue(sql.out.contains("\(head),main,0"), sql.all)

@@ -25,7 +25,13 @@ public enum NameSuggestions {
             let d = distance(name.lowercased(), c.lowercased())
             if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A shortened or lengthened spelling ('memory' for 'mem') is far by edits but obvious.
+        let lower = name.lowercased()
+        return candidates.first { c in
+            let lc = c.lowercased()
+            return min(lc.count, lower.count) >= 3 && (lc.hasPrefix(lower) || lower.hasPrefix(lc))
+        }
     }
 
     /// `; did you mean 'x'?` when a candidate is close, else `;`: messages follow it with the

@@ -159,7 +159,7 @@ final class ExpanderErrorTests: XCTestCase {
           a: { foreach: { x: tasks }, command: echo }
           b: { foreach: { x: [t1] }, inputs: { i: a }, command: echo }
         """, f)
-        XCTAssertEqual(loc, at(f, 4, 46))
+        XCTAssertEqual(loc, at(f, 4, 43))
         XCTAssertEqual(msg, "input 'i' of step 'b' matches axis 'x' of step 'a', which ranges over tasks there but over [t1] here; "
             + "an axis must range over the same kind of thing in both steps")
     }

@@ -12,7 +12,7 @@ final class SpecErrorTests: XCTestCase {
     func testYAMLSyntaxErrorCarriesTheParsersLineAndColumn() {
         let f = Fixture()
         let (loc, msg) = f.loadError("steps:\n  a:\n    foreach: { x: [1, 2 }\n")
-        XCTAssertEqual(loc, at(f, 3, 24))
+        XCTAssertEqual(loc, at(f, 3, 25))
         XCTAssertTrue(msg.hasPrefix("YAML syntax error: did not find expected ',' or ']'"), msg)
     }
 
@@ -102,7 +102,7 @@ final class SpecErrorTests: XCTestCase {
         let f = Fixture()
         f.write("train.py", "")
         let (loc, msg) = f.loadError("steps:\n  a:\n    command: echo\n    code: [train.py, lib/missing.py]\n")
-        XCTAssertEqual(loc, at(f, 4, 21))
+        XCTAssertEqual(loc, at(f, 4, 22))
         XCTAssertEqual(msg, "code path 'lib/missing.py' does not exist (looked for \(f.dir)/lib/missing.py)")
     }
 
@@ -174,7 +174,7 @@ final class SpecErrorTests: XCTestCase {
     func testVersionFingerprintNeedsAVersion() {
         let f = Fixture()
         let (loc, msg) = f.loadError("datasets:\n  d: { path: /d, fingerprint: version }\n")
-        XCTAssertEqual(loc, at(f, 2, 30))
+        XCTAssertEqual(loc, at(f, 2, 31))
         XCTAssertEqual(msg, "fingerprint: version needs 'version: \"...\"' in dataset 'd'")
     }
 

@@ -61,8 +61,9 @@ final class SpecLoaderTests: XCTestCase {
         XCTAssertEqual(s.foreach.map(\.name), ["data", "model", "lr"])
         XCTAssertEqual(s.foreach[0].source, .subsets("jft"))
         XCTAssertEqual(s.foreach[1].source, .models("resnet"))
-        XCTAssertEqual(s.foreach[2].source, .literal([LiteralValue(label: "0.1", value: .double(0.1)),
-                                                      LiteralValue(label: "0.01", value: .double(0.01))]))
+        guard case .literal(let values) = s.foreach[2].source else { return XCTFail("\(s.foreach[2].source)") }
+        XCTAssertEqual(values.map(\.label), ["0.1", "0.01"])
+        XCTAssertEqual(values.map(\.value), [.double(0.1), .double(0.01)])
         XCTAssertEqual(s.code.map(\.written), ["train.py", "lib/"])
         XCTAssertEqual(s.code.map(\.absolute), [f.dir + "/train.py", f.dir + "/lib"])
         XCTAssertEqual(s.outputs, ["model.pt"])

@@ -27,7 +27,7 @@ public final class Builder: Sendable {
     }
 
     func makeRebuilder(selection: [Int]) throws -> Rebuilder {
-        let forced = options.force.isEmpty ? [] : Set(try graph.select(options.force))
+        let forced = options.force.isEmpty ? [] : Set(try graph.matching(options.force))
         let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion)
         try r.digestCode(of: selection)
         return r

@@ -46,15 +46,26 @@ public struct Graph: Sendable {
     /// A pattern that matches nothing is an error naming a few close node names.
     public func select(_ patterns: [String]) throws -> [Int] {
         var chosen = [Bool](repeating: false, count: nodes.count)
-        var stack: [Int] = []
+        var stack = try matching(patterns)
+        while let i = stack.popLast() {
+            if chosen[i] { continue }
+            chosen[i] = true
+            stack.append(contentsOf: deps[i])
+        }
+        return chosen.indices.filter { chosen[$0] }
+    }
+
+    /// The nodes matching any of `patterns`, without their dependencies (for `--force`).
+    public func matching(_ patterns: [String]) throws -> [Int] {
+        var out: [Int] = []
         for pattern in patterns {
             var matched = false
             if !pattern.contains("*") && !pattern.contains("?") {
-                if let i = indexByID[pattern] { stack.append(i); matched = true }
+                if let i = indexByID[pattern] { out.append(i); matched = true }
             } else {
                 let glob = Glob(pattern)
                 for (i, n) in nodes.enumerated() where glob.matches(n.id) {
-                    stack.append(i)
+                    out.append(i)
                     matched = true
                 }
             }
@@ -64,11 +75,6 @@ public struct Graph: Sendable {
                     + (close.isEmpty ? "; the graph is empty" : "; close names: " + close.joined(separator: ", ")))
             }
         }
-        while let i = stack.popLast() {
-            if chosen[i] { continue }
-            chosen[i] = true
-            stack.append(contentsOf: deps[i])
-        }
-        return chosen.indices.filter { chosen[$0] }
+        return out
     }
 }

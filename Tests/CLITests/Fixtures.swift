@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small study with every kind of edge: two subset families, two capacities, a code file, a
 /// train step and an eval step. Steps append their node name to ran.log, so tests see what ran.
 enum Fixtures {
@@ -27,7 +29,9 @@ enum Fixtures {
           eval:
             foreach: { data: subsets, model: models }
             inputs: { ckpt: train }
-            command: echo "$XGRAPH_NODE" >> ran.log; echo "{\\"score\\": $(cat {{ inputs.ckpt }}/weights.txt | wc -c)}" > {{ out }}/metrics.json
+            command: |
+              echo "$XGRAPH_NODE" >> ran.log
+              echo "{\\"score\\": $(cat {{ inputs.ckpt }}/weights.txt | wc -c)}" > {{ out }}/metrics.json
 
         """
 

@@ -15,8 +15,8 @@ final class ResultsTests: XCTestCase {
         XCTAssertEqual(pivot.status, 0, pivot.all)
         let lines = pivot.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "data,big,small", pivot.out)
-        XCTAssertEqual(lines.dropFirst().first, "10,10,10", pivot.out)
-        XCTAssertEqual(lines.last, "30,30,30", pivot.out)
+        XCTAssertEqual(lines.dropFirst().first, "10,10.0,10.0", pivot.out)
+        XCTAssertEqual(lines.last, "30,30.0,30.0", pivot.out)
 
         let json = try h.run(["results", "exp.yaml", "--step", "eval", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]]

@@ -40,7 +40,7 @@ final class BuilderTests: XCTestCase {
         // Train writes only its lr, so changing `note` re-runs train but leaves its bytes alone.
         let lrOnly: @Sendable (Job, Int) throws -> Int32 = { job, _ in
             let params = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: job.environment["XGRAPH_PARAMS"]!)))
-            try Data(params["lr"]!.canonical.utf8).write(to: URL(fileURLWithPath: job.environment["XGRAPH_OUT"]! + "/w"))
+            try Data((params["lr"]?.canonical ?? "eval").utf8).write(to: URL(fileURLWithPath: job.environment["XGRAPH_OUT"]! + "/w"))
             return 0
         }
         _ = try await h.build(FakeExecutor(behaviour: lrOnly))

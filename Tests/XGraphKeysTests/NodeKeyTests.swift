@@ -25,7 +25,7 @@ final class NodeKeyTests: XCTestCase {
     /// its history and in docs/cache-keys.md, then update this value.
     func testTheKeyEncodingIsPinned() throws {
         XCTAssertEqual(KeyVersion.current, 1)
-        XCTAssertEqual(try key(node()).key.hex, "PLACEHOLDER")
+        XCTAssertEqual(try key(node()).key.hex, "ef34a20a788d98bfcb989dc67ea042811c7ebbe19a92a57c74bb45667c003ffa")
     }
 
     func testResourcesAndWhereThingsRunAreNotInTheKey() throws {

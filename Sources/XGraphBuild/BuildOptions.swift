@@ -2,7 +2,8 @@ import Foundation
 import XGraphCore
 
 public struct BuildOptions: Sendable {
-    /// At most this many jobs at once (`-j`).
+    /// At most this many jobs at once (`-j`); by default only resources limit them (every job
+    /// holds at least its `cpus`, one by default, so a CPU-only study runs one job per core).
     public var jobs: Int
     /// Run everything that does not depend on a failure (`-k`).
     public var keepGoing: Bool
@@ -19,7 +20,7 @@ public struct BuildOptions: Sendable {
     /// The version of the built-in steps; it enters the keys of builtin nodes.
     public var builtinVersion: Int
 
-    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false,
+    public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
                 cpus: Int = ProcessInfo.processInfo.activeProcessorCount,
                 memMB: Int = Int(ProcessInfo.processInfo.physicalMemory / 1_048_576), retryBackoff: Double = 1, builtinVersion: Int = 0) {

@@ -140,20 +140,20 @@ extension Builder {
     func estimate(entries: [PlanEntry], selection: [Int]) -> Plan {
         var est: [String: Double] = [:]
         var finish: [Int: Double] = [:]
-        var gpuSeconds = 0.0, cpuSeconds = 0.0, critical = 0.0
+        var gpuSeconds = 0.0, cpuSeconds = 0.0, jobSeconds = 0.0, critical = 0.0
         for (entry, i) in zip(entries, selection) {
             guard case .willRun = entry.status else { continue }
             let node = graph.nodes[i]
             let s = history.estimate(node)
             est[node.id] = s
             gpuSeconds += s * Double(node.resources.gpus)
-            cpuSeconds += s * Double(max(1, node.resources.cpus))
+            cpuSeconds += s * Double(node.resources.cpus)
+            jobSeconds += s
             let start = graph.dependencies(of: i).compactMap { finish[$0] }.max() ?? 0
             finish[i] = start + s
             critical = max(critical, start + s)
         }
-        let slots = Double(min(options.jobs, options.cpus))
-        var wall = max(critical, cpuSeconds / max(1, slots))
+        var wall = max(critical, cpuSeconds / Double(options.cpus), jobSeconds / Double(options.jobs))
         if !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
         return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall)
     }

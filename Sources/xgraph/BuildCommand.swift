@@ -14,7 +14,7 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
 
-    @Option(name: .short, help: "Run at most N jobs at once (default: the number of CPUs).")
+    @Option(name: .short, help: "Run at most N jobs at once (default: as many as --gpus, --cpus and --mem allow; each job holds its step's cpus, 1 by default).")
     var jobs: Int?
 
     @Flag(name: [.customShort("k"), .long], help: "Keep going: run everything that does not depend on a failure.")
@@ -35,7 +35,7 @@ struct BuildCommand: AsyncParsableCommand {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
             let selection = try ws.selection(experiment.targets)
             let inventory = try machine.inventory()
-            var options = BuildOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            var options = BuildOptions(jobs: jobs ?? 1024,
                                        keepGoing: keepGoing, force: force, gpuIDs: inventory.ids,
                                        gpuModel: inventory.model, builtinVersion: Builtins.version)
             if let c = machine.cpus { options.cpus = c }

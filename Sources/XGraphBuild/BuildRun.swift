@@ -129,10 +129,14 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             while true {
                 if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
                 if let l = try store.tryLease(key: key.key, node: node.id) {
-                    if let pgid = store.orphanedJob(key: key.key) {
-                        l.release()
+                    if let pgid = l.orphanedProcessGroup {
+                        // Hold the lease while the orphan runs, so no other build starts it
+                        // either; its output was never recorded, so run the node once it ends.
                         builder.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
-                    } else { lease = l; break }
+                        while kill(-pgid, 0) == 0 { try await Task.sleep(nanoseconds: 250_000_000) }
+                    }
+                    lease = l
+                    break
                 }
                 try await Task.sleep(nanoseconds: 500_000_000)
             }

@@ -42,6 +42,8 @@ public struct ResultTable: Sendable, Equatable {
     /// decimals cannot show (below 1e-4, from 1e12) get 4 significant digits in exponent form.
     static func format(_ d: Double) -> String {
         guard d.isFinite else { return d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf") }
+        // Counts (examples, steps, classes) are stored as REAL like every metric: show them whole.
+        if d.rounded() == d && abs(d) < 1e12 { return String(Int(d)) }
         if d == 0 || (abs(d) >= 1e-4 && abs(d) < 1e12) { return String(format: "%.4f", d) }
         return String(format: "%.4g", d)
     }

@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+
+/// GPU-aware local execution, through the binary with fake GPUs (`--gpus 4`).
+final class SchedulingTests: XCTestCase {
+    func testJobsGetDisjointGPUIdsAtEveryInstant() throws {
+        let h = try CLIHarness()
+        try h.write("gpu.yaml", """
+            steps:
+              one:
+                foreach: { i: [1, 2, 3, 4, 5, 6] }
+                resources: { gpus: 1 }
+                command: |
+                  s=$(date +%s%N); sleep 0.3; e=$(date +%s%N)
+                  echo "$s $e $CUDA_VISIBLE_DEVICES $XGRAPH_GPUS" >> gpus.log
+              two:
+                foreach: { i: [1, 2, 3] }
+                resources: { gpus: 2 }
+                command: |
+                  s=$(date +%s%N); sleep 0.3; e=$(date +%s%N)
+                  echo "$s $e $CUDA_VISIBLE_DEVICES $XGRAPH_GPUS" >> gpus.log
+
+            """)
+        let r = try h.run(["build", "gpu.yaml", "--gpus", "4", "--cpus", "16"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let rows = try h.read("gpus.log").split(separator: "\n").map { line -> (Int, Int, Set<Int>) in
+            let f = line.split(separator: " ")
+            XCTAssertEqual(f[2], f[3], "CUDA_VISIBLE_DEVICES and XGRAPH_GPUS differ")
+            return (Int(f[0])!, Int(f[1])!, Set(f[2].split(separator: ",").map { Int($0)! }))
+        }
+        XCTAssertEqual(rows.count, 9)
+        XCTAssertEqual(rows.map(\.2.count).reduce(0, +), 6 + 6)
+        var overlapped = false
+        for (i, a) in rows.enumerated() {
+            XCTAssertTrue(a.2.isSubset(of: [0, 1, 2, 3]), "\(a.2)")
+            for b in rows[(i + 1)...] where a.0 < b.1 && b.0 < a.1 {
+                overlapped = true
+                XCTAssertTrue(a.2.isDisjoint(with: b.2), "jobs overlapping in time shared GPUs \(a.2) and \(b.2)")
+            }
+        }
+        XCTAssertTrue(overlapped, "with 4 GPUs some jobs should have run at once")
+    }
+
+    func testAStepNeedingMoreGPUsThanExistFailsBeforeAnythingRuns() throws {
+        let h = try CLIHarness()
+        try h.write("big.yaml", """
+            steps:
+              small:
+                command: touch ran-small
+              huge:
+                resources: { gpus: 4 }
+                command: "true"
+
+            """)
+        let r = try h.run(["build", "big.yaml", "--gpus", "2"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("huge needs 4 GPUs, this machine has 2"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("ran-small").path))
+        let plan = try h.run(["plan", "big.yaml", "--gpus", "2"])
+        XCTAssertTrue(plan.out.contains("blocked    huge"), plan.out)
+    }
+
+    func testATimeLimitKillsAnOverrunningJob() throws {
+        let h = try CLIHarness()
+        try h.write("slow.yaml", """
+            steps:
+              slow:
+                resources: { time: 1s }
+                command: sleep 30
+
+            """)
+        let start = Date()
+        let r = try h.run(["build", "slow.yaml"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.out.contains("failed: slow: timed out"), r.out)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 25, "the job was not killed")
+    }
+
+    func testAResumeFolderSurvivesAFailedAttemptAndGoesOnSuccess() throws {
+        let h = try CLIHarness()
+        try h.write("resume.yaml", """
+            steps:
+              long:
+                resume: true
+                retries: 1
+                command: |
+                  if [ -f {{ resume }}/checkpoint ]; then cp {{ resume }}/checkpoint {{ out }}/model; else echo epoch-1 > {{ resume }}/checkpoint; exit 1; fi
+
+            """)
+        let r = try h.run(["build", "resume.yaml"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.out.contains("retrying"), r.out)
+        let left = try FileManager.default.subpathsOfDirectory(atPath: h.dir.appendingPathComponent("cache/resume").path)
+            .filter { $0.hasSuffix("checkpoint") }
+        XCTAssertEqual(left, [], "the resume folder should be deleted once the node succeeds")
+    }
+
+    func testJSONProgressIsOneEventPerLine() throws {
+        let h = try CLIHarness()
+        try h.write("j.yaml", "steps:\n  a:\n    command: \"true\"\n")
+        let r = try h.run(["build", "j.yaml", "--json"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let events = try r.out.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["event"] as? String
+        }
+        XCTAssertEqual(events, ["started", "finished"])
+    }
+}

@@ -67,6 +67,8 @@ public enum Expander {
             var point = [Int](repeating: 0, count: axes.count)
             let limits = points.map(\.count)
             let total = limits.reduce(1, *)
+            nodes.reserveCapacity(nodes.count + total)
+            deps.reserveCapacity(nodes.count + total)
             for combination in 0..<total {
                 defer { advance(&point, limits: limits) }
                 guard filters.keeps(point) else { continue }

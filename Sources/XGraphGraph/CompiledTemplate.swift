@@ -85,6 +85,7 @@ struct CompiledTemplate {
     func render(_ point: [Int], axes: [AxisSpec], points: [[AxisPoint]], node: @autoclosure () -> String) throws -> String {
         if pieces.count == 1, case .text(let t) = pieces[0] { return t }
         var out = ""
+        out.reserveCapacity(64)
         for piece in pieces {
             switch piece {
             case .text(let t): out += t

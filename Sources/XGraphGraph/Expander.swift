@@ -10,18 +10,20 @@ public enum Expander {
     public static func expand(_ spec: Spec) throws -> Graph {
         var domains = AxisDomains(spec: spec)
         var nodes: [Node] = []
-        var ids = Set<String>()
+        var index: [String: Int] = [:]
+        var deps: [[Int]] = []
 
         // Datasets read by some step come first: they have no inputs.
-        var datasetNode: [String: String] = [:]
+        var datasetNode: [String: Int] = [:]
         let used = Set(spec.steps.flatMap { $0.inputs.compactMap { i -> String? in
             if case .dataset(let d) = i.ref { return d } else { return nil }
         } })
         for d in spec.datasets where used.contains(d.name) {
             let id = "dataset/\(d.name)"
-            datasetNode[d.name] = id
-            ids.insert(id)
+            datasetNode[d.name] = nodes.count
+            index[id] = nodes.count
             nodes.append(sourceNode(d, id: id))
+            deps.append([])
         }
 
         var expanded: [String: ExpandedStep] = [:]
@@ -54,33 +56,52 @@ public enum Expander {
             var out = ExpandedStep(axes: axes, points: points)
             let code = step.code.map(\.absolute)
             let codeNames = step.code.map(\.written)
+            // Per axis value, everything a node takes from it, built once.
+            let idParts = axes.indices.map { a in points[a].map { "/\(axes[a].name)=\($0.label)" } }
+            let axisValues = axes.indices.map { a in points[a].map { AxisValue(axis: axes[a].name, value: $0.label) } }
+            // Every node's params hold the same keys: fill a copy of this instead of growing
+            // (and rehashing) a dictionary per node.
+            var paramsShape = [String: JSONValue](minimumCapacity: step.params.count + axes.count)
+            paramsShape.merge(step.params) { a, _ in a }
+            for axis in axes { paramsShape[axis.name] = .null }
             var point = [Int](repeating: 0, count: axes.count)
             let limits = points.map(\.count)
             let total = limits.reduce(1, *)
-            for _ in 0..<total {
+            nodes.reserveCapacity(nodes.count + total)
+            deps.reserveCapacity(nodes.count + total)
+            for combination in 0..<total {
                 defer { advance(&point, limits: limits) }
                 guard filters.keeps(point) else { continue }
+                let i = nodes.count
                 var id = step.name
-                var axisValues: [AxisValue] = []
-                axisValues.reserveCapacity(axes.count)
-                var params = step.params
-                for (a, axis) in axes.enumerated() {
-                    let p = points[a][point[a]]
-                    id += "/\(axis.name)=\(p.label)"
-                    axisValues.append(AxisValue(axis: axis.name, value: p.label))
-                    params[axis.name] = p.object
+                var values: [AxisValue] = []
+                values.reserveCapacity(axes.count)
+                var params = paramsShape
+                for a in axes.indices {
+                    let v = point[a]
+                    id += idParts[a][v]
+                    values.append(axisValues[a][v])
+                    params[axes[a].name] = points[a][v].object
                 }
-                guard ids.insert(id).inserted else {
+                guard index.updateValue(i, forKey: id) == nil else {
                     throw XGraphError.spec(step.location, "two nodes are named '\(id)'; rename the step or the axis values")
                 }
                 var edges: [InputEdge] = []
                 edges.reserveCapacity(inputs.count)
-                for m in inputs { edges.append(InputEdge(name: m.name, node: try m.upstream(for: point, node: id))) }
+                var upstream: [Int] = []
+                upstream.reserveCapacity(inputs.count)
+                for m in inputs {
+                    let u = try m.upstream(for: point, node: id)
+                    edges.append(InputEdge(name: m.name, node: nodes[u].id))
+                    // One upstream node read under two input names is one dependency.
+                    if !upstream.contains(u) { upstream.append(u) }
+                }
                 var envValues: [String: String] = [:]
                 for (name, t) in env { envValues[name] = try t.render(point, axes: axes, points: points, node: id) }
-                out.nodes[out.key(point)] = id
+                out.nodeAt[combination] = i
+                deps.append(upstream)
                 nodes.append(Node(
-                    id: id, step: step.name, axes: axisValues, kind: kind, params: .object(params),
+                    id: id, step: step.name, axes: values, kind: kind, params: .object(params),
                     command: try command?.render(point, axes: axes, points: points, node: id) ?? "",
                     inputs: edges, outputs: step.outputs, code: code, codeNames: codeNames, env: envValues,
                     resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
@@ -89,7 +110,7 @@ public enum Expander {
             }
             expanded[step.name] = out
         }
-        return Graph(nodes: nodes)
+        return Graph(nodes: nodes, index: index, dependencies: deps)
     }
 
     /// Odometer increment, last axis fastest, so the first axis is outermost.
@@ -118,24 +139,25 @@ public enum Expander {
     }
 }
 
-/// A step after expansion, as its downstream steps see it: node ids by axis values.
+/// A step after expansion, as its downstream steps see it: for every combination of axis
+/// value indices (mixed radix, first axis most significant), the index of its node in the
+/// graph, or -1 where `exclude`/`only` removed it. Lookups hash nothing.
 struct ExpandedStep {
     let axes: [AxisSpec]
     let points: [[AxisPoint]]
-    /// Key: the labels of every axis, in axis order, joined by `ExpandedStep.separator`.
-    var nodes: [String: String] = [:]
+    let strides: [Int]
+    var nodeAt: [Int]
 
-    /// A byte that cannot appear in a YAML label, so joined labels never collide.
-    static let separator = "\u{1}"
-
-    init(axes: [AxisSpec], points: [[AxisPoint]]) { self.axes = axes; self.points = points }
-
-    func key(_ point: [Int]) -> String {
-        var k = ""
-        for a in point.indices {
-            if a > 0 { k += ExpandedStep.separator }
-            k += points[a][point[a]].label
+    init(axes: [AxisSpec], points: [[AxisPoint]]) {
+        self.axes = axes
+        self.points = points
+        var strides = [Int](repeating: 1, count: points.count)
+        var total = 1
+        for a in points.indices.reversed() {
+            strides[a] = total
+            total *= points[a].count
         }
-        return k
+        self.strides = strides
+        nodeAt = [Int](repeating: -1, count: total)
     }
 }

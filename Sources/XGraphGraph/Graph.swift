@@ -10,26 +10,14 @@ public struct Graph: Sendable {
     private let deps: [[Int]]
     private let rdeps: [[Int]]
 
-    /// `nodes` must be topologically ordered and every input must name a node in it.
-    init(nodes: [Node]) {
-        var index: [String: Int] = [:]
-        index.reserveCapacity(nodes.count)
-        for (i, n) in nodes.enumerated() { index[n.id] = i }
-        var deps = [[Int]](repeating: [], count: nodes.count)
+    /// `nodes` must be topologically ordered, `index` must map each id to its position, and
+    /// `dependencies[i]` must list the positions node `i` reads, each once.
+    init(nodes: [Node], index: [String: Int], dependencies: [[Int]]) {
         var rdeps = [[Int]](repeating: [], count: nodes.count)
-        for (i, n) in nodes.enumerated() {
-            for e in n.inputs {
-                let j = index[e.node]!
-                // One upstream node read under two input names is still one dependency.
-                if !deps[i].contains(j) {
-                    deps[i].append(j)
-                    rdeps[j].append(i)
-                }
-            }
-        }
+        for (i, d) in dependencies.enumerated() { for j in d { rdeps[j].append(i) } }
         self.nodes = nodes
         self.indexByID = index
-        self.deps = deps
+        self.deps = dependencies
         self.rdeps = rdeps
     }
 

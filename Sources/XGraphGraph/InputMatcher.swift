@@ -10,20 +10,23 @@ struct InputMatcher {
     private let location: SourceLocation
 
     private enum Target {
-        case fixed(String)
-        /// For each upstream axis: the downstream axis index that supplies its value, or a pinned label.
-        case step(name: String, parts: [Part], nodes: [String: String], upstreamAxes: [String])
+        case fixed(Int)
+        case step(ExpandedStep, name: String, parts: [Part])
     }
 
+    /// Where the value of one upstream axis comes from.
     private enum Part {
-        case axis(Int)
-        case pinned(String)
+        /// This step's axis `axis`; `map[i]` is the upstream value index of this axis's value
+        /// `i`, or -1 when the upstream axis lacks that label.
+        case axis(Int, map: [Int])
+        /// A `where:` pin: a fixed upstream value index.
+        case pinned(Int)
     }
 
     private let points: [[AxisPoint]]
 
     init(input: InputSpec, step: StepSpec, axes: [AxisSpec], points: [[AxisPoint]],
-         expanded: [String: ExpandedStep], datasetNode: [String: String]) throws {
+         expanded: [String: ExpandedStep], datasetNode: [String: Int]) throws {
         name = input.name
         location = input.location
         self.points = points
@@ -40,46 +43,60 @@ struct InputMatcher {
             }
             var parts: [Part] = []
             for (u, upAxis) in up.axes.enumerated() {
+                let labels = up.points[u].map(\.label)
                 if let pin = pins.last(where: { $0.axis == upAxis.name }) {
-                    let labels = up.points[u].map(\.label)
-                    guard labels.contains(pin.value) else {
+                    guard let v = labels.firstIndex(of: pin.value) else {
                         throw XGraphError.spec(pin.location, "'\(pin.value)' is not a value of axis '\(upAxis.name)' of step '\(upName)'"
                             + NameSuggestions.didYouMean(pin.value, in: labels) + " values: " + NameSuggestions.list(labels))
                     }
-                    parts.append(.pinned(pin.value))
+                    parts.append(.pinned(v))
                 } else if let d = axes.firstIndex(where: { $0.name == upAxis.name }) {
                     guard axes[d].source.kind == upAxis.source.kind else {
                         throw XGraphError.spec(input.location, "input '\(input.name)' of step '\(step.name)' matches axis '\(upAxis.name)' "
                             + "of step '\(upName)', which ranges over \(upAxis.source) there but over \(axes[d].source) here; "
                             + "an axis must range over the same kind of thing in both steps")
                     }
-                    parts.append(.axis(d))
+                    var byLabel: [String: Int] = [:]
+                    for (i, l) in labels.enumerated() { byLabel[l] = i }
+                    parts.append(.axis(d, map: points[d].map { byLabel[$0.label] ?? -1 }))
                 } else {
                     throw XGraphError.spec(input.location, "input '\(input.name)' of step '\(step.name)' reads step '\(upName)', "
                         + "which has axis '\(upAxis.name)' that step '\(step.name)' does not have; add '\(upAxis.name)' to its "
                         + "foreach or pin it with where: {\(upAxis.name): VALUE}")
                 }
             }
-            target = .step(name: upName, parts: parts, nodes: up.nodes, upstreamAxes: up.axes.map(\.name))
+            target = .step(up, name: upName, parts: parts)
         }
     }
 
-    /// The upstream node id for the downstream node at `point` (named `node`, for messages).
-    func upstream(for point: [Int], node: @autoclosure () -> String) throws -> String {
+    /// The graph index of the upstream node for the downstream node at `point` (named `node`,
+    /// for messages).
+    func upstream(for point: [Int], node: @autoclosure () -> String) throws -> Int {
         switch target {
-        case .fixed(let id): return id
-        case .step(let upName, let parts, let nodes, let upAxes):
-            var key = ""
-            for (i, part) in parts.enumerated() {
-                if i > 0 { key += ExpandedStep.separator }
+        case .fixed(let i): return i
+        case .step(let up, let upName, let parts):
+            var offset = 0
+            var found = true
+            for (u, part) in parts.enumerated() {
+                let v: Int
                 switch part {
-                case .axis(let d): key += points[d][point[d]].label
-                case .pinned(let label): key += label
+                case .axis(let d, let map): v = map[point[d]]
+                case .pinned(let p): v = p
                 }
+                if v < 0 { found = false; break }
+                offset += v * up.strides[u]
             }
-            if let id = nodes[key] { return id }
-            let wanted = upName + zip(upAxes, key.components(separatedBy: ExpandedStep.separator))
-                .map { "/\($0)=\($1)" }.joined()
+            if found, up.nodeAt[offset] >= 0 { return up.nodeAt[offset] }
+            let wanted = upName + parts.enumerated().map { u, part -> String in
+                switch part {
+                case .axis(let d, _): return "/\(up.axes[u].name)=\(points[d][point[d]].label)"
+                case .pinned(let p): return "/\(up.axes[u].name)=\(up.points[u][p].label)"
+                }
+            }.joined()
+            if !found {
+                throw XGraphError.spec(location, "node '\(node())' reads input '\(name)' from '\(wanted)', which step "
+                    + "'\(upName)' does not have: its axes take other values")
+            }
             throw XGraphError.spec(location, "node '\(node())' reads input '\(name)' from '\(wanted)', which 'exclude'/'only' "
                 + "removed from step '\(upName)'; filter '\(node())' out as well or keep its upstream node")
         }

@@ -15,12 +15,6 @@ public struct DenseLayer: Sendable, Equatable {
         self.weight = weight
         self.bias = bias
     }
-
-    public static func zeros(inputs: Int, outputs: Int) -> DenseLayer {
-        DenseLayer(inputs: inputs, outputs: outputs,
-                   weight: [Float](repeating: 0, count: inputs * outputs),
-                   bias: [Float](repeating: 0, count: outputs))
-    }
 }
 
 /// A multi-layer perceptron: `depth` hidden layers of `width` ReLU units, then a linear

@@ -181,6 +181,21 @@ final class ExpanderTests: XCTestCase {
         XCTAssertEqual(probe.inputs, [InputEdge(name: "ckpt", node: "pretrain/data=300M/model=r101")])
     }
 
+    func testAnUpstreamReadUnderTwoNamesIsOneDependency() throws {
+        let g = try expand("""
+        steps:
+          a: { command: echo }
+          b:
+            inputs: { x: a, y: a }
+            command: cat {{ inputs.x }} {{ inputs.y }}
+        """)
+        let b = g.index(of: "b")!
+        XCTAssertEqual(g.nodes[b].inputs, [InputEdge(name: "x", node: "a"), InputEdge(name: "y", node: "a")])
+        XCTAssertEqual(g.dependencies(of: b), [g.index(of: "a")!])
+        XCTAssertEqual(g.dependents(of: g.index(of: "a")!), [b])
+        XCTAssertEqual(g.nodes[b].command, "cat {{inputs.x}} {{inputs.y}}")
+    }
+
     func testStepsAreOrderedByDependencyThenDeclaration() throws {
         let g = try expand("""
         steps:

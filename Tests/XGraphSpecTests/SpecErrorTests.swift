@@ -31,6 +31,13 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertTrue(msg.hasPrefix("unknown key 'comand' in step 'pretrain'; did you mean 'command'? valid keys: run, command, foreach"), msg)
     }
 
+    func testUnknownKeyFarFromEveryValidKeyStillListsThem() {
+        let f = Fixture()
+        let (loc, msg) = f.loadError("steps:\n  a:\n    command: echo\n    zzzzzz: 1\n")
+        XCTAssertEqual(loc, at(f, 4, 5))
+        XCTAssertTrue(msg.hasPrefix("unknown key 'zzzzzz' in step 'a'; valid keys: run, command, foreach"), msg)
+    }
+
     func testUnknownResourcesKey() {
         let f = Fixture()
         let (loc, msg) = f.loadError("steps:\n  a:\n    command: echo\n    resources: { gpus: 1, memory: 4G }\n")

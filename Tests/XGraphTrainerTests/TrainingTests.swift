@@ -34,6 +34,16 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(run(seed: 5), run(seed: 6))
     }
 
+    func testLayersBelowTheFirstTrainedOneKeepTheirWeights() throws {
+        let data = try syntheticRows(count: 64)
+        let start = MLP(inputSize: 784, width: 8, depth: 2, classes: 10, seed: 1)
+        var model = start
+        _ = Trainer.train(&model, on: data, config: TrainingConfig(epochs: 1, batchSize: 16, firstTrainedLayer: 1))
+        XCTAssertEqual(model.layers[0], start.layers[0])
+        XCTAssertNotEqual(model.layers[1], start.layers[1])
+        XCTAssertNotEqual(model.layers[2], start.layers[2])
+    }
+
     func testMinStepsLengthensShortRunsToWholeEpochs() {
         let config = TrainingConfig(epochs: 10, minSteps: 300, batchSize: 128)
         XCTAssertEqual(Trainer.plannedEpochs(examples: 1000, config: config), 38)  // 8 steps per epoch

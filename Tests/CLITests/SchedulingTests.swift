@@ -17,6 +17,7 @@ final class SchedulingTests: XCTestCase {
                 foreach: { i: [1, 2, 3] }
                 resources: { gpus: 2 }
                 command: |
+                  # (a different command from step one's: identical actions share one key)
                   s=$(date +%s%N); sleep 0.3; e=$(date +%s%N)
                   echo "$s $e $CUDA_VISIBLE_DEVICES $XGRAPH_GPUS" >> gpus.log
 
@@ -103,6 +104,6 @@ final class SchedulingTests: XCTestCase {
         let events = try r.out.split(separator: "\n").map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["event"] as? String
         }
-        XCTAssertEqual(events, ["started", "finished"])
+        XCTAssertEqual(events, ["planned", "started", "finished"])
     }
 }

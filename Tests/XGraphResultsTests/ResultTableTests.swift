@@ -46,6 +46,6 @@ final class ResultTableTests: XCTestCase {
     func testTinyAndHugeFloatsUseExponentForm() {
         let t = ResultTable(columns: ["x"], rows: [[0.00001234], [0.0], [2.5e13]])
         XCTAssertEqual(t.render(.table).split(separator: "\n").dropFirst(2).map { $0.trimmingCharacters(in: .whitespaces) },
-                       ["1.234e-05", "0.0000", "2.5e+13"])
+                       ["1.234e-05", "0", "2.5e+13"])
     }
 }

@@ -94,7 +94,7 @@ extension SpecBuilder {
                 guard resources.cpus >= 1 else { throw r.fail(c.value, "'cpus' must be at least 1") }
             }
             if let m = rk["mem"] {
-                guard case .scalar(let s) = m.value, let mb = Units.megabytes(s.string) else {
+                guard case .scalar(let s) = m.value, let mb = MemorySize.megabytes(s.string) else {
                     throw r.fail(m.value, "'mem' must be an amount such as 512M, 64G or 1T, found \(r.describe(m.value))")
                 }
                 resources.memMB = mb
@@ -129,7 +129,7 @@ extension SpecBuilder {
     }
 
     private func duration(_ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Double {
-        guard case .scalar(let s) = node, !r.isNull(node), let v = Units.seconds(s.string) else {
+        guard case .scalar(let s) = node, !r.isNull(node), let v = DurationText.seconds(s.string) else {
             throw r.fail(node, "'\(what)' must be a duration such as 90s, 30m, 72h, 2d or 12:00:00, found \(r.describe(node))")
         }
         return v

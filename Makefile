@@ -19,6 +19,7 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product xgraph
+	$(SWIFT) build -c release --product xgraph-train
 
 test: deps
 	$(SWIFT) test
@@ -26,12 +27,16 @@ test: deps
 demo: build
 	$(XGRAPH) build $(DEMO)
 	@echo
+	$(XGRAPH) results $(DEMO) --step pretrain --pivot data,model --metric test_accuracy
+	@echo
 	$(XGRAPH) results $(DEMO) --step transfer --pivot data,model --metric accuracy
 	@echo
 	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode
 
 bench: deps
-	$(SWIFT) build -c release --product xgraph-bench --product xgraph
+	$(SWIFT) build -c release --product xgraph
+	$(SWIFT) build -c release --product xgraph-train
+	$(SWIFT) build -c release --product xgraph-bench
 	.build/release/xgraph-bench
 
 clean-cache:

@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xgraph", targets: ["xgraph"]),
+        .executable(name: "xgraph-train", targets: ["xgraph-train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,9 +57,11 @@ let package = Package(
             "XGraphScheduler", "XGraphExecutors", "XGraphResults",
         ]),
         .executableTarget(name: "xgraph", dependencies: [
-            "XGraphBuild", "XGraphTrainer", "XGraphResults",
+            "XGraphBuild", "XGraphResults",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
+        .executableTarget(name: "xgraph-train", dependencies: ["XGraphCore", "XGraphTrainer"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
             "XGraphBuild", "XGraphTrainer", "COpenBLAS",
         ]),
@@ -73,6 +76,6 @@ let package = Package(
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore"]),
         .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer"]),
         .testTarget(name: "XGraphBuildTests", dependencies: ["XGraphBuild"]),
-        .testTarget(name: "CLITests", dependencies: ["xgraph"]),
+        .testTarget(name: "CLITests", dependencies: ["xgraph", "xgraph-train"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import XGraphCore
+import XGraphStore
 
 public struct BuildOptions: Sendable {
     /// At most this many jobs at once (`-j`); by default only resources limit them (every job
@@ -49,6 +50,8 @@ public struct BuildProvenance: Sendable {
 public struct BuildSummary: Sendable {
     public var selected = 0
     public var ran: [String] = []
+    /// The action records this build wrote, for the results index.
+    public var records: [ActionRecord] = []
     public var cached = 0
     /// Nodes whose inputs were rebuilt but came out byte-identical, so they did not run.
     public var cutOff: [String] = []

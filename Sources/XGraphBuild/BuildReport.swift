@@ -3,13 +3,14 @@ import Foundation
 /// The closing lines of `xgraph build`: one line when nothing had to run; otherwise what ran,
 /// what was cut off early, and every failed node with its log.
 public enum BuildReport {
-    public static func render(_ s: BuildSummary, provenance: BuildProvenance) -> String {
+    public static func render(_ s: BuildSummary, provenance: () -> BuildProvenance) -> String {
         var lines: [String] = []
         if s.ran.isEmpty && s.failed.isEmpty && s.blocked.isEmpty && s.notStarted.isEmpty && !s.cancelled {
             var line = "nothing to do: all \(s.selected) nodes up to date"
             if !s.cutOff.isEmpty { line += " (\(s.cutOff.count) cut off early)" }
             return line
         }
+        let provenance = provenance()
         if provenance.gitCommit == nil {
             lines.append("note: not in a git repository (or no commit yet): results carry no commit")
         } else if provenance.gitDirty == true {

@@ -33,12 +33,16 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             var res = node.resources
             if case .source = node.kind { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
             tasks.append(SchedTask(id: node.id, deps: node.inputs.map(\.node), resources: res,
-                                   mutex: node.mutex, group: nil, duration: builder.history.estimate(node)))
+                                   mutex: node.mutex, group: node.maxParallel == nil ? nil : node.step,
+                                   duration: builder.history.estimate(node)))
         }
         lock.withLock { summary.selected = selection.count }
         builder.observer.event(.planned(total: selection.count, toRun: selection.count))
+        // `max_parallel` limits a step: its jobs form one group of the pool.
+        var limits: [String: Int] = [:]
+        for i in selection { if let m = graph.nodes[i].maxParallel { limits[graph.nodes[i].step] = m } }
         let scheduler = Scheduler(pool: ResourcePool(gpuIDs: builder.options.gpuIDs, cpus: builder.options.cpus,
-                                                     memMB: builder.options.memMB),
+                                                     memMB: builder.options.memMB, limits: limits),
                                   options: SchedulerOptions(keepGoing: builder.options.keepGoing,
                                                             maxJobs: builder.options.jobs))
         let outcome = await scheduler.run(tasks, delegate: self)
@@ -180,7 +184,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             }
             let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
             if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
-            lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i) }
+            lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i) }
             builder.observer.event(.finished(node: node.id, seconds: result.end.timeIntervalSince(result.start)))
             return .succeeded
         } catch {
@@ -264,7 +268,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     static func appendLog(_ path: String, _ text: String) {
         guard let h = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { return }
         h.seekToEndOfFile()

@@ -14,17 +14,25 @@ public final class Builder: Sendable {
     public let executor: any Executor
     public let renderer: CommandRenderer
     public let options: BuildOptions
-    public let provenance: BuildProvenance
     public let observer: any BuildObserver
-    /// Seconds per node id from earlier runs (the results index), for the critical path.
-    public let history: DurationHistory
+    private let deferredProvenance: Deferred<BuildProvenance>
+    private let deferredHistory: Deferred<DurationHistory>
 
+    /// Provenance and history are computed only when first needed: a null build reads neither.
     public init(graph: Graph, store: Store, executor: any Executor, renderer: CommandRenderer,
-                options: BuildOptions, provenance: BuildProvenance, history: DurationHistory = DurationHistory(),
+                options: BuildOptions, provenance: @autoclosure @escaping @Sendable () -> BuildProvenance,
+                history: @autoclosure @escaping @Sendable () -> DurationHistory = DurationHistory(),
                 observer: any BuildObserver = SilentObserver()) {
         self.graph = graph; self.store = store; self.executor = executor; self.renderer = renderer
-        self.options = options; self.provenance = provenance; self.history = history; self.observer = observer
+        self.options = options; self.observer = observer
+        self.deferredProvenance = Deferred(provenance)
+        self.deferredHistory = Deferred(history)
     }
+
+    /// The git state recorded in every action record of this build.
+    public var provenance: BuildProvenance { deferredProvenance.value }
+    /// Seconds per node id from earlier runs (the results index), for the critical path.
+    public var history: DurationHistory { deferredHistory.value }
 
     func makeRebuilder(selection: [Int]) throws -> Rebuilder {
         let forced = options.force.isEmpty ? [] : Set(try graph.matching(options.force))
@@ -49,7 +57,10 @@ public final class Builder: Sendable {
     /// Decides every selected node without running anything. Nodes downstream of one that will
     /// run have no key yet: their outcome depends on the bytes their inputs will produce.
     public func plan(selection: [Int]) throws -> Plan {
-        let rebuilder = try makeRebuilder(selection: selection)
+        try planned(selection: selection, rebuilder: try makeRebuilder(selection: selection), estimated: true)
+    }
+
+    func planned(selection: [Int], rebuilder: Rebuilder, estimated: Bool) throws -> Plan {
         var outputs: [Int: Digest] = [:]
         var pending: Set<Int> = []
         var blocked: Set<Int> = []
@@ -104,6 +115,7 @@ public final class Builder: Sendable {
                 entries.append(PlanEntry(node: node.id, status: .willRun(rebuilder.reason(i, key: key)), key: key, output: nil))
             }
         }
+        guard estimated else { return Plan(entries: entries, estimates: [:], gpuHours: 0, wallSeconds: 0) }
         return estimate(entries: entries, selection: selection)
     }
 
@@ -128,6 +140,14 @@ public final class Builder: Sendable {
             if let why = unfittable(i) {
                 throw XGraphError.build("\(graph.nodes[i].id) \(why)")
             }
+        }
+        // Null builds are decided by the plan alone: no scheduler, no tasks, no history.
+        let plan = try planned(selection: selection, rebuilder: rebuilder, estimated: false)
+        if plan.toRun == 0 && plan.blocked == 0 {
+            var summary = BuildSummary()
+            summary.selected = selection.count
+            summary.cached = selection.count
+            return summary
         }
         let run = BuildRun(builder: self, rebuilder: rebuilder, selection: selection)
         return await run.execute()

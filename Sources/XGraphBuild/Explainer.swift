@@ -6,7 +6,7 @@ import XGraphStore
 
 /// `xgraph explain NODE`: every component of the node's key now, and which ones differ from the
 /// last build of the same node name.
-public struct Explainer {
+public struct Explainer: Sendable {
     public let workspace: Workspace
     public let builtinVersion: Int
 

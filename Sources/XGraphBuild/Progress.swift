@@ -15,7 +15,7 @@ public final class LineProgress: BuildObserver, @unchecked Sendable {
 
     public func event(_ e: BuildEvent) {
         lock.withLock {
-            let t = formatter.string(from: Date())
+            var t: String { formatter.string(from: Date()) }
             switch e {
             case .planned:
                 break

@@ -15,6 +15,7 @@ final class Rebuilder: @unchecked Sendable {
     private let lock = NSLock()
     private var codeDigests: [String: Digest] = [:]
     private var fingerprints: [Int: Digest] = [:]
+    private let partCache = KeyPartCache()
 
     init(graph: Graph, store: Store, forced: Set<Int>, builtinVersion: Int) {
         self.graph = graph; self.store = store; self.forced = forced; self.builtinVersion = builtinVersion
@@ -60,7 +61,7 @@ final class Rebuilder: @unchecked Sendable {
     func key(_ i: Int, inputDigests: [String: Digest]) throws -> NodeKey {
         let codes = lock.withLock { codeDigests }
         return try NodeKeyer.key(for: graph.nodes[i], codeDigests: codes, inputDigests: inputDigests,
-                                 builtinVersion: builtinVersion)
+                                 builtinVersion: builtinVersion, cache: partCache)
     }
 
     /// The cached output for this key, unless the node is forced.

@@ -80,8 +80,10 @@ extension Workspace {
         return h
     }
 
-    /// Brings the index up to date after a build, so the next plan knows the new durations.
-    public func indexNewRecords() {
-        _ = try? resultsIndex()
+    /// Adds a build's new records to the index, so the next plan knows their durations; a null
+    /// build touches nothing.
+    public func index(_ records: [ActionRecord]) {
+        guard !records.isEmpty, let index = try? ResultsIndex(path: resultsIndexPath) else { return }
+        _ = try? index.add(records)
     }
 }

@@ -6,8 +6,11 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     public let hex: String
 
     public init?(hex: String) {
-        guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
-        self.hex = hex
+        // Byte checks, not Character properties: records hold dozens of digests each, and
+        // Unicode property lookups dominated decoding them.
+        var hex = hex
+        guard let d = hex.withUTF8({ Digest(hexUTF8: $0) }) else { return nil }
+        self = d
     }
 
     init(trusted hex: String) { self.hex = hex }
@@ -37,18 +40,22 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     }
 
     public static func of(_ string: String) -> Digest {
-        of(Data(string.utf8))
+        var string = string
+        return string.withUTF8 { Digest(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
     init(_ d: SHA256.Digest) {
-        var s = ""
-        s.reserveCapacity(64)
-        let digits = Array("0123456789abcdef")
-        for b in d {
-            s.append(digits[Int(b >> 4)])
-            s.append(digits[Int(b & 0xf)])
+        self.hex = d.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 64) { out in
+                let digits: StaticString = "0123456789abcdef"
+                let table = digits.utf8Start
+                for (i, b) in raw.enumerated() {
+                    out[2 * i] = table[Int(b >> 4)]
+                    out[2 * i + 1] = table[Int(b & 0xf)]
+                }
+                return 64
+            }
         }
-        self.hex = s
     }
 }
 
@@ -57,7 +64,10 @@ public struct Hasher256 {
     private var h = SHA256()
     public init() {}
     public mutating func update(_ bytes: some DataProtocol) { h.update(data: bytes) }
-    public mutating func update(_ string: String) { h.update(data: Data(string.utf8)) }
+    public mutating func update(_ string: String) {
+        var string = string
+        string.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    }
     public mutating func update(buffer: UnsafeRawBufferPointer) { h.update(bufferPointer: buffer) }
     public consuming func finalize() -> Digest { Digest(h.finalize()) }
 }

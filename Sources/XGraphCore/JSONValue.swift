@@ -77,7 +77,7 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, k) in o.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+            for (i, k) in o.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if i > 0 { out += "," }
                 JSONValue.writeString(k, into: &out)
                 out += ":"

@@ -106,7 +106,7 @@ public enum Expander {
                     inputs: edges, outputs: step.outputs, code: code, codeNames: codeNames, env: envValues,
                     resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
                     resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
-                    workdir: step.workdir, location: step.location))
+                    workdir: step.workdir, location: step.location, maxParallel: step.maxParallel))
             }
             expanded[step.name] = out
         }

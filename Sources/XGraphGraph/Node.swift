@@ -65,6 +65,8 @@ public struct Node: Sendable {
     public var estimateSeconds: Double?
     /// Named mutex groups: at most one job of each group runs at a time.
     public var mutex: [String]
+    /// At most this many jobs of this node's step run at once (`max_parallel`).
+    public var maxParallel: Int?
     /// Folder the command runs in (the experiment file's folder).
     public var workdir: String
     /// Where the step was declared.
@@ -73,7 +75,9 @@ public struct Node: Sendable {
     public init(id: String, step: String, axes: [AxisValue], kind: NodeKind, params: JSONValue,
                 command: String, inputs: [InputEdge], outputs: [String], code: [String], codeNames: [String],
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
-                estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation) {
+                estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
+                maxParallel: Int? = nil) {
+        self.maxParallel = maxParallel
         self.id = id; self.step = step; self.axes = axes; self.kind = kind; self.params = params
         self.command = command; self.inputs = inputs; self.outputs = outputs; self.code = code
         self.codeNames = codeNames; self.env = env; self.resources = resources; self.gpusInKey = gpusInKey

@@ -1,3 +1,4 @@
+import Foundation
 import XGraphCore
 import XGraphGraph
 import XGraphStore
@@ -18,19 +19,37 @@ public enum NodeKeyer {
     ///     identical upstream bytes leave this key alone (early cutoff).
     ///   - builtinVersion: the version of the built-in steps, for `.builtin` nodes.
     public static func key(for node: Node, codeDigests: [String: Digest], inputDigests: [String: Digest],
-                           builtinVersion: Int) throws -> NodeKey {
+                           builtinVersion: Int, cache: KeyPartCache? = nil) throws -> NodeKey {
         var parts: [KeyPart] = []
+        parts.reserveCapacity(8 + (node.params.objectValue?.count ?? 0) + node.code.count + node.inputs.count)
         func add(_ name: String, _ value: String) {
             parts.append(KeyPart(name: name, value: value, digest: Digest.of(value)))
         }
-        add("version", String(KeyVersion.current))
+        // Parts that are the same for every node of a step are computed once per step.
+        func addStatic(_ name: String, _ value: @autoclosure () -> String) {
+            if let cache { parts.append(cache.part(id: "\(node.step)\u{0}\(name)", name: name, value())) }
+            else { add(name, value()) }
+        }
+        addStatic("version", String(KeyVersion.current))
         switch node.kind {
-        case .shell: add("kind", "shell")
-        case .builtin(let b): add("kind", "builtin:\(b) v\(builtinVersion)")
+        case .shell: addStatic("kind", "shell")
+        case .builtin(let b): addStatic("kind", "builtin:\(b) v\(builtinVersion)")
         case .source: throw XGraphError.build("dataset \(node.id) has a fingerprint, not a key")
         }
         for (name, value) in (node.params.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            add("param:\(name)", value.canonical)
+            if let cache {
+                // Within one graph a step's param, or its axis entry for one axis value, is the
+                // same object in every node that has it: look it up by that identity.
+                let id: String
+                if let label = node.axes.first(where: { $0.axis == name })?.value {
+                    id = "\(node.step)\u{0}param:\(name)\u{0}\(label)"
+                } else {
+                    id = "\(node.step)\u{0}param:\(name)"
+                }
+                parts.append(cache.part(id: id, name: "param:\(name)", value.canonical))
+            } else {
+                add("param:\(name)", value.canonical)
+            }
         }
         add("command", node.command)
         for (path, name) in zip(node.code, node.codeNames) {
@@ -42,8 +61,8 @@ public enum NodeKeyer {
         for (name, value) in node.env.sorted(by: { $0.key < $1.key }) {
             add("env:\(name)", value)
         }
-        add("outputs", JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
-        if node.gpusInKey { add("gpus", String(node.resources.gpus)) }
+        addStatic("outputs", JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
+        if node.gpusInKey { addStatic("gpus", String(node.resources.gpus)) }
         for edge in node.inputs.sorted(by: { $0.name < $1.name }) {
             guard let d = inputDigests[edge.name] else {
                 throw XGraphError.build("input \(edge.name) of \(node.id) has no output digest yet")
@@ -56,14 +75,34 @@ public enum NodeKeyer {
     /// The canonical encoding: one line per part, `name NUL digest`, in the order above, under a
     /// domain-separating header. Names cannot contain NUL or newline, so the encoding is unambiguous.
     static func combine(_ parts: [KeyPart]) -> Digest {
-        var h = Hasher256()
-        h.update("xgraph-node-key\n")
+        // One buffer, one hash: this runs for every node of every null build.
+        var text = "xgraph-node-key\n"
+        text.reserveCapacity(16 + parts.count * 96)
         for p in parts {
-            h.update(p.name)
-            h.update("\u{0}")
-            h.update(p.digest.hex)
-            h.update("\n")
+            text += p.name
+            text += "\u{0}"
+            text += p.digest.hex
+            text += "\n"
         }
-        return h.finalize()
+        return Digest.of(text)
+    }
+}
+
+/// Key parts computed once per identity within one expanded graph: a step's constant parts,
+/// and its param entries per axis value (in a scaling grid the same subset, capacity and task
+/// objects recur in thousands of nodes). Use one cache per graph only: the identities hold
+/// within an expansion, not across them.
+public final class KeyPartCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [String: KeyPart] = [:]
+
+    public init() {}
+
+    func part(id: String, name: String, _ value: @autoclosure () -> String) -> KeyPart {
+        if let hit = lock.withLock({ parts[id] }) { return hit }
+        let text = value()
+        let part = KeyPart(name: name, value: text, digest: Digest.of(text))
+        lock.withLock { parts[id] = part }
+        return part
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CGit2
 import XGraphCore
 
@@ -37,12 +38,18 @@ public enum GitProvenance {
 
     /// The top folder of the work tree containing `path`, or nil outside a repository (or in a
     /// bare one). It is the project root whose `cache/` is the default store.
+    ///
+    /// It looks for `.git` upwards rather than opening the repository: every command needs the
+    /// root, and initialising libgit2 (its TLS certificates included) costs a null build
+    /// milliseconds it does not need.
     public static func workTreeRoot(at path: String) -> String? {
-        guard let repo = GitRepository(discoveringFrom: path), let dir = git_repository_workdir(repo.pointer) else {
-            return nil
+        var dir = URL(fileURLWithPath: path).standardizedFileURL.path
+        while true {
+            if FileManager.default.fileExists(atPath: dir + "/.git") { return dir }
+            let parent = (dir as NSString).deletingLastPathComponent
+            if parent == dir || parent.isEmpty { return nil }
+            dir = parent
         }
-        let s = String(cString: dir)
-        return s.count > 1 && s.hasSuffix("/") ? String(s.dropLast()) : s
     }
 
     /// The full hex id of the commit a revision names (`HEAD~1`, a branch, a tag, a short hash),

@@ -67,6 +67,25 @@ public final class ResultsIndex: Sendable {
         }
     }
 
+    /// Adds records just written (a build's new results) without reading the rest of the store;
+    /// keys already indexed are skipped.
+    @discardableResult
+    public func add(_ records: [ActionRecord]) throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        let wanted = Self.uniqueByKey(records)
+        return try wrap {
+            try queue.write { db in
+                let indexed = try Self.indexedKeys(db)
+                var inserted = 0
+                for (key, record) in wanted where !indexed.contains(key) {
+                    try Self.insert(record, db)
+                    inserted += 1
+                }
+                return inserted
+            }
+        }
+    }
+
     /// Empties the index and fills it from `records`.
     public func rebuild(from records: [ActionRecord]) throws {
         let wanted = Self.uniqueByKey(records)

@@ -199,6 +199,8 @@ public struct StepSpec: Sendable {
     public var resume: Bool
     public var estimateSeconds: Double?
     public var mutex: [String]
+    /// At most this many of the step's jobs at once (`max_parallel`), nil for no limit.
+    public var maxParallel: Int?
     public var exclude: [AxisFilter]
     public var only: [AxisFilter]
     /// Folder of the file that declares the step: commands run there, and relative paths

@@ -4,7 +4,7 @@ import Yams
 
 extension SpecBuilder {
     static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "resources",
-                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "exclude", "only"]
+                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only"]
     static let resourceKeys = ["gpus", "cpus", "mem", "time"]
     /// Template names with a fixed meaning; an axis may not take them.
     static let reservedAxisNames = ["inputs", "params", "out", "resume", "params_file"]
@@ -103,6 +103,11 @@ extension SpecBuilder {
         }
 
         let retries = try keys["retries"].map { try nonNegative(r.int($0.value, "retries"), $0.value, "retries", r) } ?? 0
+        let maxParallel = try keys["max_parallel"].map { k -> Int in
+            let v = try r.int(k.value, "max_parallel")
+            guard v >= 1 else { throw r.fail(k.value, "'max_parallel' must be at least 1, found \(v)") }
+            return v
+        }
         let mutex = try keys["mutex"].map { try r.sequenceOrScalar($0.value, "mutex").map { try r.string($0, "mutex") } } ?? []
 
         return StepSpec(
@@ -113,6 +118,7 @@ extension SpecBuilder {
             resume: try keys["resume"].map { try r.bool($0.value, "resume") } ?? false,
             estimateSeconds: try keys["estimate"].map { try duration($0.value, "estimate", r) },
             mutex: mutex,
+            maxParallel: maxParallel,
             exclude: try keys["exclude"].map { try filters($0.value, "exclude", r: r, step: name, axes: foreach) } ?? [],
             only: try keys["only"].map { try filters($0.value, "only", r: r, step: name, axes: foreach) } ?? [],
             workdir: workdir, location: r.location(d.entry.keyNode))

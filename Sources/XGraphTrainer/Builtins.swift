@@ -6,11 +6,9 @@ import XGraphCore
 public enum Builtins {
     public static let names = ["subset", "pretrain", "transfer", "eval"]
 
-    /// Enters node keys: bump it whenever a builtin's output for the same inputs changes.
-    ///
-    /// Version History:
-    /// * 1: First version.
-    public static let version = 1
+    /// Enters node keys: bump `BuiltinSteps.version` (its history is there) whenever a builtin's
+    /// output for the same inputs changes.
+    public static let version = BuiltinSteps.version
 
     public static func run(_ name: String, context: BuiltinContext, log: (String) -> Void) throws {
         let params = try BuiltinParams(builtin: name, params: context.params)

@@ -29,7 +29,7 @@ enum GraphBench {
                 let t1 = Date()
                 let builder = Builder(graph: graph, store: try Store(root: dir + "/cache"), executor: NullBench(),
                                       renderer: CommandRenderer(builtinCommand: []),
-                                      options: BuildOptions(builtinVersion: Builtins.version),
+                                      options: BuildOptions(builtinVersion: BuiltinSteps.version),
                                       provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
                 let plan = try builder.plan(selection: Array(graph.nodes.indices))
                 precondition(plan.toRun == 0)

@@ -3,7 +3,6 @@ import Foundation
 import XGraphBuild
 import XGraphCore
 import XGraphExecutors
-import XGraphTrainer
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +36,7 @@ struct BuildCommand: AsyncParsableCommand {
             let inventory = try machine.inventory()
             var options = BuildOptions(jobs: jobs ?? 1024,
                                        keepGoing: keepGoing, force: force, gpuIDs: inventory.ids,
-                                       gpuModel: inventory.model, builtinVersion: Builtins.version)
+                                       gpuModel: inventory.model, builtinVersion: BuiltinSteps.version)
             if let c = machine.cpus { options.cpus = c }
             if let m = try machine.memMB() { options.memMB = m }
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
@@ -46,7 +45,7 @@ struct BuildCommand: AsyncParsableCommand {
             else if let terminal { observer = terminal }
             else { observer = LineProgress(verbose: store.verbose) }
             let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
-                                  renderer: CommandRenderer(builtinCommand: [Self.selfPath(), "builtin"]),
+                                  renderer: CommandRenderer(builtinCommand: [try Self.trainProgram(for: ws)]),
                                   options: options, provenance: ws.provenance(),
                                   history: ws.durationHistory(), observer: observer)
             let task = Task { try await builder.build(selection: selection) }
@@ -54,8 +53,8 @@ struct BuildCommand: AsyncParsableCommand {
             let summary = try await task.value
             withExtendedLifetime(signals) {}
             terminal?.finish()
-            ws.indexNewRecords()
-            let text = BuildReport.render(summary, provenance: builder.provenance)
+            ws.index(summary.records)
+            let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
             if !summary.succeeded { throw ExitCode(summary.cancelled ? 130 : 1) }
         } catch let e as ExitCode {
@@ -65,9 +64,16 @@ struct BuildCommand: AsyncParsableCommand {
         }
     }
 
-    /// The running binary, so builtin steps run the same xgraph that planned them.
-    static func selfPath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    /// `xgraph-train` next to the running binary, so builtin steps run the version that planned
+    /// them; an error before anything runs if the graph has builtin steps and it is missing.
+    static func trainProgram(for ws: Workspace) throws -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(BuiltinSteps.programName).path
+        let needed = ws.graph.nodes.contains { if case .builtin = $0.kind { return true }; return false }
+        if needed && !FileManager.default.isExecutableFile(atPath: path) {
+            throw XGraphError.usage("builtin steps need \(BuiltinSteps.programName) next to xgraph (\(path)); `make build` builds both")
+        }
+        return path
     }
 }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import XGraphBuild
-import XGraphTrainer
+import XGraphCore
 
 struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +21,7 @@ struct ExplainCommand: AsyncParsableCommand {
         do {
             let file = arguments.count == 2 ? arguments[0] : nil
             let ws = try Workspace.open(file: file, storePath: store.store)
-            print(try Explainer(workspace: ws, builtinVersion: Builtins.version).explain(arguments.last!))
+            print(try Explainer(workspace: ws, builtinVersion: BuiltinSteps.version).explain(arguments.last!))
         } catch {
             XGraph.fail(error)
         }

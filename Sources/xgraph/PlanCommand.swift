@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import XGraphBuild
+import XGraphCore
 import XGraphExecutors
-import XGraphTrainer
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +24,7 @@ struct PlanCommand: AsyncParsableCommand {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
             let inventory = try machine.inventory()
             var options = BuildOptions(force: force, gpuIDs: inventory.ids, gpuModel: inventory.model,
-                                       builtinVersion: Builtins.version)
+                                       builtinVersion: BuiltinSteps.version)
             if let c = machine.cpus { options.cpus = c }
             if let m = try machine.memMB() { options.memMB = m }
             let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),

@@ -107,3 +107,41 @@ final class SchedulingTests: XCTestCase {
         XCTAssertEqual(events, ["planned", "started", "finished"])
     }
 }
+
+final class StepLimitTests: XCTestCase {
+    func testMaxParallelAndMutexLimitHowManyJobsRunAtOnce() throws {
+        let h = try CLIHarness()
+        try h.write("lim.yaml", """
+            steps:
+              read:
+                foreach: { i: [1, 2, 3, 4, 5, 6] }
+                max_parallel: 2
+                command: |
+                  echo "$(date +%s%N) +1" >> read.log; sleep 0.2; echo "$(date +%s%N) -1" >> read.log
+              lock:
+                foreach: { i: [1, 2, 3] }
+                mutex: [licence]
+                command: |
+                  echo "$(date +%s%N) +1" >> lock.log; sleep 0.2; echo "$(date +%s%N) -1" >> lock.log
+
+            """)
+        let r = try h.run(["build", "lim.yaml", "--cpus", "16"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try maxConcurrent(h.read("read.log")), 2)
+        XCTAssertEqual(try maxConcurrent(h.read("lock.log")), 1)
+    }
+
+    /// The largest number of jobs between a "+1" and its "-1" at any instant.
+    private func maxConcurrent(_ log: String) -> Int {
+        var events: [(time: Int, delta: Int)] = []
+        for line in log.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            events.append((Int(f[0])!, f[1] == "+1" ? 1 : -1))
+        }
+        // At equal times count ends first: a job that ends as another starts did not overlap it.
+        events.sort { a, b in a.time == b.time ? a.delta < b.delta : a.time < b.time }
+        var now = 0, most = 0
+        for e in events { now += e.delta; most = max(most, now) }
+        return most
+    }
+}

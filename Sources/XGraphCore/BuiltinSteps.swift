@@ -1,0 +1,13 @@
+/// The built-in steps' version, shared by the planner (it enters builtin nodes' keys) and the
+/// `xgraph-train` program that runs them, which is a separate binary so that the `xgraph`
+/// command itself never loads OpenBLAS.
+public enum BuiltinSteps {
+    /// Bump it whenever a builtin's output for the same inputs changes.
+    ///
+    /// Version History:
+    /// * 1: First version.
+    public static let version = 1
+
+    /// The program that runs builtin steps, installed next to `xgraph`.
+    public static let programName = "xgraph-train"
+}

@@ -9,7 +9,7 @@ public enum ActionRecordCoding {
         e.outputFormatting = [.sortedKeys]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
-            try c.encode(formatter().string(from: date))
+            try c.encode(withMillis.format(date))
         }
         return try e.encode(record)
     }
@@ -19,22 +19,14 @@ public enum ActionRecordCoding {
         d.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
             let text = try c.decode(String.self)
-            if let date = formatter().date(from: text) ?? plainFormatter().date(from: text) { return date }
+            if let date = (try? withMillis.parse(text)) ?? (try? plain.parse(text)) { return date }
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO-8601 date: \(text)")
         }
         return try d.decode(ActionRecord.self, from: data)
     }
 
-    // ISO8601DateFormatter is not Sendable; a fresh one per call keeps this free of shared state.
-    private static func formatter() -> ISO8601DateFormatter {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }
-
-    private static func plainFormatter() -> ISO8601DateFormatter {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }
+    // Value-type format styles: Sendable, and cheap enough to use per record (a fresh
+    // ISO8601DateFormatter per record dominated the cost of writing one).
+    private static let withMillis = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let plain = Date.ISO8601FormatStyle()
 }

@@ -22,7 +22,7 @@ build: deps
 	$(SWIFT) build -c release --product xgraph-train
 
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 demo: build
 	$(XGRAPH) build $(DEMO)

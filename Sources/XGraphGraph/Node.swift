@@ -20,7 +20,7 @@ public enum FingerprintMode: Hashable, Sendable {
 public enum NodeKind: Hashable, Sendable {
     /// A declared dataset: nothing runs; its "output digest" is its fingerprint.
     case source(path: String, fingerprint: FingerprintMode)
-    /// `run: builtin:<name>`, executed by `xgraph builtin <name>` under the step contract.
+    /// `run: builtin:<name>`, executed by `xgraph-train <name>` under the step contract.
     case builtin(String)
     /// A user shell command.
     case shell

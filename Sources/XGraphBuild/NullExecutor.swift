@@ -2,9 +2,10 @@ import Foundation
 import XGraphExecutors
 
 /// For planning: a builder that only plans holds an executor it never calls.
-struct NullExecutor: Executor {
-    var name: String { "none" }
-    func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult {
+public struct NullExecutor: Executor {
+    public init() {}
+    public var name: String { "none" }
+    public func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult {
         JobResult(status: .exited(127), start: Date(), end: Date())
     }
 }

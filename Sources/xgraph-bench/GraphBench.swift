@@ -10,7 +10,7 @@ import XGraphTrainer
 /// memory under 200 MB.
 enum GraphBench {
     static func run(xgraph: String, scratch: String) throws {
-        print("\n== planning and null builds (scaling-study graphs)")
+        say("\n== planning and null builds (scaling-study graphs)")
         for (sizes, caps, tasks, target) in [(5, 5, 19, 0.050), (10, 10, 49, 0.300)] {
             let n = StudyGenerator.nodeCount(sizes: sizes, capacities: caps, tasks: tasks)
             let dir = scratch + "/graph-\(n)"
@@ -20,14 +20,14 @@ enum GraphBench {
             try (0..<(sizes * 1000)).map { "\($0)\n" }.joined().write(toFile: dir + "/data.txt", atomically: true, encoding: .utf8)
 
             let first = spawnMeasured([xgraph, "build", "study.yaml", "-j", "2"], cwd: dir)
-            guard first.status == 0 else { print("  first build of \(n) nodes failed (\(first.status))"); continue }
+            guard first.status == 0 else { say("  first build of \(n) nodes failed (\(first.status))"); continue }
 
             var expand: [Double] = [], keyed: [Double] = []
             for _ in 0..<3 {
                 let t0 = Date()
                 let graph = try Expander.expand(try SpecLoader.load(path: dir + "/study.yaml"))
                 let t1 = Date()
-                let builder = Builder(graph: graph, store: try Store(root: dir + "/cache"), executor: NullBench(),
+                let builder = Builder(graph: graph, store: try Store(root: dir + "/cache"), executor: NullExecutor(),
                                       renderer: CommandRenderer(builtinCommand: []),
                                       options: BuildOptions(builtinVersion: BuiltinSteps.version),
                                       provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
@@ -42,21 +42,12 @@ enum GraphBench {
                 plans.append(spawnMeasured([xgraph, "plan", "study.yaml"], cwd: dir))
             }
             let noopWall = median(noop.map(\.seconds))
-            print("  \(n) nodes: first build \(String(format: "%.1f s", first.seconds)) (\(ms(first.seconds / Double(n))) per node, -j 2)")
-            print("    load+expand \(ms(median(expand))), expand+key+decide \(ms(median(keyed))) (in process)")
-            print("    no-op `xgraph build` \(ms(noopWall)) (target < \(ms(target)): ratio \(String(format: "%.2f", noopWall / target))),"
+            say("  \(n) nodes: first build \(String(format: "%.1f s", first.seconds)) (\(ms(first.seconds / Double(n))) per node, -j 2)")
+            say("    load+expand \(ms(median(expand))), expand+key+decide \(ms(median(keyed))) (in process)")
+            say("    no-op `xgraph build` \(ms(noopWall)) (target < \(ms(target)): ratio \(String(format: "%.2f", noopWall / target))),"
                   + " peak RSS \(String(format: "%.0f MB", noop.map(\.maxRSSMB).max() ?? 0)) (target < 200 MB)")
-            print("    `xgraph plan` \(ms(median(plans.map(\.seconds)))), peak RSS \(String(format: "%.0f MB", plans.map(\.maxRSSMB).max() ?? 0))")
+            say("    `xgraph plan` \(ms(median(plans.map(\.seconds)))), peak RSS \(String(format: "%.0f MB", plans.map(\.maxRSSMB).max() ?? 0))")
         }
     }
 }
 
-import XGraphExecutors
-
-/// The bench plans only; nothing runs in process.
-struct NullBench: Executor {
-    var name: String { "none" }
-    func run(_ job: Job, onStart: @escaping @Sendable (Int32) -> Void) async -> JobResult {
-        JobResult(status: .exited(127), start: Date(), end: Date())
-    }
-}

@@ -6,7 +6,7 @@ import XGraphCore
 /// commands run by a plain shell loop.
 enum SchedulerBench {
     static func run(xgraph: String, scratch: String) throws {
-        print("\n== scheduling (4 fake GPUs, sleep steps of known duration)")
+        say("\n== scheduling (4 fake GPUs, sleep steps of known duration)")
         let dir = scratch + "/sched"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let gpus = 4, scale = 0.25
@@ -17,7 +17,7 @@ enum SchedulerBench {
         _ = spawnMeasured(common, cwd: dir)
         let events = dir + "/events.jsonl"
         let second = spawnMeasured(common + ["--force", "*"], cwd: dir, stdoutPath: events)
-        guard second.status == 0 else { print("  build failed (\(second.status))"); return }
+        guard second.status == 0 else { say("  build failed (\(second.status))"); return }
         var first = Double.infinity, last = 0.0
         for line in try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n") {
             guard let e = try? JSONValue.parse(Data(line.utf8)), let t = e["time"]?.doubleValue else { continue }
@@ -31,11 +31,11 @@ enum SchedulerBench {
             if node.hasPrefix("pretrain/") { critical = max(critical, d.seconds + scale) }
         }
         let bound = max(critical, work / Double(gpus))
-        print("  \(durations.count) nodes: makespan \(String(format: "%.2f s", makespan)), critical path \(String(format: "%.2f s", critical)),"
+        say("  \(durations.count) nodes: makespan \(String(format: "%.2f s", makespan)), critical path \(String(format: "%.2f s", critical)),"
               + " GPU-work/GPUs \(String(format: "%.2f s", work / Double(gpus)))")
-        print("  makespan / max(critical path, GPU-work/GPUs) = \(String(format: "%.3f", makespan / bound)) (target ≤ 1.10)")
+        say("  makespan / max(critical path, GPU-work/GPUs) = \(String(format: "%.3f", makespan / bound)) (target ≤ 1.10)")
 
-        print("\n== overhead per executed node")
+        say("\n== overhead per executed node")
         let n = 200
         let odir = scratch + "/overhead"
         try FileManager.default.createDirectory(atPath: odir, withIntermediateDirectories: true)
@@ -49,7 +49,7 @@ enum SchedulerBench {
         let built = spawnMeasured([xgraph, "build", "noop.yaml", "-j", "1"], cwd: odir)
         let shell = spawnMeasured(["/bin/sh", "-c", "for i in $(seq \(n)); do /bin/sh -c true; done"], cwd: odir)
         let perNode = built.seconds / Double(n), perShell = shell.seconds / Double(n)
-        print("  \(n) nodes, -j 1: xgraph \(ms(perNode)) per node, plain shell loop \(ms(perShell)) per command")
-        print("  overhead per node \(ms(perNode - perShell)) (target ≤ 5 ms), including hashing outputs, records and fsyncs")
+        say("  \(n) nodes, -j 1: xgraph \(ms(perNode)) per node, plain shell loop \(ms(perShell)) per command")
+        say("  overhead per node \(ms(perNode - perShell)) (target ≤ 5 ms), including hashing outputs, records and fsyncs")
     }
 }

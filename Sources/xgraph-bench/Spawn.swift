@@ -41,3 +41,9 @@ func median(_ xs: [Double]) -> Double {
 }
 
 func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1000) }
+
+/// Prints a line at once (unbuffered), so figures appear as they are measured even if a later
+/// section fails.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -13,14 +13,14 @@ let args = Set(CommandLine.arguments.dropFirst())
 let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 let xgraph = exe.appendingPathComponent("xgraph").path
 guard FileManager.default.isExecutableFile(atPath: xgraph) else {
-    print("xgraph-bench: build the xgraph binary first (make bench does)")
+    say("xgraph-bench: build the xgraph binary first (make bench does)")
     exit(1)
 }
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("xgraph-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-print("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+say("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
 if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-scheduler") { try SchedulerBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo")) }

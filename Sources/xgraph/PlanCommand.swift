@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import XGraphBuild
 import XGraphCore
-import XGraphExecutors
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +26,7 @@ struct PlanCommand: AsyncParsableCommand {
                                        builtinVersion: BuiltinSteps.version)
             if let c = machine.cpus { options.cpus = c }
             if let m = try machine.memMB() { options.memMB = m }
-            let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
+            let builder = Builder(graph: ws.graph, store: ws.store, executor: NullExecutor(),
                                   renderer: CommandRenderer(builtinCommand: []), options: options,
                                   provenance: ws.provenance(), history: ws.durationHistory())
             let plan = try builder.plan(selection: try ws.selection(experiment.targets))

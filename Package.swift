@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // System libraries, each a small module map over a Debian -dev package.
@@ -31,7 +30,6 @@ let package = Package(
         .target(name: "XGraphSpec", dependencies: [
             "XGraphCore",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "XGraphStore", dependencies: ["XGraphCore"]),
         .target(name: "XGraphExecutors", dependencies: [
@@ -39,15 +37,9 @@ let package = Package(
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .target(name: "XGraphTrainer", dependencies: ["XGraphCore", "COpenBLAS", "CZlib"]),
-        .target(name: "XGraphGraph", dependencies: [
-            "XGraphCore", "XGraphSpec",
-            .product(name: "Collections", package: "swift-collections"),
-        ]),
+        .target(name: "XGraphGraph", dependencies: ["XGraphCore", "XGraphSpec"]),
         .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph", "XGraphStore"]),
-        .target(name: "XGraphScheduler", dependencies: [
-            "XGraphCore",
-            .product(name: "Collections", package: "swift-collections"),
-        ]),
+        .target(name: "XGraphScheduler", dependencies: ["XGraphCore"]),
         .target(name: "XGraphResults", dependencies: [
             "XGraphCore", "XGraphStore", "CGit2",
             .product(name: "GRDB", package: "GRDB.swift"),

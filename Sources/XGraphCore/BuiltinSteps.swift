@@ -8,6 +8,13 @@ public enum BuiltinSteps {
     /// * 1: First version.
     public static let version = 1
 
+    /// The steps `run: builtin:NAME` may name: the spec validates against this list and
+    /// `xgraph-train` implements it.
+    public static let names = ["subset", "pretrain", "transfer", "eval"]
+
+    /// Where Debian's `dataset-fashion-mnist` puts the IDX files (`source: builtin:fashion-mnist`).
+    public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+
     /// The program that runs builtin steps, installed next to `xgraph`.
     public static let programName = "xgraph-train"
 }

@@ -1,8 +1,10 @@
+import XGraphCore
+
 /// What xgraph provides itself: step implementations (`run: builtin:NAME`) and data sets
 /// (`source: builtin:NAME`).
 public enum Builtins {
     /// Steps the built-in CPU backend implements.
-    public static let steps = ["subset", "pretrain", "transfer", "eval"]
+    public static let steps = BuiltinSteps.names
 
     public struct DatasetSource: Sendable {
         public var path: String
@@ -13,6 +15,6 @@ public enum Builtins {
     /// never rewrites them in place.
     public static let datasets: [String: DatasetSource] = [
         // dataset-fashion-mnist: the 60,000 training images (IDX files).
-        "fashion-mnist": DatasetSource(path: "/usr/share/datasets/fashion-mnist", items: 60000),
+        "fashion-mnist": DatasetSource(path: BuiltinSteps.fashionMNISTDirectory, items: 60000),
     ]
 }

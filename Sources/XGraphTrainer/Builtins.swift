@@ -4,7 +4,7 @@ import XGraphCore
 /// The built-in CPU steps (`run: builtin:<name>`): subset, pretrain, transfer and eval on
 /// Fashion-MNIST with OpenBLAS. See docs/builtins.md.
 public enum Builtins {
-    public static let names = ["subset", "pretrain", "transfer", "eval"]
+    public static let names = BuiltinSteps.names
 
     /// Enters node keys: bump `BuiltinSteps.version` (its history is there) whenever a builtin's
     /// output for the same inputs changes.

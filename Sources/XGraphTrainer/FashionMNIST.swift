@@ -23,7 +23,7 @@ public struct ImageSet: Sendable {
 /// `{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz`, 60 000 training and 10 000 test images
 /// of 28×28 grey pixels in 10 classes.
 public enum FashionMNIST {
-    public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
+    public static let defaultDirectory = BuiltinSteps.fashionMNISTDirectory
     public static let classNames = [
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",

@@ -21,8 +21,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     var graph: Graph { builder.graph }
     var store: Store { builder.store }
 
-    init(builder: Builder, rebuilder: Rebuilder, selection: [Int]) {
+    /// - Parameter plan: the plan this build starts from; the keys it already computed (nodes
+    ///   whose inputs were all cached) are reused rather than hashed again.
+    init(builder: Builder, rebuilder: Rebuilder, selection: [Int], plan: Plan) {
         self.builder = builder; self.rebuilder = rebuilder; self.selection = selection
+        for (i, entry) in zip(selection, plan.entries) where entry.key != nil { keys[i] = entry.key }
     }
 
     func execute() async -> BuildSummary {
@@ -238,6 +241,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     }
 
     private func currentKey(_ i: Int) throws -> NodeKey {
+        // A planned key stays right: the inputs it hashed were cached, and records never change.
+        if let planned = lock.withLock({ keys[i] }) { return planned }
         let node = graph.nodes[i]
         var inputDigests: [String: Digest] = [:]
         lock.withLock {

@@ -102,7 +102,7 @@ public final class Builder: Sendable {
             }
             if !rebuilt.isEmpty {
                 pending.insert(i)
-                let reason: RunReason = rebuildRebuiltReason(rebuilder, i, rebuilt)
+                let reason: RunReason = rebuilder.forced.contains(i) ? .forced : .inputRebuilt(rebuilt)
                 entries.append(PlanEntry(node: node.id, status: .willRun(reason), key: nil, output: nil))
                 continue
             }
@@ -117,11 +117,6 @@ public final class Builder: Sendable {
         }
         guard estimated else { return Plan(entries: entries, estimates: [:], gpuHours: 0, wallSeconds: 0) }
         return estimate(entries: entries, selection: selection)
-    }
-
-    private func rebuildRebuiltReason(_ r: Rebuilder, _ i: Int, _ rebuilt: [String]) -> RunReason {
-        if r.forced.contains(i) { return .forced }
-        return .inputRebuilt(rebuilt)
     }
 
     static func message(_ e: XGraphError) -> String {
@@ -149,7 +144,7 @@ public final class Builder: Sendable {
             summary.cached = selection.count
             return summary
         }
-        let run = BuildRun(builder: self, rebuilder: rebuilder, selection: selection)
+        let run = BuildRun(builder: self, rebuilder: rebuilder, selection: selection, plan: plan)
         return await run.execute()
     }
 }

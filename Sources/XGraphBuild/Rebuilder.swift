@@ -49,7 +49,7 @@ final class Rebuilder: @unchecked Sendable {
         case .content, .stat:
             guard let st = FileStat.of(path: path) else {
                 throw XGraphError.build("dataset \(graph.nodes[i].id): \(path) does not exist"
-                    + (path.hasPrefix("/usr/share/datasets/fashion-mnist") ? " (apt-get install dataset-fashion-mnist)" : ""))
+                    + (path.hasPrefix(BuiltinSteps.fashionMNISTDirectory) ? " (apt-get install dataset-fashion-mnist)" : ""))
             }
             if mode == .stat { d = try store.statFingerprint(path) }
             else { d = st.isDirectory ? try store.digestOfTree(path) : try store.digestOfFile(path) }

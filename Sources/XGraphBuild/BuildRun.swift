@@ -49,6 +49,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                   options: SchedulerOptions(keepGoing: builder.options.keepGoing,
                                                             maxJobs: builder.options.jobs))
         let outcome = await scheduler.run(tasks, delegate: self)
+        store.removeSpares()
         try? store.saveDigestCache()
         return lock.withLock {
             for (node, by) in outcome.blocked.sorted(by: { $0.key < $1.key }) { summary.blocked.append((node, by)) }
@@ -162,15 +163,13 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         } catch {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil)
         }
-        let paramsFile = outDir + ".params.json"
-        defer {
-            try? FileManager.default.removeItem(atPath: paramsFile)
-            if FileManager.default.fileExists(atPath: outDir) { try? FileManager.default.removeItem(atPath: outDir) }
-        }
+        var paramsFile: String?
+        defer { store.discardAttempt(outputDirectory: outDir, paramsFile: paramsFile) }
         do {
-            try node.params.canonicalData.write(to: URL(fileURLWithPath: paramsFile))
+            let params = try store.writeParamsFile(node.params.canonicalData, besides: outDir)
+            paramsFile = params
             let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
-            let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: paramsFile, resume: resume)
+            let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: params, resume: resume)
             let job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
                           environment: builder.renderer.environment(for: node, paths: paths),
                           workingDirectory: node.workdir, logPath: logPath, resources: node.resources,

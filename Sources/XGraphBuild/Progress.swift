@@ -5,17 +5,12 @@ import XGraphCore
 public final class LineProgress: BuildObserver, @unchecked Sendable {
     private let lock = NSLock()
     private let verbose: Bool
-    private let formatter: DateFormatter = {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
-        return f
-    }()
 
     public init(verbose: Bool) { self.verbose = verbose }
 
     public func event(_ e: BuildEvent) {
         lock.withLock {
-            var t: String { formatter.string(from: Date()) }
+            var t: String { TimeText.localClock() }
             switch e {
             case .planned:
                 break

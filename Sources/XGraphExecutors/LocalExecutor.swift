@@ -24,9 +24,15 @@ public struct LocalExecutor: Executor {
     public let name = "local"
     /// Seconds between SIGTERM and SIGKILL when stopping a job's process group.
     public var gracePeriod: Double
+    /// The environment jobs inherit: this process's, as it was when the executor was made.
+    /// Read once, because `.inherit` reads and converts it again for every job.
+    private let inherited: [Environment.Key: String]
 
     public init(gracePeriod: Double = 10) {
         self.gracePeriod = gracePeriod
+        var env: [Environment.Key: String] = [:]
+        for (k, v) in ProcessInfo.processInfo.environment { env[Environment.Key(stringLiteral: k)] = v }
+        self.inherited = env
     }
 
     /// Runs `job`; `onStart` gets the child's process-group id as soon as it exists, so the
@@ -132,13 +138,13 @@ public struct LocalExecutor: Executor {
         options.teardownSequence = [
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int(gracePeriod * 1000))),
         ]
-        var updates: [Environment.Key: String?] = [:]
-        for (k, v) in Self.environment(for: job) { updates[Environment.Key(stringLiteral: k)] = v }
+        var env = inherited
+        for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
         let log = FileDescriptor(rawValue: fd)
         do {
             let result = try await Subprocess.run(
                 .path(FilePath("/bin/sh")), arguments: ["-c", job.command],
-                environment: .inherit.updating(updates),
+                environment: .custom(env),
                 workingDirectory: FilePath(job.workingDirectory),
                 platformOptions: options,
                 input: .none,

@@ -8,7 +8,7 @@ struct IndexedRun {
     var step: String
     var commit: String?
     var dirty: Bool?
-    /// `Timestamp` text: sorts by time.
+    /// `TimeText.iso8601` text: sorts by time.
     var end: String
     var duration: Double
     var axes: [AxisEntry]

@@ -36,21 +36,3 @@ enum RecordRows {
         return out
     }
 }
-
-/// Times are stored as fixed-width UTC ISO-8601 text with milliseconds
-/// (`2026-11-23T09:41:07.250Z`): readable in raw SQL, understood by SQLite's date functions,
-/// and sorted correctly as plain text.
-enum Timestamp {
-    static func text(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
-        var seconds = Int(t.rounded(.down))
-        var millis = Int(((t - Double(seconds)) * 1000).rounded())
-        if millis == 1000 { seconds += 1; millis = 0 }
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
-    }
-}

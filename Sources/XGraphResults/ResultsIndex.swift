@@ -135,7 +135,7 @@ public final class ResultsIndex: Sendable {
             """).execute(arguments: [
                 key, record.node, record.step, p.gitCommit, p.gitBranch, p.gitDirty, p.gitDiffDigest?.hex,
                 p.xgraphVersion, p.host, p.executor, p.gpuModel, p.gpuIDs.map(String.init).joined(separator: ","),
-                Timestamp.text(p.start), Timestamp.text(p.end), max(0, p.end.timeIntervalSince(p.start)),
+                TimeText.iso8601(p.start), TimeText.iso8601(p.end), max(0, p.end.timeIntervalSince(p.start)),
                 Int(p.exitStatus), p.attempt, record.output.hex,
             ])
         let axis = try db.cachedStatement(sql: "INSERT OR IGNORE INTO axes (key, axis, ord, value) VALUES (?, ?, ?, ?)")

@@ -16,13 +16,16 @@ public enum ActionRecordCoding {
 
     public static func decode(_ data: Data) throws -> ActionRecord {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .custom { decoder in
-            let c = try decoder.singleValueContainer()
-            let text = try c.decode(String.self)
-            if let date = (try? withMillis.parse(text)) ?? (try? plain.parse(text)) { return date }
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO-8601 date: \(text)")
-        }
+        d.dateDecodingStrategy = dateDecoding
         return try d.decode(ActionRecord.self, from: data)
+    }
+
+    /// ISO-8601 dates with or without fractional seconds; the store's other JSON files use it too.
+    static let dateDecoding = JSONDecoder.DateDecodingStrategy.custom { decoder in
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        if let date = (try? withMillis.parse(text)) ?? (try? plain.parse(text)) { return date }
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO-8601 date: \(text)")
     }
 
     // Value-type format styles: Sendable, and cheap enough to use per record (a fresh

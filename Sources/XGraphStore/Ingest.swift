@@ -17,19 +17,6 @@ public struct IngestResult: Sendable, Equatable {
 }
 
 extension Store {
-    /// A fresh, empty folder under tmp/ for one attempt of `node` to write into (XGRAPH_OUT).
-    /// It is on the store's file system, so ingesting it moves files instead of copying them.
-    public func makeOutputDirectory(for node: String) throws -> String {
-        let path = tmpDir + "/" + tempName("out")
-        guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
-        return path
-    }
-
-    /// Removes an output folder of a failed or cancelled attempt.
-    public func discardOutputDirectory(_ path: String) {
-        POSIX.removeTree(path)
-    }
-
     /// Moves a finished output folder into the store and removes it, whether or not this
     /// succeeds (a rejected output leaves nothing behind but the error).
     ///
@@ -38,7 +25,7 @@ extension Store {
     /// Order: blobs, then the manifest, then the artifact folder renamed in; so an artifact that
     /// exists is complete, and a crash leaves only unreferenced blobs and tmp/ garbage.
     public func ingest(outputDirectory: String) throws -> IngestResult {
-        defer { POSIX.removeTree(outputDirectory) }
+        defer { discardOutputDirectory(outputDirectory) }
         let items = try TreeScan.scan(outputDirectory, escapingLinks: .reject)
         var entries: [TreeEntry] = []
         entries.reserveCapacity(items.count)

@@ -39,9 +39,6 @@ enum KeyLog {
     }
 
     static func append(key: Digest, output: Digest, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw POSIX.ioError("open", path) }
-        defer { close(fd) }
-        try POSIX.writeAll(fd, Data("\(key.hex) \(output.hex)\n".utf8), path: path)
+        try POSIX.append(Data("\(key.hex) \(output.hex)\n".utf8), to: path)
     }
 }

@@ -4,48 +4,32 @@ import XGraphCore
 import Glibc
 #endif
 
-/// Logs live at `logs/<h[0..2]>/<h>/` with h = sha256(node name): one file per attempt, named
-/// `<UTC yyyyMMdd'T'HHmmss>-<pid>-attempt<n>.log` so that the attempts of later builds do not
-/// overwrite earlier ones, a `node` file holding the name, and `latest`, a relative link to the
-/// newest attempt's file. Logs are not content addressed and are kept after failures.
+/// Logs live flat in `logs/<h[0..2]>/`, with h = sha256(node name): one file per attempt, named
+/// `<h>.<UTC yyyyMMdd'T'HHmmss.nnnnnnnnn>-<pid>-attempt<n>.log` (TimeText.compact), so the attempts of later builds
+/// never overwrite earlier ones and the newest attempt is the greatest name. One file per attempt
+/// and nothing else (no folder, name file or link per node): creating files is most of what a
+/// short step costs on ext4. Logs are not content addressed and are kept after failures.
 extension Store {
-    private func logDirectory(_ node: String) -> String {
+    private func logLocation(_ node: String) -> (dir: String, prefix: String) {
         let h = Digest.of(node).hex
-        return "\(root)/logs/\(Self.fanOut(h))/\(h)"
+        return ("\(root)/logs/\(Self.fanOut(h))", h + ".")
     }
 
-    /// A new log file path for this attempt (the caller creates and writes the file); `latest`
-    /// now points to it. `latestLog` returns it once the file exists.
+    /// A new log file path for this attempt; the caller creates and writes the file.
     public func logPath(forNode node: String, attempt: Int) throws -> String {
-        let dir = logDirectory(node)
+        let (dir, prefix) = logLocation(node)
         try POSIX.makeDirectories(dir)
-        let nameFile = dir + "/node"
-        if !POSIX.exists(nameFile) {
-            try POSIX.publish(Data((node + "\n").utf8), at: nameFile, tempDir: tmpDir,
-                              tempName: tempName("lognode"), overwrite: true)
-        }
-        // gmtime_r, not a DateFormatter: building a formatter per node cost more than running it.
-        var t = time(nil)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        let stamp = String(format: "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                           tm.tm_hour, tm.tm_min, tm.tm_sec)
-        let name = "\(stamp)-\(getpid())-attempt\(attempt).log"
-        // Replace `latest` atomically: make the new link aside, then rename it over.
-        let tmpLink = dir + "/.latest-" + tempName("log")
-        guard symlink(name, tmpLink) == 0 else { throw POSIX.ioError("create link", tmpLink) }
-        guard rename(tmpLink, dir + "/latest") == 0 else {
-            unlink(tmpLink)
-            throw POSIX.ioError("replace", dir + "/latest")
-        }
-        return dir + "/" + name
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let stamp = TimeText.compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+        return "\(dir)/\(prefix)\(stamp)-\(getpid())-attempt\(attempt).log"
     }
 
-    /// The newest attempt's log of this node, if there is one.
+    /// The newest attempt's log of this node, if there is one: the fixed-width time stamp makes
+    /// it the greatest name.
     public func latestLog(forNode node: String) -> String? {
-        let dir = logDirectory(node)
-        guard let name = try? TreeScan.readLink(dir + "/latest"),
-              POSIX.exists(dir + "/" + name) else { return nil }
-        return dir + "/" + name
+        let (dir, prefix) = logLocation(node)
+        let names = (POSIX.list(dir) ?? []).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".log") }
+        return names.max().map { dir + "/" + $0 }
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 /// Who runs a node: written into its lock file by the lease holder.
 ///
 /// Lock file `locks/<key>.lock`, JSON with sorted keys and ISO-8601 dates:
-///     {"host":"vm","node":"pretrain/...","pgid":4242,"pid":4200,"since":"2026-11-23T10:00:00Z"}
+///     {"host":"vm","node":"pretrain/...","pgid":4242,"pid":4200,"since":"2026-11-23T10:00:00.000Z"}
 /// `pgid` (the job's process group) appears once the builder sets it. A clean release empties
 /// the file, so a non-empty file that nobody has locked was left by a killed holder.
 ///
@@ -27,16 +27,18 @@ public struct LeaseInfo: Codable, Sendable, Equatable {
         self.pid = pid; self.pgid = pgid; self.host = host; self.node = node; self.since = since
     }
 
-    func encoded() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.dateEncodingStrategy = .iso8601
-        return try e.encode(self)
+    /// By hand through JSONValue: JSONEncoder was a visible part of running a short step.
+    func encoded() -> Data {
+        var o: [String: JSONValue] = ["pid": .int(Int(pid)), "host": .string(host), "node": .string(node),
+                                      "since": .string(TimeText.iso8601(since))]
+        if let pgid { o["pgid"] = .int(Int(pgid)) }
+        return JSONValue.object(o).canonicalData
     }
 
     static func decode(_ data: Data) -> LeaseInfo? {
+        guard !data.isEmpty else { return nil }
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = ActionRecordCoding.dateDecoding
         return try? d.decode(LeaseInfo.self, from: data)
     }
 
@@ -99,7 +101,7 @@ public final class NodeLease: @unchecked Sendable {
     deinit { release() }
 
     static func rewrite(_ fd: Int32, _ info: LeaseInfo) {
-        guard let data = try? info.encoded() else { return }
+        let data = info.encoded()
         ftruncate(fd, 0)
         _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }

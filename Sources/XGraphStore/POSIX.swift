@@ -89,14 +89,30 @@ enum POSIX {
         }
     }
 
-    static func fsyncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+    /// Appends `data` with O_APPEND in one write(2): lines of concurrent writers do not interleave.
+    static func append(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ioError("open", path) }
+        defer { close(fd) }
+        try writeAll(fd, data, path: path)
+    }
+
+    /// Writes a new scratch file (no fsync: it lives no longer than the process that reads it).
+    static func writeScratch(_ data: Data, at path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ioError("create", path) }
+        defer { close(fd) }
+        try writeAll(fd, data, path: path)
     }
 
     /// Writes `data` to a fresh file in `tempDir`, fsyncs it and publishes it at `path`.
     /// With `overwrite: false` the publish is `link(2)`, which fails if `path` exists, so the
     /// first writer wins even between hosts; the return value says whether this call wrote it.
+    ///
+    /// The contents are on disk before the name appears, so a crash never leaves a name on a
+    /// partial file. The name itself is not synced (no fsync of the folder, which cost as much as
+    /// the rest of a short step): a power loss may forget the newest names, and what they named
+    /// is then simply built again.
     @discardableResult
     static func publish(_ data: Data, at path: String, tempDir: String, tempName: String,
                         overwrite: Bool, mode: mode_t = 0o644) throws -> Bool {
@@ -124,7 +140,6 @@ enum POSIX {
             if exists(path) { return false }
             guard rename(tmp, path) == 0 else { throw ioError("rename into", path) }
         }
-        fsyncDirectory(parent)
         return true
     }
 
@@ -139,6 +154,14 @@ enum POSIX {
         } else {
             unlink(path)
         }
+    }
+
+    /// Deletes everything inside a folder (restoring write permission where needed) and keeps
+    /// the folder; true if it is empty and writable afterwards.
+    static func emptyDirectory(_ path: String) -> Bool {
+        chmod(path, 0o755)
+        for name in list(path) ?? [] { removeTree(path + "/" + name) }
+        return list(path)?.isEmpty == true
     }
 
     /// True if a process with this id exists on this host (EPERM means it exists but is not ours).

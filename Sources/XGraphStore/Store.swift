@@ -24,8 +24,8 @@ import Glibc
 ///     artifacts/<digest>/             materialised trees: hard links to blobs, folders 0555
 ///     records/<aa>/<key>.json         action records, write-once (ActionRecord)
 ///     keys.log                        "key output\n" per record, appended after it is in place
-///     nodes/<sha256(name)>.json       last successful key per node name
-///     logs/<aa>/<sha256(name)>/       one log per attempt, and `latest` (a link to the newest)
+///     nodes.log                       "key node\n" per successful build: the last key per node name
+///     logs/<aa>/<sha256(name)>.*.log  one log per attempt
 ///     locks/<key>.lock                run leases (flock), holding LeaseInfo JSON
 ///     resume/<key>/                   scratch folders of `resume: true` steps
 ///     tmp/<pid>_<rand>_<kind>_<host> everything before it is renamed in; garbage after a crash
@@ -33,8 +33,11 @@ import Glibc
 ///
 /// Version History:
 /// * 1: first version.
+/// * 2: nodes.log replaces nodes/<sha256(name)>.json, and logs are flat files instead of a folder
+///   per node with a `latest` link: a short step created ten files, and file creation was most
+///   of its cost.
 public final class Store: @unchecked Sendable {
-    public static let layoutVersion = 1
+    public static let layoutVersion = 2
 
     /// The absolute path of the store's folder.
     public let root: String
@@ -43,6 +46,11 @@ public final class Store: @unchecked Sendable {
         /// key → output, from keys.log and record files; nil until first needed.
         var outputs: [Digest: Digest]?
         var digestCache: DigestCacheTable?
+        /// node name → key of its last successful build, from nodes.log; nil until first needed.
+        var lastKeys: [String: Digest]?
+        /// Emptied output folders and params files of finished attempts (see AttemptScratch).
+        var spareDirectories: [String] = []
+        var spareFiles: [String] = []
     }
     let caches = Mutex(Caches())
     private let tempCounter = Atomic<Int>(0)
@@ -57,7 +65,7 @@ public final class Store: @unchecked Sendable {
         abs = (abs as NSString).standardizingPath
         self.root = abs
         try POSIX.makeDirectories(abs)
-        for sub in ["blobs", "trees", "artifacts", "records", "nodes", "logs", "locks", "resume", "tmp"] {
+        for sub in ["blobs", "trees", "artifacts", "records", "logs", "locks", "resume", "tmp"] {
             try POSIX.makeDirectories(abs + "/" + sub)
         }
         try checkVersion()
@@ -76,7 +84,8 @@ public final class Store: @unchecked Sendable {
             throw XGraphError.store("\(path) is unreadable; is \(root) an xgraph store?")
         }
         guard found == Self.layoutVersion else {
-            throw XGraphError.store("\(root) has store layout version \(found); this xgraph understands version \(Self.layoutVersion)")
+            throw XGraphError.store("\(root) has store layout version \(found); this xgraph understands version \(Self.layoutVersion)"
+                + " (move that store away or pass another --store; docs/store.md lists what changed)")
         }
     }
 

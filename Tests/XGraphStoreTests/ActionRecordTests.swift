@@ -85,9 +85,38 @@ final class ActionRecordTests: StoreTestCase {
         try store.setLastKey(Digest.of("k1"), forNode: "a/x=1")
         try store.setLastKey(Digest.of("k2"), forNode: "a/x=1")
         try store.setLastKey(Digest.of("k3"), forNode: "a/x=2")
+        // Names are free text: a backslash or a newline must not break the log's lines.
+        let odd = "a/x=line\\nbreak\nhere"
+        try store.setLastKey(Digest.of("k4"), forNode: odd)
         let fresh = try Store(root: store.root)
         XCTAssertEqual(fresh.lastKey(forNode: "a/x=1"), Digest.of("k2"))
         XCTAssertEqual(fresh.lastKey(forNode: "a/x=2"), Digest.of("k3"))
+        XCTAssertEqual(fresh.lastKey(forNode: odd), Digest.of("k4"))
+        XCTAssertNil(fresh.lastKey(forNode: "a/x=line"))
+        XCTAssertEqual(store.lastKey(forNode: "a/x=1"), Digest.of("k2"), "the writer's own cache agrees")
+    }
+
+    func testTornLastLineOfNodeLogIsSkipped() throws {
+        let store = try makeStore()
+        try store.setLastKey(Digest.of("k1"), forNode: "a/x=1")
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: store.root + "/nodes.log"))
+        h.seekToEndOfFile()
+        h.write(Data(Digest.of("k2").hex.prefix(30).utf8))
+        try h.close()
+        XCTAssertEqual(try Store(root: store.root).lastKey(forNode: "a/x=1"), Digest.of("k1"))
+    }
+
+    func testRecordWithOtherOptionalFieldsRoundTrips() throws {
+        let store = try makeStore()
+        var r = sampleRecord(key: Digest.of("k2"), output: Digest.of("out2"))
+        r.provenance.gitCommit = nil; r.provenance.gitBranch = nil; r.provenance.gitDirty = nil
+        r.provenance.gitDiffDigest = nil; r.provenance.gpuModel = "NVIDIA H100 80GB HBM3"
+        r.provenance.exitStatus = 0; r.provenance.gpuIDs = []
+        r.params = .object(["name": "a \"quoted\" \\ value\n", "nested": .object(["x": .array([.null, .bool(false), .double(1e-9)])])])
+        r.metrics = .object([:])
+        r.inputs = [:]
+        try store.write(r)
+        XCTAssertEqual(try Store(root: store.root).record(forKey: r.key), r)
     }
 
     func testStoreRejectsAnotherLayoutVersion() throws {
@@ -95,6 +124,7 @@ final class ActionRecordTests: StoreTestCase {
         try Data("99\n".utf8).write(to: URL(fileURLWithPath: store.root + "/VERSION"))
         XCTAssertThrowsError(try Store(root: store.root)) { error in
             XCTAssertTrue("\(error)".contains("version 99"), "\(error)")
+            XCTAssertTrue("\(error)".contains("--store"), "says what to do: \(error)")
         }
     }
 }

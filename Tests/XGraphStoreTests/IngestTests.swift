@@ -110,6 +110,27 @@ final class IngestTests: StoreTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
     }
 
+    func testEachAttemptGetsAFreshEmptyFolderAndParamsFileAndNothingIsLeftInTmp() throws {
+        let store = try makeStore()
+        var seen: Set<String> = []
+        for i in 0..<3 {
+            let out = try store.makeOutputDirectory(for: "n")
+            XCTAssertTrue(seen.insert(out).inserted, "a name no attempt used before")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+            let params = try store.writeParamsFile(Data("{\"i\":\(i)}".utf8), besides: out)
+            XCTAssertEqual(try String(contentsOfFile: params, encoding: .utf8), "{\"i\":\(i)}")
+            // A failed attempt that leaves files, read-only folders and a longer params file.
+            try write("partial", to: out + "/sub/x.bin")
+            chmod(out + "/sub", 0o555)
+            try Data(String(repeating: "p", count: 100).utf8).write(to: URL(fileURLWithPath: params))
+            store.discardAttempt(outputDirectory: out, paramsFile: params)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: params))
+        }
+        store.removeSpares()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp"), [])
+    }
+
     func testFailedOutputsAndDeadProcessesTemporariesAreRemoved() throws {
         let store = try makeStore()
         let failed = try output(store, ["partial.bin": "half"])

@@ -10,9 +10,10 @@ public struct BuildOptions: Sendable {
     public var keepGoing: Bool
     /// Node-name globs to run even when cached (`--force`).
     public var force: [String]
-    /// The machine's GPU inventory, by device id.
-    public var gpuIDs: [Int]
-    public var gpuModel: String?
+    /// The machine's GPUs by device id, and their model: found on first use (see `findGPUs`).
+    public var gpuIDs: [Int] { gpus.value.ids }
+    public var gpuModel: String? { gpus.value.model }
+    private var gpus: Deferred<GPUSet>
     /// CPU slots and memory the scheduler may hand out.
     public var cpus: Int
     public var memMB: Int
@@ -25,10 +26,24 @@ public struct BuildOptions: Sendable {
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
                 cpus: Int = ProcessInfo.processInfo.activeProcessorCount,
                 memMB: Int = Int(ProcessInfo.processInfo.physicalMemory / 1_048_576), retryBackoff: Double = 1, builtinVersion: Int = 0) {
-        self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.force = force; self.gpuIDs = gpuIDs
-        self.gpuModel = gpuModel; self.cpus = max(1, cpus); self.memMB = memMB; self.retryBackoff = retryBackoff
+        self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.force = force
+        let known = GPUSet(ids: gpuIDs, model: gpuModel)
+        self.gpus = Deferred { known }
+        self.cpus = max(1, cpus); self.memMB = memMB; self.retryBackoff = retryBackoff
         self.builtinVersion = builtinVersion
     }
+
+    /// Finds the GPUs with `detect` when they are first needed, instead of the ids given to
+    /// `init`: detecting runs nvidia-smi, which takes longer than a whole null build, and a
+    /// build whose nodes are all cached never asks.
+    public mutating func findGPUs(_ detect: @escaping @Sendable () -> (ids: [Int], model: String?)) {
+        gpus = Deferred { let (ids, model) = detect(); return GPUSet(ids: ids, model: model) }
+    }
+}
+
+struct GPUSet: Sendable {
+    var ids: [Int]
+    var model: String?
 }
 
 /// Where and by whom a build runs: recorded in every action record, never in a key.

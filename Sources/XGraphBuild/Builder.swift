@@ -44,7 +44,8 @@ public final class Builder: Sendable {
     /// A step that can never fit this machine is an error before anything runs, not a hang.
     func unfittable(_ i: Int) -> String? {
         let r = graph.nodes[i].resources
-        if r.gpus > options.gpuIDs.count {
+        // `r.gpus > 0` first: asking for the GPU count may run nvidia-smi.
+        if r.gpus > 0 && r.gpus > options.gpuIDs.count {
             return "needs \(r.gpus) GPU\(r.gpus == 1 ? "" : "s"), this machine has \(options.gpuIDs.count) (--gpus, CUDA_VISIBLE_DEVICES)"
         }
         if r.cpus > options.cpus { return "needs \(r.cpus) CPUs, this machine has \(options.cpus)" }
@@ -79,11 +80,6 @@ public final class Builder: Sendable {
                 }
                 continue
             }
-            if let why = unfittable(i) {
-                pending.insert(i); blocked.insert(i)
-                entries.append(PlanEntry(node: node.id, status: .blocked(why), key: nil, output: nil))
-                continue
-            }
             var inputDigests: [String: Digest] = [:]
             var rebuilt: [String] = []
             var blockedBy: String?
@@ -100,7 +96,16 @@ public final class Builder: Sendable {
                 entries.append(PlanEntry(node: node.id, status: .blocked("input \(by) is blocked"), key: nil, output: nil))
                 continue
             }
+            // A node that must run but can never fit this machine is blocked. Cached nodes are
+            // not asked: a result made on a bigger machine is reused anywhere.
+            func blockUnfittable() -> Bool {
+                guard let why = unfittable(i) else { return false }
+                pending.insert(i); blocked.insert(i)
+                entries.append(PlanEntry(node: node.id, status: .blocked(why), key: nil, output: nil))
+                return true
+            }
             if !rebuilt.isEmpty {
+                if blockUnfittable() { continue }
                 pending.insert(i)
                 let reason: RunReason = rebuilder.forced.contains(i) ? .forced : .inputRebuilt(rebuilt)
                 entries.append(PlanEntry(node: node.id, status: .willRun(reason), key: nil, output: nil))
@@ -110,7 +115,7 @@ public final class Builder: Sendable {
             if let out = rebuilder.cachedOutput(i, key: key) {
                 outputs[i] = out
                 entries.append(PlanEntry(node: node.id, status: .cached, key: key, output: out))
-            } else {
+            } else if !blockUnfittable() {
                 pending.insert(i)
                 entries.append(PlanEntry(node: node.id, status: .willRun(rebuilder.reason(i, key: key)), key: key, output: nil))
             }
@@ -130,14 +135,13 @@ public final class Builder: Sendable {
     /// Cancelling the calling task stops scheduling and tears running jobs down.
     public func build(selection: [Int]) async throws -> BuildSummary {
         let rebuilder = try makeRebuilder(selection: selection)
-        for i in selection {
-            if case .source = graph.nodes[i].kind { continue }
-            if let why = unfittable(i) {
-                throw XGraphError.build("\(graph.nodes[i].id) \(why)")
-            }
-        }
-        // Null builds are decided by the plan alone: no scheduler, no tasks, no history.
+        // Null builds are decided by the plan alone: no scheduler, no tasks, no history, no GPUs.
         let plan = try planned(selection: selection, rebuilder: rebuilder, estimated: false)
+        // A node that can never fit is an error before anything runs, not a hang.
+        for (i, entry) in zip(selection, plan.entries) {
+            guard case .blocked = entry.status, let why = unfittable(i) else { continue }
+            throw XGraphError.build("\(graph.nodes[i].id) \(why)")
+        }
         if plan.toRun == 0 && plan.blocked == 0 {
             var summary = BuildSummary()
             summary.selected = selection.count
@@ -169,7 +173,7 @@ extension Builder {
             critical = max(critical, start + s)
         }
         var wall = max(critical, cpuSeconds / Double(options.cpus), jobSeconds / Double(options.jobs))
-        if !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
+        if gpuSeconds > 0, !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
         return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall)
     }
 }

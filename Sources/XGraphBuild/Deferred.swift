@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value computed on first use, at most once. A null build must not pay for what only a real
-/// one needs (the git status of the work tree, duration history from the results index).
+/// one needs (the git status of the work tree, duration history from the results index, the GPUs).
 final class Deferred<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var make: (@Sendable () -> Value)?

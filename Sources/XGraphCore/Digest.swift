@@ -36,12 +36,21 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     public static func < (a: Digest, b: Digest) -> Bool { a.hex < b.hex }
 
     public static func of(_ bytes: some DataProtocol) -> Digest {
-        Digest(SHA256.hash(data: bytes))
+        if let d = bytes.withContiguousStorageIfAvailable({ of(buffer: UnsafeRawBufferPointer($0)) }) { return d }
+        return Digest(SHA256.hash(data: bytes))
     }
 
     public static func of(_ string: String) -> Digest {
         var string = string
-        return string.withUTF8 { Digest(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+        return string.withUTF8 { of(buffer: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Hashes contiguous bytes directly: `SHA256.hash(data:)` walks a DataProtocol's regions
+    /// generically, which cost as much as the hashing for the short texts of node keys.
+    public static func of(buffer: UnsafeRawBufferPointer) -> Digest {
+        var h = SHA256()
+        h.update(bufferPointer: buffer)
+        return Digest(h.finalize())
     }
 
     init(_ d: SHA256.Digest) {

@@ -27,7 +27,7 @@ public enum NodeKeyer {
         }
         // Parts that are the same for every node of a step are computed once per step.
         func addStatic(_ name: String, _ value: @autoclosure () -> String) {
-            if let cache { parts.append(cache.part(id: "\(node.step)\u{0}\(name)", name: name, value())) }
+            if let cache { parts.append(cache.part(step: node.step, name: name, label: nil, value())) }
             else { add(name, value()) }
         }
         addStatic("version", String(KeyVersion.current))
@@ -40,13 +40,8 @@ public enum NodeKeyer {
             if let cache {
                 // Within one graph a step's param, or its axis entry for one axis value, is the
                 // same object in every node that has it: look it up by that identity.
-                let id: String
-                if let label = node.axes.first(where: { $0.axis == name })?.value {
-                    id = "\(node.step)\u{0}param:\(name)\u{0}\(label)"
-                } else {
-                    id = "\(node.step)\u{0}param:\(name)"
-                }
-                parts.append(cache.part(id: id, name: "param:\(name)", value.canonical))
+                let label = node.axes.first(where: { $0.axis == name })?.value
+                parts.append(cache.part(step: node.step, name: "param:\(name)", label: label, value.canonical))
             } else {
                 add("param:\(name)", value.canonical)
             }
@@ -75,16 +70,18 @@ public enum NodeKeyer {
     /// The canonical encoding: one line per part, `name NUL digest`, in the order above, under a
     /// domain-separating header. Names cannot contain NUL or newline, so the encoding is unambiguous.
     static func combine(_ parts: [KeyPart]) -> Digest {
-        // One buffer, one hash: this runs for every node of every null build.
-        var text = "xgraph-node-key\n"
-        text.reserveCapacity(16 + parts.count * 96)
+        // One byte buffer, one hash: this runs for every node of every null build, and growing
+        // a String cost more than the hashing.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16 + parts.count * 96)
+        bytes.append(contentsOf: "xgraph-node-key\n".utf8)
         for p in parts {
-            text += p.name
-            text += "\u{0}"
-            text += p.digest.hex
-            text += "\n"
+            bytes.append(contentsOf: p.name.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: p.digest.hex.utf8)
+            bytes.append(0x0A)
         }
-        return Digest.of(text)
+        return Digest.of(bytes)
     }
 }
 
@@ -94,11 +91,19 @@ public enum NodeKeyer {
 /// within an expansion, not across them.
 public final class KeyPartCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var parts: [String: KeyPart] = [:]
+    private var parts: [PartID: KeyPart] = [:]
+
+    /// A step's part `name`, for one axis value `label` where the part depends on it.
+    private struct PartID: Hashable {
+        var step: String
+        var name: String
+        var label: String?
+    }
 
     public init() {}
 
-    func part(id: String, name: String, _ value: @autoclosure () -> String) -> KeyPart {
+    func part(step: String, name: String, label: String?, _ value: @autoclosure () -> String) -> KeyPart {
+        let id = PartID(step: step, name: name, label: label)
         if let hit = lock.withLock({ parts[id] }) { return hit }
         let text = value()
         let part = KeyPart(name: name, value: text, digest: Digest.of(text))

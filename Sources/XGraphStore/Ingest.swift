@@ -145,7 +145,25 @@ extension Store {
 
     /// True if the artifact is in the store. It appears by one rename after its blobs and
     /// manifest, so an artifact that exists is complete.
-    public func hasArtifact(_ tree: Digest) -> Bool { POSIX.exists(artifactPath(tree)) }
+    ///
+    /// A null build asks this for every node. After the first `listingThreshold` questions the
+    /// names in artifacts/ are read once (one folder listing instead of a stat per node, the
+    /// larger part of a null build's system time); a name missing from that listing, such as an
+    /// artifact made since, is still checked with a stat. Artifacts are never deleted while a
+    /// build runs (there is no gc), so a listed name stays true.
+    public func hasArtifact(_ tree: Digest) -> Bool {
+        let listed: Bool = caches.withLock { c in
+            if c.artifactNames == nil {
+                c.artifactChecks += 1
+                guard c.artifactChecks > Self.listingThreshold else { return false }
+                c.artifactNames = Set(POSIX.list(root + "/artifacts") ?? [])
+            }
+            return c.artifactNames!.contains(tree.hex)
+        }
+        return listed || POSIX.exists(artifactPath(tree))
+    }
+
+    static let listingThreshold = 256
 
     /// The manifest of a stored tree, if any.
     public func manifest(_ tree: Digest) throws -> TreeManifest? {

@@ -48,6 +48,9 @@ public final class Store: @unchecked Sendable {
         var digestCache: DigestCacheTable?
         /// node name → key of its last successful build, from nodes.log; nil until first needed.
         var lastKeys: [String: Digest]?
+        /// Names in artifacts/, read once a build has asked `hasArtifact` often enough.
+        var artifactNames: Set<String>?
+        var artifactChecks = 0
         /// Emptied output folders and params files of finished attempts (see AttemptScratch).
         var spareDirectories: [String] = []
         var spareFiles: [String] = []

@@ -33,12 +33,9 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
             let selection = try ws.selection(experiment.targets)
-            let inventory = try machine.inventory()
-            var options = BuildOptions(jobs: jobs ?? 1024,
-                                       keepGoing: keepGoing, force: force, gpuIDs: inventory.ids,
-                                       gpuModel: inventory.model, builtinVersion: BuiltinSteps.version)
-            if let c = machine.cpus { options.cpus = c }
-            if let m = try machine.memMB() { options.memMB = m }
+            var options = BuildOptions(jobs: jobs ?? 1024, keepGoing: keepGoing, force: force,
+                                       builtinVersion: BuiltinSteps.version)
+            try machine.apply(to: &options)
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
             let observer: any BuildObserver
             if json { observer = JSONProgress() }
@@ -56,9 +53,7 @@ struct BuildCommand: AsyncParsableCommand {
             ws.index(summary.records)
             let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
-            if !summary.succeeded { throw ExitCode(summary.cancelled ? 130 : 1) }
-        } catch let e as ExitCode {
-            throw e
+            XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 130 : 1)
         } catch {
             XGraph.fail(error)
         }
@@ -88,10 +83,21 @@ struct MachineOptions: ParsableArguments {
     @Option(name: .long, help: "Memory to hand out, e.g. 64G (default: physical memory).")
     var mem: String?
 
-    func inventory() throws -> (ids: [Int], model: String?) {
-        if let g = gpus { return (try GPUInventory.parse(flag: g), nil) }
-        let inv = GPUInventory.detect(environment: ProcessInfo.processInfo.environment)
-        return (inv.ids, inv.model)
+    /// Sets the options' GPUs, CPU slots and memory. Without `--gpus` the GPUs are detected
+    /// (nvidia-smi) only if something needs them.
+    func apply(to options: inout BuildOptions) throws {
+        if let g = gpus {
+            let ids = try GPUInventory.parse(flag: g)
+            options.findGPUs { (ids, nil) }
+        } else {
+            options.findGPUs {
+                let inv = GPUInventory.detect(environment: ProcessInfo.processInfo.environment)
+                for w in inv.warnings { FileHandle.standardError.write(Data("xgraph: warning: \(w)\n".utf8)) }
+                return (inv.ids, inv.model)
+            }
+        }
+        if let c = cpus { options.cpus = c }
+        if let m = try memMB() { options.memMB = m }
     }
 
     func memMB() throws -> Int? {

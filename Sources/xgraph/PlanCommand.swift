@@ -21,16 +21,14 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
-            let inventory = try machine.inventory()
-            var options = BuildOptions(force: force, gpuIDs: inventory.ids, gpuModel: inventory.model,
-                                       builtinVersion: BuiltinSteps.version)
-            if let c = machine.cpus { options.cpus = c }
-            if let m = try machine.memMB() { options.memMB = m }
+            var options = BuildOptions(force: force, builtinVersion: BuiltinSteps.version)
+            try machine.apply(to: &options)
             let builder = Builder(graph: ws.graph, store: ws.store, executor: NullExecutor(),
                                   renderer: CommandRenderer(builtinCommand: []), options: options,
                                   provenance: ws.provenance(), history: ws.durationHistory())
             let plan = try builder.plan(selection: try ws.selection(experiment.targets))
             print(PlanReport.render(plan, showCached: !changedOnly))
+            XGraph.finish()
         } catch {
             XGraph.fail(error)
         }

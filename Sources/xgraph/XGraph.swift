@@ -26,6 +26,13 @@ struct XGraph: AsyncParsableCommand {
         Foundation.exit(e_exitCode(error))
     }
 
+    /// Ends the process with `status` once the output is flushed, skipping the teardown of the
+    /// graph and store: freeing a 10,000-node graph was a tenth of a null build's time.
+    static func finish(_ status: Int32 = 0) -> Never {
+        fflush(nil)
+        Foundation.exit(status)
+    }
+
     private static func e_exitCode(_ error: Error) -> Int32 {
         if let e = error as? XGraphError, case .usage = e { return 64 }
         return 1

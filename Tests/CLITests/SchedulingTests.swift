@@ -61,6 +61,43 @@ final class SchedulingTests: XCTestCase {
         XCTAssertTrue(plan.out.contains("blocked    huge"), plan.out)
     }
 
+    func testGPUsAreDetectedOnlyWhenSomethingRunsAndCachedResultsNeedNoGPUs() throws {
+        let h = try CLIHarness()
+        // A stand-in nvidia-smi that reports two GPUs and notes each call.
+        let bin = h.dir.appendingPathComponent("bin").path
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try h.write("bin/nvidia-smi", """
+            #!/bin/sh
+            echo called >> "$SMI_CALLS"
+            printf '0, GPU-aaaa, Fake GPU\n1, GPU-bbbb, Fake GPU\n'
+
+            """)
+        chmod(bin + "/nvidia-smi", 0o755)
+        try h.write("gpu.yaml", """
+            steps:
+              train:
+                resources: { gpus: 2 }
+                command: echo "$CUDA_VISIBLE_DEVICES" > {{ out }}/gpus.txt
+
+            """)
+        let calls = h.dir.appendingPathComponent("calls.log").path
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                   "SMI_CALLS": calls]
+        let first = try h.run(["build", "gpu.yaml"], env: env)
+        XCTAssertEqual(first.status, 0, first.all)
+        XCTAssertEqual(try h.read("calls.log"), "called\n", "a build that runs something looks for GPUs")
+        let again = try h.run(["build", "gpu.yaml"], env: env)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.out.contains("nothing to do"), again.out)
+        XCTAssertEqual(try h.read("calls.log"), "called\n", "a null build never runs nvidia-smi")
+        // The cached result is reused on a machine without GPUs; running it there is an error.
+        let noGPU = try h.run(["build", "gpu.yaml", "--gpus", "0"])
+        XCTAssertEqual(noGPU.status, 0, noGPU.all)
+        let forced = try h.run(["build", "gpu.yaml", "--gpus", "0", "--force", "train"])
+        XCTAssertNotEqual(forced.status, 0)
+        XCTAssertTrue(forced.err.contains("train needs 2 GPUs, this machine has 0"), forced.err)
+    }
+
     func testATimeLimitKillsAnOverrunningJob() throws {
         let h = try CLIHarness()
         try h.write("slow.yaml", """

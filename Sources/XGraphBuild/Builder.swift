@@ -62,9 +62,10 @@ public final class Builder: Sendable {
     }
 
     func planned(selection: [Int], rebuilder: Rebuilder, estimated: Bool) throws -> Plan {
-        var outputs: [Int: Digest] = [:]
-        var pending: Set<Int> = []
-        var blocked: Set<Int> = []
+        // Indexed by node: arrays, not dictionaries, since this runs for every node of a null build.
+        var outputs = [Digest?](repeating: nil, count: graph.nodes.count)
+        var pending = [Bool](repeating: false, count: graph.nodes.count)
+        var blocked = [Bool](repeating: false, count: graph.nodes.count)
         var entries: [PlanEntry] = []
         entries.reserveCapacity(selection.count)
         for i in selection {
@@ -75,7 +76,7 @@ public final class Builder: Sendable {
                     outputs[i] = fp
                     entries.append(PlanEntry(node: node.id, status: .cached, key: nil, output: fp))
                 } catch let e as XGraphError {
-                    pending.insert(i); blocked.insert(i)
+                    pending[i] = true; blocked[i] = true
                     entries.append(PlanEntry(node: node.id, status: .blocked(Self.message(e)), key: nil, output: nil))
                 }
                 continue
@@ -86,13 +87,13 @@ public final class Builder: Sendable {
             for edge in node.inputs {
                 let j = graph.index(of: edge.node)!
                 if let d = outputs[j] { inputDigests[edge.name] = d }
-                else if pending.contains(j) {
-                    if blocked.contains(j) { blockedBy = edge.node }
+                else if pending[j] {
+                    if blocked[j] { blockedBy = edge.node }
                     rebuilt.append(edge.node)
                 }
             }
             if let by = blockedBy {
-                pending.insert(i); blocked.insert(i)
+                pending[i] = true; blocked[i] = true
                 entries.append(PlanEntry(node: node.id, status: .blocked("input \(by) is blocked"), key: nil, output: nil))
                 continue
             }
@@ -100,13 +101,13 @@ public final class Builder: Sendable {
             // not asked: a result made on a bigger machine is reused anywhere.
             func blockUnfittable() -> Bool {
                 guard let why = unfittable(i) else { return false }
-                pending.insert(i); blocked.insert(i)
+                pending[i] = true; blocked[i] = true
                 entries.append(PlanEntry(node: node.id, status: .blocked(why), key: nil, output: nil))
                 return true
             }
             if !rebuilt.isEmpty {
                 if blockUnfittable() { continue }
-                pending.insert(i)
+                pending[i] = true
                 let reason: RunReason = rebuilder.forced.contains(i) ? .forced : .inputRebuilt(rebuilt)
                 entries.append(PlanEntry(node: node.id, status: .willRun(reason), key: nil, output: nil))
                 continue
@@ -116,7 +117,7 @@ public final class Builder: Sendable {
                 outputs[i] = out
                 entries.append(PlanEntry(node: node.id, status: .cached, key: key, output: out))
             } else if !blockUnfittable() {
-                pending.insert(i)
+                pending[i] = true
                 entries.append(PlanEntry(node: node.id, status: .willRun(rebuilder.reason(i, key: key)), key: key, output: nil))
             }
         }

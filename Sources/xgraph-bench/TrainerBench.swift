@@ -8,12 +8,18 @@ enum TrainerBench {
 
     static func run(xgraph: String, scratch: String, demo: Bool) throws {
         say("\n== built-in CPU backend (OpenBLAS)")
-        let raw = TrainerBenchmark.sgemmGFLOPS(n: 1024, repeats: 20)
-        say("  raw cblas_sgemm 1024×1024: \(String(format: "%.1f", raw)) GFLOP/s (the trainer's thread setting)")
+        // The VM's speed drifts by a third within minutes, so each capacity is measured in three
+        // rounds of (raw sgemm, training) back to back, and the best of each is compared.
         for c in capacities {
-            let r = TrainerBenchmark.trainingThroughput(width: c.width, depth: c.depth, batchSize: 128, examples: 20_000)
-            say("  \(c.name) (width \(c.width), depth \(c.depth)): \(String(format: "%.0f", r.examplesPerSecond)) examples/s,"
-                  + " \(String(format: "%.1f", r.gflops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gflops / raw)) % of raw (target ≥ 70 %)")
+            var raw = 0.0, best: (examplesPerSecond: Double, gflops: Double) = (0, 0)
+            for _ in 0..<3 {
+                raw = max(raw, TrainerBenchmark.sgemmGFLOPS(n: 1024, repeats: 10))
+                let r = TrainerBenchmark.trainingThroughput(width: c.width, depth: c.depth, batchSize: 128, examples: 20_000)
+                if r.gflops > best.gflops { best = (r.examplesPerSecond, r.gflops) }
+            }
+            say("  \(c.name) (width \(c.width), depth \(c.depth)): \(String(format: "%.0f", best.examplesPerSecond)) examples/s,"
+                  + " \(String(format: "%.1f", best.gflops)) GFLOP/s; raw cblas_sgemm 1024³ beside it \(String(format: "%.1f", raw)) GFLOP/s"
+                  + " (the trainer's thread setting): \(String(format: "%.0f", 100 * best.gflops / raw)) % of raw (target ≥ 70 %)")
         }
         guard demo else { return }
         // The checkout whose build folder holds xgraph: the first parent with experiments/.

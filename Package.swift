@@ -59,8 +59,10 @@ let package = Package(
         ]),
 
         .testTarget(name: "XGraphCoreTests", dependencies: ["XGraphCore"]),
-        .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec"]),
-        .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec"]),
+        // Experiment files in a temporary folder, for the spec and graph tests.
+        .target(name: "SpecFixtures", dependencies: ["XGraphCore", "XGraphSpec"], path: "Tests/SpecFixtures"),
+        .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec", "SpecFixtures"]),
+        .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec", "SpecFixtures"]),
         .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec"]),
         .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore"]),
         .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler"]),

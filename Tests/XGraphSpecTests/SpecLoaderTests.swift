@@ -1,4 +1,5 @@
 import Foundation
+import SpecFixtures
 import XCTest
 import XGraphCore
 import XGraphSpec

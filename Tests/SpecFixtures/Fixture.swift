@@ -3,11 +3,12 @@ import XCTest
 import XGraphCore
 import XGraphSpec
 
-/// A temporary folder holding experiment files written by one test.
-final class Fixture {
-    let dir: String
+/// A temporary folder holding experiment files written by one test; shared by the spec and
+/// graph tests.
+public final class Fixture {
+    public let dir: String
 
-    init() {
+    public init() {
         dir = NSTemporaryDirectory() + "xgraph-spec-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
@@ -15,7 +16,7 @@ final class Fixture {
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     @discardableResult
-    func write(_ name: String, _ text: String) -> String {
+    public func write(_ name: String, _ text: String) -> String {
         let path = dir + "/" + name
         try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                  withIntermediateDirectories: true)
@@ -23,12 +24,12 @@ final class Fixture {
         return path
     }
 
-    func load(_ text: String, name: String = "exp.yaml") throws -> Spec {
+    public func load(_ text: String, name: String = "exp.yaml") throws -> Spec {
         try SpecLoader.load(path: write(name, text))
     }
 
     /// The spec error a load throws: its location and message.
-    func loadError(_ text: String, name: String = "exp.yaml",
+    public func loadError(_ text: String, name: String = "exp.yaml",
                    file: StaticString = #filePath, line: UInt = #line) -> (SourceLocation?, String) {
         do {
             _ = try load(text, name: name)

@@ -16,6 +16,10 @@ enum MetricsFile {
         .object(Dictionary(uniqueKeysWithValues: values.enumerated().map { (String($0.offset + 1), .double($0.element)) }))
     }
 
+    /// What training produced. No timings: metrics.json is part of the output, and a figure that
+    /// differs between two runs of the same inputs would make every re-run look new and rebuild
+    /// everything downstream (no early cutoff). Speed goes to the log (`speed`); the run's
+    /// duration is in its record and the results index (`duration_s`).
     static func training(_ r: TrainingReport) -> [String: JSONValue] {
         [
             "train_loss": .double(r.finalLoss),
@@ -23,9 +27,11 @@ enum MetricsFile {
             "loss_curve": curve(r.lossPerEpoch),
             "epochs": .int(r.epochs),
             "steps": .int(r.steps),
-            "examples_per_second": .double(r.examplesPerSecond.rounded()),
-            "gflops": .double((r.gflops * 100).rounded() / 100),
-            "train_seconds": .double((r.seconds * 1000).rounded() / 1000),
         ]
+    }
+
+    /// `3.2 s, 50123 examples/s, 28.40 GFLOP/s`: for the step's log.
+    static func speed(_ r: TrainingReport) -> String {
+        String(format: "%.1f s, %.0f examples/s, %.2f GFLOP/s", r.seconds, r.examplesPerSecond, r.gflops)
     }
 }

@@ -35,7 +35,7 @@ enum PretrainStep {
         metrics["parameters"] = .int(model.layers.reduce(0) { $0 + $1.weight.count + $1.bias.count })
         metrics["test_accuracy"] = .double(held.accuracy)
         metrics["test_loss"] = .double(held.loss)
-        log("pretrain: train loss \(formatMetric(report.finalLoss)), test accuracy \(formatMetric(held.accuracy)), \(Int(report.examplesPerSecond)) examples/s, \(formatMetric(report.gflops)) GFLOP/s")
+        log("pretrain: train loss \(formatMetric(report.finalLoss)), test accuracy \(formatMetric(held.accuracy)); trained in \(MetricsFile.speed(report))")
         try MetricsFile.write(metrics, to: context)
     }
 

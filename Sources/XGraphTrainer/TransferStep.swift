@@ -65,7 +65,7 @@ enum TransferStep {
         metrics["classes"] = .int(labelSet.classes)
         metrics["train_examples"] = .int(trainRows.count)
         metrics["eval_examples"] = .int(evalRows.count)
-        log("transfer: accuracy \(formatMetric(result.accuracy)), loss \(formatMetric(result.loss))")
+        log("transfer: accuracy \(formatMetric(result.accuracy)), loss \(formatMetric(result.loss)); trained in \(MetricsFile.speed(report))")
         try MetricsFile.write(metrics, to: context)
     }
 }

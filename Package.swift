@@ -4,6 +4,11 @@ import PackageDescription
 
 // The layering (see docs/architecture.md): core ← spec, store, executors, trainer ← graph ← keys,
 // scheduler, results ← build ← CLI. Nothing imports a layer above itself.
+//
+// Every module a target imports is listed as its own dependency, even when another dependency
+// brings it in: SwiftPM recompiles a target when a *listed* dependency changes, and a target that
+// imported XGraphCore only through XGraphBuild kept an old constant of it (and another crashed on
+// an old struct layout) after incremental builds.
 let package = Package(
     name: "xgraph",
     platforms: [.macOS(.v15)],
@@ -49,27 +54,29 @@ let package = Package(
             "XGraphScheduler", "XGraphExecutors", "XGraphResults",
         ]),
         .executableTarget(name: "xgraph", dependencies: [
-            "XGraphBuild", "XGraphResults",
+            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
         .executableTarget(name: "xgraph-train", dependencies: ["XGraphCore", "XGraphTrainer"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
-            "XGraphBuild", "XGraphTrainer", "COpenBLAS",
+            "XGraphBuild", "XGraphTrainer", "COpenBLAS", "XGraphCore", "XGraphGraph", "XGraphSpec", "XGraphStore",
         ]),
 
         .testTarget(name: "XGraphCoreTests", dependencies: ["XGraphCore"]),
         // Experiment files in a temporary folder, for the spec and graph tests.
         .target(name: "SpecFixtures", dependencies: ["XGraphCore", "XGraphSpec"], path: "Tests/SpecFixtures"),
-        .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec", "SpecFixtures"]),
-        .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec", "SpecFixtures"]),
-        .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec"]),
-        .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore"]),
-        .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler"]),
-        .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors"]),
-        .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore"]),
-        .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer"]),
-        .testTarget(name: "XGraphBuildTests", dependencies: ["XGraphBuild"]),
+        .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec", "SpecFixtures", "XGraphCore"]),
+        .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec", "SpecFixtures", "XGraphCore"]),
+        .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec", "XGraphCore"]),
+        .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore", "XGraphCore"]),
+        .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler", "XGraphCore"]),
+        .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors", "XGraphCore"]),
+        .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore", "XGraphCore"]),
+        .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer", "XGraphCore", "CZlib"]),
+        .testTarget(name: "XGraphBuildTests", dependencies: [
+            "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphSpec", "XGraphStore",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["xgraph", "xgraph-train"]),
     ]
 )

@@ -1,8 +1,5 @@
 import Foundation
 import XGraphCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// nodes.log: the key of each node name's most recent successful build, for `xgraph explain` and
 /// plan reasons. One line per successful build, appended with O_APPEND in one write(2):
@@ -10,8 +7,8 @@ import Glibc
 ///     <key: 64 hex> SP <node name, with `\` as `\\` and LF as `\n`> LF
 ///
 /// The last line of a name wins. A log, not a file per node: a short step's cost is mostly the
-/// files it creates. Lines of any other shape (a torn last line of a killed process) are skipped;
-/// losing one only makes `plan` say "never built" instead of what changed.
+/// files it creates. Lines are read as keys.log's are (KeyedLines): a torn last line of a killed
+/// process is skipped, which only makes `plan` say "never built" instead of what changed.
 ///
 /// Version History:
 /// * 1: first version (store layout 2; layout 1 kept one JSON file per node under nodes/).
@@ -19,12 +16,7 @@ enum NodeLog {
     static func load(_ path: String) -> [String: Digest] {
         guard let data = POSIX.readFile(path) else { return [:] }
         var map: [String: Digest] = [:]
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            guard line.count > 65, line[line.startIndex + 64] == 0x20,
-                  let key = line.prefix(64).withUnsafeBytes({ Digest(hexUTF8: $0.bindMemory(to: UInt8.self)) })
-            else { continue }
-            map[unescape(String(decoding: line.dropFirst(65), as: UTF8.self))] = key
-        }
+        KeyedLines.forEach(in: data) { key, name in map[unescape(String(decoding: name, as: UTF8.self))] = key }
         return map
     }
 

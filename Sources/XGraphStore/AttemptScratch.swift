@@ -31,12 +31,7 @@ extension Store {
     public func writeParamsFile(_ data: Data, besides outputDirectory: String) throws -> String {
         let path = outputDirectory + ".params.json"
         if let spare = caches.withLock({ $0.spareFiles.popLast() }), rename(spare, path) == 0 {
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            if fd >= 0 {
-                defer { close(fd) }
-                try POSIX.writeAll(fd, data, path: path)
-                return path
-            }
+            if (try? POSIX.writeScratch(data, at: path, reusing: true)) != nil { return path }
             POSIX.removeTree(path)
         }
         try POSIX.writeScratch(data, at: path)

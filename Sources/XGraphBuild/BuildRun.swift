@@ -180,7 +180,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             case .cancelled: return .cancelled
             case .exited(0): break
             case .timedOut:
-                return .failed("timed out after \(Self.seconds(node.resources.timeSeconds ?? 0))", logPath)
+                return .failed("timed out after \(PlanReport.formatDuration(node.resources.timeSeconds ?? 0))", logPath)
             case .exited(let c): return .failed("exit status \(c)", logPath)
             case .signaled(let s): return .failed("killed by signal \(s)", logPath)
             }
@@ -278,9 +278,5 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         h.seekToEndOfFile()
         h.write(Data(text.utf8))
         try? h.close()
-    }
-
-    static func seconds(_ s: Double) -> String {
-        s >= 3600 ? String(format: "%.1fh", s / 3600) : s >= 60 ? String(format: "%.1fm", s / 60) : String(format: "%.0fs", s)
     }
 }

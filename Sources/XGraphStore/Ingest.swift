@@ -128,16 +128,36 @@ extension Store {
             for e in manifest.entries.reversed() where e.kind == .directory {
                 chmod(staging + "/" + e.path, 0o555)
             }
-            chmod(staging, 0o555)
         } catch {
             POSIX.removeTree(staging)
             throw error
         }
+        // The artifact's own folder stays writable until it is in place: moving a folder to
+        // another parent rewrites its `..` entry, which needs write permission on the folder
+        // itself (root skips that check, ordinary users do not).
         if rename(staging, final) != 0 {
             let code = errno
             POSIX.removeTree(staging)
             guard code == EEXIST || code == ENOTEMPTY else { throw POSIX.ioError("move into the store", final, code) }
+            return
         }
+        chmod(final, 0o555)
+    }
+
+    /// Builds a missing artifact again from its manifest and blobs, when the manifest is there
+    /// and every blob is, with the bytes its name promises (each is hashed: this runs only
+    /// when an artifact was lost, and a damaged blob must not come back as a good artifact).
+    /// Returns true if the artifact is in place afterwards.
+    public func restoreArtifact(_ tree: Digest) -> Bool {
+        if POSIX.exists(artifactPath(tree)) { return true }
+        guard let manifest = try? manifest(tree), manifest.digest == tree else { return false }
+        for e in manifest.entries where e.kind == .file {
+            guard let d = e.digest,
+                  (try? FileHashing.sha256(path: blobPath(d, executable: e.executable == true))) == d else { return false }
+        }
+        do { try materialise(manifest, digest: tree) } catch { return false }
+        _ = caches.withLock { $0.artifactNames?.insert(tree.hex) }
+        return POSIX.exists(artifactPath(tree))
     }
 
     /// The read-only folder holding an artifact's files (it exists if `hasArtifact`).

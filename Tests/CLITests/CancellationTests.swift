@@ -53,6 +53,13 @@ final class CancellationTests: XCTestCase {
         try h.write("duration.txt", "2\n")
         let p = try h.start(["build", "c.yaml"], outputTo: "build.log")
         try waitFor(h, "events.log")
+        // The build records the job's process group just after starting it; on a loaded
+        // machine the job can get this far first.
+        let locks = h.dir.appendingPathComponent("cache/locks").path
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !((try? FileManager.default.contentsOfDirectory(atPath: locks)) ?? []).contains(where: {
+            ((try? String(contentsOfFile: locks + "/" + $0, encoding: .utf8)) ?? "").contains("\"pgid\"")
+        }) { Thread.sleep(forTimeInterval: 0.02) }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // The orphaned job is still running in its own session; the next build must not start

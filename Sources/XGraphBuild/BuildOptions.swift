@@ -70,6 +70,8 @@ public struct BuildSummary: Sendable {
     public var cached = 0
     /// Nodes whose inputs were rebuilt but came out byte-identical, so they did not run.
     public var cutOff: [String] = []
+    /// Nodes another build on the same store ran while this one waited for them.
+    public var builtElsewhere: [String] = []
     public var failed: [(node: String, log: String?, status: String)] = []
     public var blocked: [(node: String, by: String)] = []
     public var notStarted: [String] = []
@@ -78,12 +80,31 @@ public struct BuildSummary: Sendable {
     public var succeeded: Bool { failed.isEmpty && blocked.isEmpty && notStarted.isEmpty && !cancelled }
 }
 
+/// Why a node did not have to run.
+public enum CacheHit: String, Sendable {
+    /// Its record was there when the build looked.
+    case upToDate = "cached"
+    /// An input was rebuilt this build but came out byte-identical (early cutoff).
+    case cutOff = "cutoff"
+    /// Another build on the same store ran it while this one waited.
+    case builtElsewhere = "built_elsewhere"
+
+    /// The progress line that reports it; nil for a plain cache hit (not worth a line).
+    public func line(_ node: String) -> String? {
+        switch self {
+        case .upToDate: return nil
+        case .cutOff: return "cutoff \(node) (inputs rebuilt byte-identical)"
+        case .builtElsewhere: return "done   \(node) (built by another build)"
+        }
+    }
+}
+
 /// Progress events, for the live display, timestamped lines or `--json`.
 public enum BuildEvent: Sendable {
     case planned(total: Int, toRun: Int)
     case started(node: String, gpuIDs: [Int], attempt: Int)
     case finished(node: String, seconds: Double)
-    case cached(node: String, cutOff: Bool)
+    case cached(node: String, hit: CacheHit)
     case failed(node: String, status: String, log: String?, willRetry: Bool)
     case blocked(node: String, by: String)
     case waiting(node: String, reason: String)

@@ -8,6 +8,7 @@ public enum BuildReport {
         if s.ran.isEmpty && s.failed.isEmpty && s.blocked.isEmpty && s.notStarted.isEmpty && !s.cancelled {
             var line = "nothing to do: all \(s.selected) nodes up to date"
             if !s.cutOff.isEmpty { line += " (\(s.cutOff.count) cut off early)" }
+            if !s.builtElsewhere.isEmpty { line += " (\(s.builtElsewhere.count) built by another build)" }
             return line
         }
         let provenance = provenance()
@@ -22,6 +23,7 @@ public enum BuildReport {
         for b in s.blocked { lines.append("blocked: \(b.node) (input \(b.by) failed)") }
         var total = "built \(s.ran.count), cached \(s.cached)"
         if !s.cutOff.isEmpty { total += ", cut off early \(s.cutOff.count)" }
+        if !s.builtElsewhere.isEmpty { total += ", built by another build \(s.builtElsewhere.count)" }
         if !s.failed.isEmpty { total += ", failed \(s.failed.count)" }
         if !s.blocked.isEmpty { total += ", blocked \(s.blocked.count)" }
         if !s.notStarted.isEmpty { total += ", not started \(s.notStarted.count)" }

@@ -49,7 +49,6 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                   options: SchedulerOptions(keepGoing: builder.options.keepGoing,
                                                             maxJobs: builder.options.jobs))
         let outcome = await scheduler.run(tasks, delegate: self)
-        store.removeSpares()
         try? store.saveDigestCache()
         return lock.withLock {
             for (node, by) in outcome.blocked.sorted(by: { $0.key < $1.key }) { summary.blocked.append((node, by)) }
@@ -80,15 +79,17 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
         do {
             let key = try currentKey(i)
+            var waited = false
             while true {
                 if let out = rebuilder.cachedOutput(i, key: key) {
-                    markCached(i, out)
+                    markCached(i, out, waited: waited)
                     return .done(succeeded: true)
                 }
                 // Another build on this store is running this very node: wait for its record
                 // rather than run it twice.
                 guard let holder = store.leaseHolder(key: key.key) else { return .run }
-                builder.observer.event(.waiting(node: task, reason: "running in process \(holder.pid) on \(holder.host)"))
+                if !waited { builder.observer.event(.waiting(node: task, reason: "running in process \(holder.pid) on \(holder.host)")) }
+                waited = true
                 try await Task.sleep(nanoseconds: 500_000_000)
             }
         } catch is CancellationError {
@@ -111,15 +112,16 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             case .succeeded: return true
             case .cachedMeanwhile: return true
             case .cancelled: return false
-            case .failed(let status, let log):
-                let retry = attempt <= node.retries
+            case .failed(let status, let log, let retryable):
+                let retry = retryable && attempt <= node.retries
                 builder.observer.event(.failed(node: node.id, status: status, log: log, willRetry: retry))
                 if !retry {
                     fail(i, status: status, log: log, announce: false)
                     return false
                 }
-                let backoff = builder.options.retryBackoff * pow(2, Double(attempt - 1))
-                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
+                // Doubling per attempt, at most an hour: a step may declare many retries.
+                let backoff = min(3600, builder.options.retryBackoff * pow(2, Double(min(attempt - 1, 32))))
+                try? await Task.sleep(for: .seconds(max(0, backoff)))
                 attempt += 1
             }
         }
@@ -127,31 +129,47 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     // MARK: Steps of one node
 
-    enum AttemptOutcome { case succeeded, cachedMeanwhile, cancelled, failed(String, String?) }
+    /// `retry: false` for failures another attempt cannot mend (its inputs are gone, or what
+    /// its key was computed from changed).
+    enum AttemptOutcome { case succeeded, cachedMeanwhile, cancelled, failed(String, String?, retry: Bool) }
 
     private func attemptRun(_ i: Int, node: Node, key: NodeKey, allocation: Allocation, attempt: Int) async -> AttemptOutcome {
         // The lease makes this process the only one running this key; a build killed with -9
         // loses its lease with its life, but its job may still run: wait for that orphan.
         let lease: NodeLease
         do {
+            var waited = false
             while true {
-                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
+                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out, waited: waited); return .cachedMeanwhile }
                 if let l = try store.tryLease(key: key.key, node: node.id) {
                     if let pgid = l.orphanedProcessGroup {
                         // Hold the lease while the orphan runs, so no other build starts it
                         // either; its output was never recorded, so run the node once it ends.
                         builder.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
-                        while kill(-pgid, 0) == 0 { try await Task.sleep(nanoseconds: 250_000_000) }
+                        while ProcessGroup.hasLiveMembers(pgid) { try await Task.sleep(nanoseconds: 250_000_000) }
+                    }
+                    // Another build may have published this key between the check above and
+                    // the lease; now that nobody else can, look once more before running it.
+                    if let out = rebuilder.cachedOutput(i, key: key) {
+                        l.release()
+                        markCached(i, out, waited: true)
+                        return .cachedMeanwhile
                     }
                     lease = l
                     break
+                }
+                if !waited {
+                    let holder = store.leaseHolder(key: key.key)
+                    builder.observer.event(.waiting(node: node.id, reason: holder.map { "running in process \($0.pid) on \($0.host)" }
+                        ?? "its lease (locks/\(key.key.hex).lock in the store) is held by a process that wrote no lease information"))
+                    waited = true
                 }
                 try await Task.sleep(nanoseconds: 500_000_000)
             }
         } catch is CancellationError {
             return .cancelled
         } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil)
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
         }
         defer { lease.release() }
 
@@ -161,7 +179,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             logPath = try store.logPath(forNode: node.id, attempt: attempt)
             outDir = try store.makeOutputDirectory(for: node.id)
         } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil)
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
         }
         var paramsFile: String?
         defer { store.discardAttempt(outputDirectory: outDir, paramsFile: paramsFile) }
@@ -169,20 +187,44 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             let params = try store.writeParamsFile(node.params.canonicalData, besides: outDir)
             paramsFile = params
             let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
+            let inputTrees = inputArtifacts(node)
             let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: params, resume: resume)
             let job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
                           environment: builder.renderer.environment(for: node, paths: paths),
                           workingDirectory: node.workdir, logPath: logPath, resources: node.resources,
-                          gpuIDs: allocation.gpuIDs)
+                          gpuIDs: allocation.gpuIDs, readOnlyPaths: inputTrees.isEmpty ? [] : store.immutableFolders)
+            let snapshot = store.snapshotInputs(inputTrees)
             builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
             let result = await builder.executor.run(job) { pgid in lease.setJobProcessGroup(pgid) }
+            // Checked whatever the exit status: a failing step may have written into its inputs too.
+            let damage = store.damagedInputs(since: snapshot)
+            if !damage.isEmpty {
+                let message = inputDamageMessage(damage, removed: store.invalidate(damage))
+                Self.appendLog(logPath, "xgraph: \(message)\n")
+                return .failed(message, logPath, retry: false)
+            }
             switch result.status {
             case .cancelled: return .cancelled
             case .exited(0): break
             case .timedOut:
-                return .failed("timed out after \(PlanReport.formatDuration(node.resources.timeSeconds ?? 0))", logPath)
-            case .exited(let c): return .failed("exit status \(c)", logPath)
-            case .signaled(let s): return .failed("killed by signal \(s)", logPath)
+                return .failed("timed out after \(PlanReport.formatDuration(node.resources.timeSeconds ?? 0))", logPath, retry: true)
+            case .exited(let c): return .failed("exit status \(c)", logPath, retry: true)
+            case .signaled(let s): return .failed("killed by signal \(s)", logPath, retry: true)
+            }
+            let users = FolderUsers.of(outDir)
+            if !users.isEmpty {
+                let who = users.map { "pid \($0.pid) (\($0.command))" }.joined(separator: ", ")
+                let message = "the step ended but a process it started is still using $XGRAPH_OUT: \(who); "
+                    + "its output was not recorded (a step must wait for the processes it starts)"
+                Self.appendLog(logPath, "xgraph: \(message)\n")
+                return .failed(message, logPath, retry: true)
+            }
+            let changed = rebuilder.changedSinceKeyed(i)
+            if !changed.isEmpty {
+                let message = "\(changed.joined(separator: ", ")) changed while the step ran, so its output was not "
+                    + "recorded under the key of the old version; the next build runs it again"
+                Self.appendLog(logPath, "xgraph: \(message)\n")
+                return .failed(message, logPath, retry: false)
             }
             let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
             if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
@@ -192,8 +234,16 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         } catch {
             let message = Builder.message(error as? XGraphError ?? .io("\(error)"))
             Self.appendLog(logPath, "xgraph: \(message)\n")
-            return .failed(message, logPath)
+            return .failed(message, logPath, retry: true)
         }
+    }
+
+    private func inputDamageMessage(_ damage: [InputDamage], removed: [Digest]) -> String {
+        let what = damage.map { d in "\(store.artifactPath(d.tree))/{\(d.paths.prefix(5).joined(separator: ","))\(d.paths.count > 5 ? ",…" : "")}" }
+        var text = "the step changed its input\(what.count == 1 ? "" : "s") \(what.joined(separator: " and ")) (inputs are read-only); "
+        text += "removed \(removed.count) damaged artifact\(removed.count == 1 ? "" : "s") from the store: "
+        text += "the nodes that made them run again on the next build"
+        return text
     }
 
     /// Checks the contract, moves the outputs into the store and writes the action record.
@@ -223,9 +273,18 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                    gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
                                    executor: builder.executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,
                                    gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
-        let written = try store.write(record)
+        let written = try store.writeRunRecord(record)
         try store.setLastKey(key.key, forNode: node.id)
         return written
+    }
+
+    /// The store artifacts a node reads (datasets are the user's files, not the store's).
+    private func inputArtifacts(_ node: Node) -> [Digest] {
+        node.inputs.compactMap { edge in
+            guard let j = graph.index(of: edge.node) else { return nil }
+            if case .source = graph.nodes[j].kind { return nil }
+            return lock.withLock { outputs[j] }
+        }
     }
 
     private func inputPaths(_ node: Node) -> [String: String] {
@@ -252,16 +311,19 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         return key
     }
 
-    private func markCached(_ i: Int, _ out: Digest) {
+    /// - Parameter waited: this build waited for another build that held the node's lease, so
+    ///   the record found is that build's work, not an early cutoff of this one.
+    private func markCached(_ i: Int, _ out: Digest, waited: Bool = false) {
         let node = graph.nodes[i]
-        let cutOff = lock.withLock { () -> Bool in
+        let hit = lock.withLock { () -> CacheHit in
             outputs[i] = out
             summary.cached += 1
-            let inputRan = node.inputs.contains { ranSet.contains(graph.index(of: $0.node)!) }
-            if inputRan { summary.cutOff.append(node.id) }
-            return inputRan
+            if waited { summary.builtElsewhere.append(node.id); return .builtElsewhere }
+            guard node.inputs.contains(where: { ranSet.contains(graph.index(of: $0.node)!) }) else { return .upToDate }
+            summary.cutOff.append(node.id)
+            return .cutOff
         }
-        builder.observer.event(.cached(node: node.id, cutOff: cutOff))
+        builder.observer.event(.cached(node: node.id, hit: hit))
     }
 
     private func fail(_ i: Int, status: String, log: String?, announce: Bool = true) {
@@ -270,13 +332,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         if announce { builder.observer.event(.failed(node: id, status: status, log: log, willRetry: false)) }
     }
 
+    /// A line from xgraph in the node's log. Best effort: on a full disk the line is lost, but
+    /// the failure it explains is still reported on the terminal (FileHandle.write would trap).
     static func appendLog(_ path: String, _ text: String) {
-        guard let h = FileHandle(forWritingAtPath: path) ?? {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        }() else { return }
-        h.seekToEndOfFile()
-        h.write(Data(text.utf8))
-        try? h.close()
+        try? Console.append(text, toFile: path)
     }
 }

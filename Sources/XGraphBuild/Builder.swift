@@ -34,9 +34,9 @@ public final class Builder: Sendable {
     /// Seconds per node id from earlier runs (the results index), for the critical path.
     public var history: DurationHistory { deferredHistory.value }
 
-    func makeRebuilder(selection: [Int]) throws -> Rebuilder {
+    func makeRebuilder(selection: [Int], restore: Bool) throws -> Rebuilder {
         let forced = options.force.isEmpty ? [] : Set(try graph.matching(options.force))
-        let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion)
+        let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion, restore: restore)
         try r.digestCode(of: selection)
         return r
     }
@@ -58,7 +58,7 @@ public final class Builder: Sendable {
     /// Decides every selected node without running anything. Nodes downstream of one that will
     /// run have no key yet: their outcome depends on the bytes their inputs will produce.
     public func plan(selection: [Int]) throws -> Plan {
-        try planned(selection: selection, rebuilder: try makeRebuilder(selection: selection), estimated: true)
+        try planned(selection: selection, rebuilder: try makeRebuilder(selection: selection, restore: false), estimated: true)
     }
 
     func planned(selection: [Int], rebuilder: Rebuilder, estimated: Bool) throws -> Plan {
@@ -135,7 +135,7 @@ public final class Builder: Sendable {
     /// Runs what the plan says must run, in dependency order, on the pool's free slots.
     /// Cancelling the calling task stops scheduling and tears running jobs down.
     public func build(selection: [Int]) async throws -> BuildSummary {
-        let rebuilder = try makeRebuilder(selection: selection)
+        let rebuilder = try makeRebuilder(selection: selection, restore: true)
         // Null builds are decided by the plan alone: no scheduler, no tasks, no history, no GPUs.
         let plan = try planned(selection: selection, rebuilder: rebuilder, estimated: false)
         // A node that can never fit is an error before anything runs, not a hang.

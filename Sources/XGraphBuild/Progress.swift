@@ -20,8 +20,8 @@ public final class LineProgress: BuildObserver, @unchecked Sendable {
                 print("[\(t)] start  \(node)\(g)\(a)")
             case .finished(let node, let s):
                 print("[\(t)] done   \(node) (\(PlanReport.formatDuration(s)))")
-            case .cached(let node, let cutOff):
-                if cutOff { print("[\(t)] cutoff \(node) (inputs rebuilt byte-identical)") }
+            case .cached(let node, let hit):
+                if let line = hit.line(node) { print("[\(t)] \(line)") }
                 else if verbose { print("[\(t)] cached \(node)") }
             case .failed(let node, let status, let log, let retry):
                 print("[\(t)] FAILED \(node): \(status)\(log.map { " (log: \($0))" } ?? "")\(retry ? ", retrying" : "")")
@@ -46,7 +46,7 @@ public final class JSONProgress: BuildObserver, @unchecked Sendable {
         case .planned(let all, let toRun): o["event"] = "planned"; o["nodes"] = .int(all); o["to_check"] = .int(toRun)
         case .started(let n, let g, let a): o["event"] = "started"; o["node"] = .string(n); o["gpus"] = .array(g.map { .int($0) }); o["attempt"] = .int(a)
         case .finished(let n, let s): o["event"] = "finished"; o["node"] = .string(n); o["seconds"] = .double(s)
-        case .cached(let n, let c): o["event"] = c ? "cutoff" : "cached"; o["node"] = .string(n)
+        case .cached(let n, let hit): o["event"] = .string(hit.rawValue); o["node"] = .string(n)
         case .failed(let n, let st, let log, let r):
             o["event"] = "failed"; o["node"] = .string(n); o["status"] = .string(st); o["retry"] = .bool(r)
             if let log { o["log"] = .string(log) }

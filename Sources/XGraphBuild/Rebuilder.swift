@@ -12,13 +12,16 @@ final class Rebuilder: @unchecked Sendable {
     let store: Store
     let forced: Set<Int>
     let builtinVersion: Int
+    /// Whether a lost artifact may be rebuilt from its blobs (a build may write; a plan may not).
+    let restore: Bool
     private let lock = NSLock()
     private var codeDigests: [String: Digest] = [:]
     private var fingerprints: [Int: Digest] = [:]
     private let partCache = KeyPartCache()
 
-    init(graph: Graph, store: Store, forced: Set<Int>, builtinVersion: Int) {
+    init(graph: Graph, store: Store, forced: Set<Int>, builtinVersion: Int, restore: Bool) {
         self.graph = graph; self.store = store; self.forced = forced; self.builtinVersion = builtinVersion
+        self.restore = restore
     }
 
     /// Digests every `code:` path of the selected nodes once (a stat and a lookup when unchanged).
@@ -26,36 +29,66 @@ final class Rebuilder: @unchecked Sendable {
         var paths = Set<String>()
         for i in selection { paths.formUnion(graph.nodes[i].code) }
         var out: [String: Digest] = [:]
-        for p in paths.sorted() {
-            guard let st = FileStat.of(path: p) else {
-                throw XGraphError.spec(nil, "code path \(p) does not exist")
-            }
-            out[p] = st.isDirectory ? try store.digestOfTree(p) : try store.digestOfFile(p)
-        }
+        for p in paths.sorted() { out[p] = try digestCode(p) }
         lock.withLock { codeDigests = out }
+    }
+
+    private func digestCode(_ p: String) throws -> Digest {
+        guard let st = FileStat.of(path: p) else {
+            throw XGraphError.spec(nil, "code path \(p) does not exist")
+        }
+        return st.isDirectory ? try store.digestOfTree(p) : try store.digestOfFile(p)
     }
 
     /// A dataset's fingerprint: its "output digest" for downstream keys.
     func fingerprint(_ i: Int) throws -> Digest {
         if let d = lock.withLock({ fingerprints[i] }) { return d }
+        let d = try computeFingerprint(i)
+        lock.withLock { fingerprints[i] = d }
+        return d
+    }
+
+    /// The fingerprint says which data, not only what state it is in: a version or stat
+    /// fingerprint also hashes the dataset's absolute path (resolved through links for stat),
+    /// so two datasets at `version: "1"`, or two shards of one size and mtime, never stand in
+    /// for each other. A content fingerprint is the data itself: identical bytes anywhere are
+    /// the same data.
+    private func computeFingerprint(_ i: Int) throws -> Digest {
         guard case .source(let path, let mode) = graph.nodes[i].kind else {
             throw XGraphError.build("\(graph.nodes[i].id) is not a dataset")
         }
-        let d: Digest
         switch mode {
         case .version(let v):
             // A hand-bumped version stands for the data: no need to touch (or even mount) it.
-            d = Digest.of("version:\(v)")
+            return Digest.of("xgraph-dataset-version 1\0\(path)\0\(v)")
         case .content, .stat:
             guard let st = FileStat.of(path: path) else {
                 throw XGraphError.build("dataset \(graph.nodes[i].id): \(path) does not exist"
                     + (path.hasPrefix(BuiltinSteps.fashionMNISTDirectory) ? " (apt-get install dataset-fashion-mnist)" : ""))
             }
-            if mode == .stat { d = try store.statFingerprint(path) }
-            else { d = st.isDirectory ? try store.digestOfTree(path) : try store.digestOfFile(path) }
+            if mode == .stat {
+                let resolved = (path as NSString).resolvingSymlinksInPath
+                return Digest.of("xgraph-dataset-stat 1\0\(resolved)\0\(try store.statFingerprint(path).hex)")
+            }
+            return st.isDirectory ? try store.digestOfTree(path) : try store.digestOfFile(path)
         }
-        lock.withLock { fingerprints[i] = d }
-        return d
+    }
+
+    /// What a node's key was computed from that is no longer so: its `code:` paths and the
+    /// datasets it reads directly, digested again (a stat each while unchanged). A researcher
+    /// may edit a script while the grid trains; a node whose code or data changed while it ran
+    /// must not be recorded under the key of the old ones.
+    func changedSinceKeyed(_ i: Int) -> [String] {
+        let node = graph.nodes[i]
+        let (codes, prints) = lock.withLock { (codeDigests, fingerprints) }
+        var changed: [String] = []
+        for p in node.code where (try? digestCode(p)) != codes[p] { changed.append("code \(p)") }
+        for edge in node.inputs {
+            guard let j = graph.index(of: edge.node), case .source(let path, _) = graph.nodes[j].kind,
+                  let before = prints[j] else { continue }
+            if (try? computeFingerprint(j)) != before { changed.append("dataset \(edge.node) (\(path))") }
+        }
+        return changed
     }
 
     func key(_ i: Int, inputDigests: [String: Digest]) throws -> NodeKey {
@@ -64,16 +97,20 @@ final class Rebuilder: @unchecked Sendable {
                                  builtinVersion: builtinVersion, cache: partCache)
     }
 
-    /// The cached output for this key, unless the node is forced.
+    /// The cached output for this key, unless the node is forced. A recorded output whose
+    /// artifact is gone is rebuilt from the store's manifest and blobs when `restore` allows
+    /// (a build; a plan writes nothing) and they are intact.
     func cachedOutput(_ i: Int, key: NodeKey) -> Digest? {
         if forced.contains(i) { return nil }
-        guard let out = store.outputDigest(forKey: key.key), store.hasArtifact(out) else { return nil }
-        return out
+        guard let out = store.outputDigest(forKey: key.key) else { return nil }
+        if store.hasArtifact(out) || (restore && store.restoreArtifact(out)) { return out }
+        return nil
     }
 
     /// Why a node with this key must run, against the last build of the same node name.
     func reason(_ i: Int, key: NodeKey?) -> RunReason {
         if forced.contains(i) { return .forced }
+        if let key, store.outputDigest(forKey: key.key) != nil { return .outputMissing }
         let id = graph.nodes[i].id
         guard let last = store.lastKey(forNode: id), let record = try? store.record(forKey: last) else {
             return .neverBuilt

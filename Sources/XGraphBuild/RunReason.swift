@@ -11,6 +11,9 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     case inputRebuilt([String])
     /// Named by `--force`.
     case forced
+    /// Its record is there but the output artifact is gone and cannot be rebuilt from the
+    /// store's blobs: it runs once more and its new record replaces the old one.
+    case outputMissing
 
     public var description: String {
         switch self {
@@ -19,6 +22,7 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .changed(let cs): return cs.map(\.description).joined(separator: ", ")
         case .inputRebuilt(let ns): return "input \(ns.joined(separator: ", ")) will be rebuilt"
         case .forced: return "forced"
+        case .outputMissing: return "its recorded output is missing from the store"
         }
     }
 }

@@ -36,9 +36,9 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
             case .finished(let node, let s):
                 running[node] = nil; done += 1
                 line = "done   \(node) (\(PlanReport.formatDuration(s)))"
-            case .cached(let node, let cutOff):
+            case .cached(let node, let hit):
                 done += 1
-                if cutOff { line = "cutoff \(node) (inputs rebuilt byte-identical)" }
+                line = hit.line(node)
             case .failed(let node, let status, let log, let retry):
                 running[node] = nil
                 if !retry { failed += 1; done += 1 }

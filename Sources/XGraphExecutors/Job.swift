@@ -14,12 +14,16 @@ public struct Job: Sendable {
     public var resources: Resources
     /// Device ids this job may use; exported as CUDA_VISIBLE_DEVICES and XGRAPH_GPUS.
     public var gpuIDs: [Int]
+    /// Folders the job must not change (the store's artifacts and blobs, which its inputs are
+    /// hard links into). An executor makes them read-only in fact where it can (see
+    /// ReadOnlyMounts); the builder checks the inputs after the job either way.
+    public var readOnlyPaths: [String]
 
     public init(node: String, command: String, environment: [String: String], workingDirectory: String,
-                logPath: String, resources: Resources, gpuIDs: [Int]) {
+                logPath: String, resources: Resources, gpuIDs: [Int], readOnlyPaths: [String] = []) {
         self.node = node; self.command = command; self.environment = environment
         self.workingDirectory = workingDirectory; self.logPath = logPath
-        self.resources = resources; self.gpuIDs = gpuIDs
+        self.resources = resources; self.gpuIDs = gpuIDs; self.readOnlyPaths = readOnlyPaths
     }
 }
 

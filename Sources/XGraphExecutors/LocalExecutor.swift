@@ -136,14 +136,15 @@ public struct LocalExecutor: Executor {
         var options = PlatformOptions()
         options.createSession = true
         options.teardownSequence = [
-            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int(gracePeriod * 1000))),
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Self.milliseconds(gracePeriod))),
         ]
         var env = inherited
         for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
         let log = FileDescriptor(rawValue: fd)
+        let (program, arguments) = ReadOnlyMounts.wrap(job.command, readOnly: job.readOnlyPaths)
         do {
             let result = try await Subprocess.run(
-                .path(FilePath("/bin/sh")), arguments: ["-c", job.command],
+                .path(FilePath(program)), arguments: Arguments(arguments),
                 environment: .custom(env),
                 workingDirectory: FilePath(job.workingDirectory),
                 platformOptions: options,
@@ -168,7 +169,7 @@ public struct LocalExecutor: Executor {
         let grace = gracePeriod
         await Task {
             kill(-pgid, SIGTERM)
-            let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
+            let deadline = ContinuousClock.now + .milliseconds(Self.milliseconds(grace))
             while ContinuousClock.now < deadline {
                 if !ProcessGroup.hasLiveMembers(pgid) { return }
                 try? await Task.sleep(for: .milliseconds(20))
@@ -194,6 +195,12 @@ public struct LocalExecutor: Executor {
     }
 
     private static func seconds(_ s: Double) -> String {
-        s == s.rounded() ? String(Int(s)) : String(s)
+        if s == s.rounded(), let whole = Int(exactly: s) { return String(whole) }
+        return String(s)
+    }
+
+    /// Milliseconds of a grace period, clamped to a day (a Double out of Int's range would trap).
+    private static func milliseconds(_ s: Double) -> Int {
+        Int((min(max(s, 0), 86_400) * 1000).rounded())
     }
 }

@@ -8,23 +8,28 @@ import Glibc
 /// Who runs a node: written into its lock file by the lease holder.
 ///
 /// Lock file `locks/<key>.lock`, JSON with sorted keys and ISO-8601 dates:
-///     {"host":"vm","node":"pretrain/...","pgid":4242,"pid":4200,"since":"2026-11-23T10:00:00.000Z"}
-/// `pgid` (the job's process group) appears once the builder sets it. A clean release empties
-/// the file, so a non-empty file that nobody has locked was left by a killed holder.
+///     {"host":"vm","jobStart":81234,"node":"pretrain/...","pgid":4242,"pid":4200,"since":"2026-11-23T10:00:00.000Z"}
+/// `pgid` (the job's process group) appears once the builder sets it, with `jobStart`, the start
+/// time of the group's leader (clock ticks since boot), so that a later build can tell our job
+/// from an unrelated process that got the same id. A clean release empties the file, so a
+/// non-empty file that nobody has locked was left by a killed holder.
 ///
 /// Version History:
 /// * 1: first version.
+/// * 2: `jobStart` added (a file without it is still read; its group is then trusted by id).
 public struct LeaseInfo: Codable, Sendable, Equatable {
     /// The xgraph process holding the lease.
     public var pid: Int32
     /// The process group of the node's job, once started.
     public var pgid: Int32?
+    /// The start time of the job's group leader, to recognise it (see ProcessGroup.startTime).
+    public var jobStart: UInt64?
     public var host: String
     public var node: String
     public var since: Date
 
-    public init(pid: Int32, pgid: Int32?, host: String, node: String, since: Date) {
-        self.pid = pid; self.pgid = pgid; self.host = host; self.node = node; self.since = since
+    public init(pid: Int32, pgid: Int32?, jobStart: UInt64? = nil, host: String, node: String, since: Date) {
+        self.pid = pid; self.pgid = pgid; self.jobStart = jobStart; self.host = host; self.node = node; self.since = since
     }
 
     /// By hand through JSONValue: JSONEncoder was a visible part of running a short step.
@@ -32,6 +37,7 @@ public struct LeaseInfo: Codable, Sendable, Equatable {
         var o: [String: JSONValue] = ["pid": .int(Int(pid)), "host": .string(host), "node": .string(node),
                                       "since": .string(TimeText.iso8601(since))]
         if let pgid { o["pgid"] = .int(Int(pgid)) }
+        if let jobStart, let n = Int(exactly: jobStart) { o["jobStart"] = .int(n) }
         return JSONValue.object(o).canonicalData
     }
 
@@ -42,11 +48,15 @@ public struct LeaseInfo: Codable, Sendable, Equatable {
         return try? d.decode(LeaseInfo.self, from: data)
     }
 
-    /// The job's process group if it was recorded on this host and still has members.
-    /// Only meaningful for a holder that is gone (its flock released).
+    /// The job's process group if it was recorded on this host and still has running (not
+    /// zombie) members. Only meaningful for a holder that is gone (its flock released). A group
+    /// whose leader is alive but started at another time than the recorded job is someone
+    /// else's (the id was reused, or the lease was written in another PID namespace): not ours
+    /// to wait for.
     var liveOrphanGroup: Int32? {
-        guard let pgid, host == POSIX.hostName, POSIX.processGroupExists(pgid) else { return nil }
-        return pgid
+        guard let pgid, host == POSIX.hostName else { return nil }
+        if let recorded = jobStart, let leader = ProcessGroup.startTime(pgid), leader != recorded { return nil }
+        return ProcessGroup.hasLiveMembers(pgid) ? pgid : nil
     }
 }
 
@@ -81,6 +91,7 @@ public final class NodeLease: @unchecked Sendable {
         state.withLock { s in
             guard s.fd >= 0 else { return }
             s.info.pgid = pgid
+            s.info.jobStart = ProcessGroup.startTime(pgid)
             Self.rewrite(s.fd, s.info)
         }
     }

@@ -97,11 +97,10 @@ enum POSIX {
         try writeAll(fd, data, path: path)
     }
 
-    /// Writes a scratch file (no fsync: it lives no longer than the process that reads it): a new
-    /// one, or with `reusing`, the existing file at `path`, truncated.
-    static func writeScratch(_ data: Data, at path: String, reusing: Bool = false) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC | (reusing ? O_TRUNC : O_CREAT | O_EXCL), 0o644)
-        guard fd >= 0 else { throw ioError(reusing ? "open" : "create", path) }
+    /// Writes a new scratch file (no fsync: it lives no longer than the process that reads it).
+    static func writeScratch(_ data: Data, at path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw ioError("create", path) }
         defer { close(fd) }
         try writeAll(fd, data, path: path)
     }
@@ -170,7 +169,4 @@ enum POSIX {
         pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
-    static func processGroupExists(_ pgid: Int32) -> Bool {
-        pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM)
-    }
 }

@@ -51,9 +51,6 @@ public final class Store: @unchecked Sendable {
         /// Names in artifacts/, read once a build has asked `hasArtifact` often enough.
         var artifactNames: Set<String>?
         var artifactChecks = 0
-        /// Emptied output folders and params files of finished attempts (see AttemptScratch).
-        var spareDirectories: [String] = []
-        var spareFiles: [String] = []
     }
     let caches = Mutex(Caches())
     private let tempCounter = Atomic<Int>(0)

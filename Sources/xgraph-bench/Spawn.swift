@@ -1,4 +1,5 @@
 import Foundation
+import XGraphCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,5 +46,5 @@ func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1000) }
 /// Prints a line at once (unbuffered), so figures appear as they are measured even if a later
 /// section fails.
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    Console.out(line + "\n")
 }

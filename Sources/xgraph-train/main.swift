@@ -9,7 +9,7 @@ import XGraphTrainer
 
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 1, let name = arguments.first, Builtins.names.contains(name) else {
-    FileHandle.standardError.write(Data("usage: xgraph-train {\(Builtins.names.joined(separator: ","))} (run by xgraph build)\n".utf8))
+    Console.err("usage: xgraph-train {\(Builtins.names.joined(separator: ","))} (run by xgraph build)\n")
     exit(64)
 }
 do {
@@ -27,12 +27,12 @@ do {
     let context = BuiltinContext(params: params, inputs: inputs, outputDirectory: out,
                                  resumeDirectory: env["XGRAPH_RESUME"])
     try Builtins.run(name, context: context) { line in
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        Console.out(line + "\n")
     }
 } catch let e as XGraphError {
-    FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+    Console.err("\(e.description)\n")
     exit(1)
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    Console.err("error: \(error)\n")
     exit(1)
 }

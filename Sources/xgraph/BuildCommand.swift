@@ -52,7 +52,7 @@ struct BuildCommand: AsyncParsableCommand {
             terminal?.finish()
             ws.index(summary.records)
             let text = BuildReport.render(summary, provenance: { builder.provenance })
-            if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+            if json { Console.err(text + "\n") } else { print(text) }
             XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 130 : 1)
         } catch {
             XGraph.fail(error)
@@ -92,7 +92,7 @@ struct MachineOptions: ParsableArguments {
         } else {
             options.findGPUs {
                 let inv = GPUInventory.detect(environment: ProcessInfo.processInfo.environment)
-                for w in inv.warnings { FileHandle.standardError.write(Data("xgraph: warning: \(w)\n".utf8)) }
+                for w in inv.warnings { Console.err("xgraph: warning: \(w)\n") }
                 return (inv.ids, inv.model)
             }
         }

@@ -19,8 +19,8 @@ struct LogsCommand: AsyncParsableCommand {
             guard let path = s.latestLog(forNode: node) else {
                 throw XGraphError.usage("no log for \(node) in \(s.root) (node names are as `xgraph plan` prints them)")
             }
-            if store.verbose { FileHandle.standardError.write(Data("# \(path)\n".utf8)) }
-            FileHandle.standardOutput.write(try Data(contentsOf: URL(fileURLWithPath: path)))
+            if store.verbose { Console.err("# \(path)\n") }
+            Console.out(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             XGraph.fail(error)
         }

@@ -19,9 +19,9 @@ struct XGraph: AsyncParsableCommand {
     /// keeps its full description.
     static func fail(_ error: Error) -> Never {
         if let e = error as? XGraphError {
-            FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+            Console.err("\(e.description)\n")
         } else {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Console.err("error: \(error)\n")
         }
         Foundation.exit(e_exitCode(error))
     }

@@ -127,7 +127,6 @@ final class IngestTests: StoreTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out))
             XCTAssertFalse(FileManager.default.fileExists(atPath: params))
         }
-        store.removeSpares()
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp"), [])
     }
 

@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which processes are still using a folder: their working directory, or a file they hold
+/// open, is inside it. A step may start a detached child (`setsid cmd &`) that leaves its
+/// process group and outlives it; if that child still writes into the step's output folder
+/// when the step has ended, the output is not finished and must not be recorded.
+///
+/// Linux only (it reads /proc); elsewhere it finds nothing. Processes of other users are
+/// skipped where /proc does not let us read their links, which is fine: a step's children run
+/// as the step's user.
+public enum FolderUsers {
+    public struct User: Sendable, Equatable {
+        public var pid: Int32
+        public var command: String
+    }
+
+    public static func of(_ folder: String) -> [User] {
+        #if os(Linux)
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        func inside(_ link: String) -> Bool { link == folder || link.hasPrefix(prefix) }
+        let me = getpid()
+        var users: [User] = []
+        for entry in POSIXList.names("/proc") ?? [] {
+            guard let pid = Int32(entry), pid != me else { continue }
+            var using = readLink("/proc/\(entry)/cwd").map(inside) ?? false
+            if !using {
+                for fd in POSIXList.names("/proc/\(entry)/fd") ?? [] {
+                    if let target = readLink("/proc/\(entry)/fd/\(fd)"), inside(target) { using = true; break }
+                }
+            }
+            guard using else { continue }
+            let cmd = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+                .map { String(decoding: $0, as: UTF8.self).split(separator: "\0").joined(separator: " ") } ?? "?"
+            users.append(User(pid: pid, command: cmd))
+        }
+        return users
+        #else
+        return []
+        #endif
+    }
+
+    private static func readLink(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

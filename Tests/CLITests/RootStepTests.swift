@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a step or a machine can do to the store that file modes do not stop: a step running as
+/// root (the usual case in GPU containers) and a full disk. These need root (to be root, and to
+/// mount a small tmpfs); they are skipped otherwise.
+final class RootStepTests: XCTestCase {
+    private func rootProject() throws -> CLIHarness {
+        guard geteuid() == 0 else { throw XCTSkip("needs root") }
+        return try CLIHarness(asRoot: true)
+    }
+
+    func testAStepWritingIntoItsInputFailsAndEveryArtifactSharingTheFileRebuilds() throws {
+        let h = try rootProject()
+        // `a` and `twin` write the same bytes, so their artifacts share one blob; `b` (as root)
+        // overwrites its input file the first time it runs.
+        try h.write("exp.yaml", """
+            steps:
+              a:
+                command: echo model > {{ out }}/w; echo a >> ran.log
+              twin:
+                command: echo model > {{ out }}/w; echo twin >> ran.log
+              b:
+                inputs: { a: a }
+                command: |
+                  [ -e damaged ] || { echo poisoned > {{ inputs.a }}/w; touch damaged; }
+                  cp {{ inputs.a }}/w {{ out }}/w; echo b >> ran.log
+
+            """)
+        // Without the read-only namespace (as in a container that forbids it), the change
+        // happens and must be caught after the job.
+        let noNamespace = ["XGRAPH_READONLY_INPUTS": "off"]
+        // One at a time, so the second finds the first's blob and links the same file.
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "a", "twin", "-j", "1"]).status, 0)
+        _ = try h.takeRan()
+        let r = try h.run(["build", "exp.yaml"], env: noNamespace)
+        XCTAssertNotEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.all.contains("changed its input"), r.all)
+        _ = try h.takeRan()
+        // Both artifacts that shared the poisoned file are gone; their nodes run again and b
+        // then reads the bytes a really makes.
+        let again = try h.run(["build", "exp.yaml"])
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertEqual(try h.takeRan(), ["a", "b", "twin"])
+        let verify = try h.run(["verify"])
+        XCTAssertEqual(verify.status, 0, verify.all)
+        let root = h.dir.path + "/cache/artifacts"
+        for name in try FileManager.default.contentsOfDirectory(atPath: root) {
+            XCTAssertEqual(try String(contentsOfFile: root + "/" + name + "/w", encoding: .utf8), "model\n")
+        }
+    }
+
+    func testAStepRunningAsRootCannotWriteIntoItsInputs() throws {
+        let h = try rootProject()
+        guard Self.sh("unshare --mount --propagation private true", "") == 0 else { throw XCTSkip("no mount namespaces here") }
+        try h.write("exp.yaml", """
+            steps:
+              a:
+                command: echo model > {{ out }}/w
+              b:
+                inputs: { a: a }
+                command: |
+                  if echo poisoned > {{ inputs.a }}/w; then echo wrote > {{ out }}/r; else echo refused > {{ out }}/r; fi
+
+            """)
+        let r = try h.run(["build", "exp.yaml"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let root = h.dir.path + "/cache/artifacts"
+        var seen: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: root) {
+            for file in ["w", "r"] {
+                if let text = try? String(contentsOfFile: root + "/" + name + "/" + file, encoding: .utf8) { seen.append(text) }
+            }
+        }
+        XCTAssertEqual(seen.sorted(), ["model\n", "refused\n"])
+    }
+
+    func testAFullDiskFailsTheNodeWithAMessageAndTheNextBuildSucceeds() throws {
+        let h = try rootProject()
+        let store = h.dir.path + "/store"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        guard Self.sh("mount -t tmpfs -o size=2m,nr_inodes=400 xgraph-test \"$0\"", store) == 0 else {
+            throw XCTSkip("cannot mount a tmpfs here")
+        }
+        defer { _ = Self.sh("umount \"$0\"", store) }
+        // The step fills the disk (its own write fails, which it ignores) and exits 0, so
+        // xgraph's own writes (manifest, record, log lines) are what meet the full disk.
+        try h.write("exp.yaml", """
+            steps:
+              fill:
+                command: |
+                  head -c 4000000 /dev/zero > {{ out }}/big 2>/dev/null || true
+                  echo small > {{ out }}/small || true
+
+            """)
+        let env = ["XGRAPH_STORE": store]
+        let r = try h.run(["build", "exp.yaml"], env: env)
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.all.contains("No space left on device"), r.all)
+        XCTAssertTrue(try h.run(["verify"], env: env).status == 0)
+        // Room made (the disk grows): the same build now succeeds.
+        XCTAssertEqual(Self.sh("mount -o remount,size=16m \"$0\"", store), 0)
+        let ok = try h.run(["build", "exp.yaml"], env: env)
+        XCTAssertEqual(ok.status, 0, ok.all)
+        XCTAssertEqual(try h.run(["verify"], env: env).status, 0)
+    }
+
+    /// After `kill -9` of a build, its job runs on as an orphan. Where PID 1 does not reap (a
+    /// container whose entry point is the build itself), the orphan becomes a zombie when it
+    /// ends; the next build must see that as "ended", not wait for it forever.
+    func testTheNextBuildDoesNotWaitForAZombieOrphanOfAKilledBuild() throws {
+        let h = try rootProject()
+        guard Self.sh("unshare --pid --fork --mount-proc true", "") == 0 else { throw XCTSkip("no PID namespaces here") }
+        try h.write("exp.yaml", """
+            steps:
+              slow:
+                command: sleep 2; echo "$XGRAPH_NODE" >> ran.log; echo x > {{ out }}/x
+
+            """)
+        // In a new PID namespace the second build is PID 1 (exec), so the first build's orphaned
+        // job is re-parented to it, and it never reaps that job.
+        let script = """
+            "$0" build exp.yaml > first.log 2>&1 & p=$!
+            until grep -qs '"pgid"' cache/locks/*.lock; do sleep 0.05; done
+            kill -9 $p
+            exec timeout 20 "$0" build exp.yaml
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["--pid", "--fork", "--mount-proc", "/bin/sh", "-c", script, h.binary]
+        p.currentDirectoryURL = h.dir
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("orphaned job"), text)
+        XCTAssertEqual(try h.takeRan(), ["slow", "slow"], "the orphan finished once, then the node ran to be recorded")
+    }
+
+    @discardableResult
+    static func sh(_ script: String, _ arg: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script, arg]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}

@@ -48,9 +48,11 @@ public enum ProcessGroup {
     }
 }
 
-/// Folder listing without Foundation's error objects (used on /proc, where entries vanish).
-enum POSIXList {
-    static func names(_ path: String) -> [String]? {
+/// Folder listing with readdir(3), without Foundation's error objects (also used on /proc,
+/// where entries vanish while it is read).
+public enum POSIXList {
+    /// The names in a folder, without `.` and `..`; nil if it cannot be opened.
+    public static func names(_ path: String) -> [String]? {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         var names: [String] = []

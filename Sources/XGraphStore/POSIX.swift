@@ -40,18 +40,7 @@ enum POSIX {
     }
 
     /// The names in a folder, without `.` and `..`; nil if it cannot be opened.
-    static func list(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: &ent.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func list(_ path: String) -> [String]? { POSIXList.names(path) }
 
     static func lstatMode(_ path: String) -> mode_t? {
         var st = stat()

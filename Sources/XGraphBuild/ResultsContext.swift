@@ -67,7 +67,10 @@ extension Workspace {
         // The axis that ranges over subsets, per step: its label is the data size.
         var sizeAxis: [String: String?] = [:]
         for n in graph.nodes where sizeAxis[n.step] == nil {
-            sizeAxis[n.step] = n.axes.first { n.params[$0.axis]?["kind"]?.stringValue == "subset" }?.axis
+            // updateValue, not a subscript assignment: assigning nil would store nothing, and a
+            // step without a subset axis would never be looked up.
+            sizeAxis.updateValue(n.axes.first { n.params[$0.axis]?["kind"]?.stringValue == "subset" }?.axis,
+                                 forKey: n.step)
         }
         for (step, axis) in sizeAxis {
             guard let runs = try? index.durations(step: step) else { continue }

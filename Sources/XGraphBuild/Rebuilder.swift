@@ -30,7 +30,8 @@ final class Rebuilder: @unchecked Sendable {
             guard let st = FileStat.of(path: p) else {
                 throw XGraphError.spec(nil, "code path \(p) does not exist")
             }
-            out[p] = st.isDirectory ? try store.digestOfTree(p) : try store.digestOfFile(p)
+            // A code folder's .git and store change with every commit and build, not with the code.
+            out[p] = st.isDirectory ? try store.digestOfTree(p, skippingRepositoriesAndStores: true) : try store.digestOfFile(p)
         }
         lock.withLock { codeDigests = out }
     }

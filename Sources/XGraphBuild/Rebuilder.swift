@@ -37,7 +37,8 @@ final class Rebuilder: @unchecked Sendable {
         guard let st = FileStat.of(path: p) else {
             throw XGraphError.spec(nil, "code path \(p) does not exist")
         }
-        return st.isDirectory ? try store.digestOfTree(p) : try store.digestOfFile(p)
+        // A code folder's .git and store change with every commit and build, not with the code.
+        return st.isDirectory ? try store.digestOfTree(p, skippingRepositoriesAndStores: true) : try store.digestOfFile(p)
     }
 
     /// A dataset's fingerprint: its "output digest" for downstream keys.

@@ -9,6 +9,8 @@ public struct ResultsContext {
     public let index: ResultsIndex
     public let store: Store
     public let nodes: Set<String>?
+    /// The experiment file's workspace, whose plan gives its nodes' current keys.
+    let workspace: Workspace?
     public let repoPath: String
 
     public static func open(file: String?, storePath: String?) throws -> ResultsContext {
@@ -16,12 +18,14 @@ public struct ResultsContext {
         if let file {
             let ws = try Workspace.open(file: file, storePath: storePath)
             let index = try ws.resultsIndex()
-            return ResultsContext(index: index, store: ws.store, nodes: Set(ws.graph.nodes.map(\.id)), repoPath: ws.projectRoot)
+            return ResultsContext(index: index, store: ws.store, nodes: Set(ws.graph.nodes.map(\.id)),
+                                  workspace: ws, repoPath: ws.projectRoot)
         }
         let store = try Workspace.openStore(storePath)
         let index = try ResultsIndex(path: store.root + "/results.sqlite")
         try index.sync(with: store.allRecords())
-        return ResultsContext(index: index, store: store, nodes: nil, repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)
+        return ResultsContext(index: index, store: store, nodes: nil, workspace: nil,
+                              repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)
     }
 
     /// A revision as git understands it (HEAD~1, a branch, a short hash), else the text itself as a
@@ -30,10 +34,13 @@ public struct ResultsContext {
         GitProvenance.resolve(rev, at: repoPath) ?? rev
     }
 
-    /// Parses `--where 'model=r101,data!=300M'`.
+    /// Parses `--where 'model=r101,data!=300M'`. With an experiment file and neither a commit
+    /// nor `latestOnly` off, each node shows the run of its current key (docs/results-schema.md,
+    /// "What results show"); otherwise the runs of the file's node names.
     public func query(where text: String?, commit: String?, step: String?, latestOnly: Bool) throws -> ResultsQuery {
         var q = ResultsQuery()
-        q.nodes = nodes
+        // Planned only here: `--sql`, `--commit` and `--all` need no keys.
+        if let workspace, commit == nil, latestOnly { q.current = try workspace.currentNodes() } else { q.nodes = nodes }
         q.step = step
         q.latestOnly = latestOnly
         q.commit = commit.map(resolve)
@@ -44,7 +51,7 @@ public struct ResultsContext {
             } else if let r = c.range(of: "=") {
                 q.filters.append(.init(axis: String(c[..<r.lowerBound]), op: .equal, value: String(c[r.upperBound...])))
             } else {
-                throw XGraphError.usage("--where \(text!): each clause is AXIS=VALUE or AXIS!=VALUE")
+                throw XGraphError.usage("--where \(text ?? ""): each clause is AXIS=VALUE or AXIS!=VALUE")
             }
         }
         return q
@@ -52,6 +59,24 @@ public struct ResultsContext {
 }
 
 extension Workspace {
+    /// Every node that runs (datasets do not), with the key it has as the files and the store
+    /// stand now: the dry run `plan` makes, so nothing runs. A node downstream of one that
+    /// must run has no key yet.
+    public func currentNodes() throws -> [CurrentNode] {
+        let builder = Builder(graph: graph, store: store, executor: NullExecutor(),
+                              renderer: CommandRenderer(builtinCommand: []),
+                              options: BuildOptions(builtinVersion: BuiltinSteps.version),
+                              provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
+        let plan = try builder.plan(selection: Array(graph.nodes.indices))
+        // The plan has one entry per selected node, in selection order.
+        return zip(graph.nodes, plan.entries).compactMap { node, entry in
+            if case .source = node.kind { return nil }
+            return CurrentNode(node: node.id, step: node.step,
+                               axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
+                               key: entry.key?.key.hex)
+        }
+    }
+
     /// The results index, synced with the store's records.
     public func resultsIndex() throws -> ResultsIndex {
         let index = try ResultsIndex(path: resultsIndexPath)
@@ -67,7 +92,10 @@ extension Workspace {
         // The axis that ranges over subsets, per step: its label is the data size.
         var sizeAxis: [String: String?] = [:]
         for n in graph.nodes where sizeAxis[n.step] == nil {
-            sizeAxis[n.step] = n.axes.first { n.params[$0.axis]?["kind"]?.stringValue == "subset" }?.axis
+            // updateValue, not a subscript assignment: assigning nil would store nothing, and a
+            // step without a subset axis would never be looked up.
+            sizeAxis.updateValue(n.axes.first { n.params[$0.axis]?["kind"]?.stringValue == "subset" }?.axis,
+                                 forKey: n.step)
         }
         for (step, axis) in sizeAxis {
             guard let runs = try? index.durations(step: step) else { continue }

@@ -62,7 +62,8 @@ public struct Workspace: Sendable {
     /// The git state of the experiment's folder, read once per build through libgit2.
     public func provenance() -> BuildProvenance {
         let dir = (specPath as NSString).deletingLastPathComponent
-        guard let g = GitProvenance.read(at: dir) else {
+        // The store's own writes are not uncommitted changes, even without its .gitignore.
+        guard let g = GitProvenance.read(at: dir, ignoring: [store.root]) else {
             return BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil)
         }
         return BuildProvenance(gitCommit: g.commit, gitBranch: g.branch, gitDirty: g.dirty, gitDiffDigest: g.diffDigest)

@@ -15,7 +15,11 @@ public enum GitProvenance {
     /// binary changes as binary patches. The text is streamed into the hash (`git_diff_print`),
     /// byte for byte what `git_diff_to_buf` would build, so a large untracked file is not held
     /// in memory twice.
-    public static func read(at path: String) -> GitInfo? {
+    ///
+    /// Files under `ignoring` (absolute folder paths, such as the store's) count neither as
+    /// changes nor in the digest: a store inside the work tree changes with every build, and
+    /// would otherwise tag every result dirty even where it has no `.gitignore`.
+    public static func read(at path: String, ignoring: [String] = []) -> GitInfo? {
         guard let repo = GitRepository(discoveringFrom: path) else { return nil }
         var head: OpaquePointer?
         // Fails with GIT_EUNBORNBRANCH before the first commit.
@@ -31,8 +35,9 @@ public enum GitProvenance {
         guard git_repository_is_bare(repo.pointer) == 0 else {
             return GitInfo(commit: hex, branch: branch, dirty: false, diffDigest: nil)
         }
-        let dirty = isDirty(repo)
-        let digest = dirty ? diffDigest(repo, commit: commit) : nil
+        let ignored = IgnoredFolders(repo, ignoring)
+        let dirty = isDirty(repo, ignored)
+        let digest = dirty ? diffDigest(repo, commit: commit, ignored) : nil
         return GitInfo(commit: hex, branch: branch, dirty: dirty, diffDigest: digest)
     }
 
@@ -67,7 +72,7 @@ public enum GitProvenance {
     }
 
     /// `git status` would list something: a staged or unstaged change, or an untracked file.
-    private static func isDirty(_ repo: GitRepository) -> Bool {
+    private static func isDirty(_ repo: GitRepository, _ ignored: IgnoredFolders) -> Bool {
         var opts = git_status_options()
         git_status_options_init(&opts, UInt32(GIT_STATUS_OPTIONS_VERSION))
         opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
@@ -76,10 +81,16 @@ public enum GitProvenance {
         // If status cannot be read, claiming "clean" would be a lie; "dirty" is the safe answer.
         guard git_status_list_new(&list, repo.pointer, &opts) == 0, let list else { return true }
         defer { git_status_list_free(list) }
-        return git_status_list_entrycount(list) > 0
+        for i in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, i) else { continue }
+            let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
+            guard let path = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { return true }
+            if !ignored.contains(String(cString: path)) { return true }
+        }
+        return false
     }
 
-    private static func diffDigest(_ repo: GitRepository, commit: OpaquePointer) -> Digest? {
+    private static func diffDigest(_ repo: GitRepository, commit: OpaquePointer, _ ignored: IgnoredFolders) -> Digest? {
         var tree: OpaquePointer?
         guard git_commit_tree(&tree, commit) == 0, let tree else { return nil }
         defer { git_tree_free(tree) }
@@ -87,10 +98,19 @@ public enum GitProvenance {
         git_diff_options_init(&opts, UInt32(GIT_DIFF_OPTIONS_VERSION))
         opts.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue
             | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue | GIT_DIFF_SHOW_BINARY.rawValue
-        var diff: OpaquePointer?
-        guard git_diff_tree_to_workdir_with_index(&diff, repo.pointer, tree, &opts) == 0, let diff else {
-            return nil
+        // A positive answer leaves the file out of the diff.
+        opts.notify_cb = { _, delta, _, payload in
+            guard let delta, let payload,
+                  let path = delta.pointee.new_file.path ?? delta.pointee.old_file.path else { return 0 }
+            return Unmanaged<IgnoredFolders>.fromOpaque(payload).takeUnretainedValue()
+                .contains(String(cString: path)) ? 1 : 0
         }
+        opts.payload = Unmanaged.passUnretained(ignored).toOpaque()
+        var diff: OpaquePointer?
+        let made = withExtendedLifetime(ignored) {
+            git_diff_tree_to_workdir_with_index(&diff, repo.pointer, tree, &opts)
+        }
+        guard made == 0, let diff else { return nil }
         defer { git_diff_free(diff) }
         let sink = PatchHashSink()
         let payload = Unmanaged.passUnretained(sink).toOpaque()

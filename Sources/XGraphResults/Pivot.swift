@@ -14,6 +14,8 @@ extension ResultsIndex {
     /// Column headers are the column axis's values (`r101`), or `axis=value` pairs joined with
     /// commas when there are several column axes. With no column axes, the one value column is
     /// named after the metric. Size labels sort numerically, everything else as text.
+    /// With current nodes (`q.current`), a node without a run of its current key leaves its
+    /// cell empty, and the footer counts such nodes.
     public func pivot(_ q: ResultsQuery, rows rowAxes: [String], columns columnAxes: [String],
                       metric: String) throws -> ResultTable {
         guard !rowAxes.isEmpty else { throw XGraphError.usage("--pivot needs at least one axis for the rows") }
@@ -62,7 +64,8 @@ extension ResultsIndex {
                 var title = metric + " by " + rowAxes.joined(separator: ", ")
                 if !columnAxes.isEmpty { title += " × " + columnAxes.joined(separator: ", ") }
                 if !split.columns.isEmpty { title += " (split by " + split.columns.joined(separator: ", ") + ")" }
-                return ResultTable(columns: keyColumns + headers, rows: table, title: title)
+                return ResultTable(columns: keyColumns + headers, rows: table, title: title,
+                                   footer: Self.unbuiltFooter(try unbuilt(q, db)))
             }
         }
     }

@@ -5,7 +5,8 @@ import XGraphCore
 public enum OutputFormat: String, Sendable, CaseIterable {
     /// Aligned text for a terminal.
     case table
-    /// RFC 4180 quoting, one record per line (LF line ends, which Unix tools expect).
+    /// RFC 4180 quoting, one record per line, each ended by LF (which Unix tools expect: `wc -l`
+    /// and `while read` miss an unterminated last line).
     case csv
     /// An array of objects, one per row, column name → value, in canonical JSON.
     case json
@@ -17,9 +18,12 @@ public struct ResultTable: Sendable, Equatable {
     public var columns: [String]
     public var rows: [[JSONValue]]
     public var title: String?
+    /// A line under the table (`table` format only; commands print it to stderr with the
+    /// others, which must stay machine-readable): e.g. how many nodes have no current numbers.
+    public var footer: String?
 
-    public init(columns: [String], rows: [[JSONValue]], title: String? = nil) {
-        self.columns = columns; self.rows = rows; self.title = title
+    public init(columns: [String], rows: [[JSONValue]], title: String? = nil, footer: String? = nil) {
+        self.columns = columns; self.rows = rows; self.title = title; self.footer = footer
     }
 
     /// The cells of one column, by name.
@@ -77,6 +81,7 @@ public struct ResultTable: Sendable, Equatable {
         out.append(line(columns))
         out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
         out += cells.map(line)
+        if let footer { out.append(footer) }
         return out.joined(separator: "\n")
     }
 
@@ -94,6 +99,6 @@ public struct ResultTable: Sendable, Equatable {
         }
         var out = [columns.map(field).joined(separator: ",")]
         out += rows.map { $0.map { field(cell($0)) }.joined(separator: ",") }
-        return out.joined(separator: "\n")
+        return out.map { $0 + "\n" }.joined()
     }
 }

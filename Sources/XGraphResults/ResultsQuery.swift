@@ -11,11 +11,15 @@ public struct ResultsQuery: Sendable, Equatable {
     public var commit: String?
     /// Keep only the newest run (by end time) of each node name.
     public var latestOnly: Bool
+    /// The nodes of an experiment file with their current keys. When set, each of these nodes
+    /// shows the run of its current key and nothing else (`nodes` and `latestOnly` then play
+    /// no part); the nodes without one are listed by `unbuilt`.
+    public var current: [CurrentNode]?
 
     public init(nodes: Set<String>? = nil, step: String? = nil, filters: [AxisFilter] = [],
-                commit: String? = nil, latestOnly: Bool = true) {
+                commit: String? = nil, latestOnly: Bool = true, current: [CurrentNode]? = nil) {
         self.nodes = nodes; self.step = step; self.filters = filters
-        self.commit = commit; self.latestOnly = latestOnly
+        self.commit = commit; self.latestOnly = latestOnly; self.current = current
     }
 }
 

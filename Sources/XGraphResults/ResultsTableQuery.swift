@@ -5,22 +5,35 @@ extension ResultsIndex {
     /// metrics, the commit (short, `-dirty` when it was) and the duration in seconds.
     /// `metrics` nil shows every metric the selected runs recorded, sorted by name; a named
     /// metric that no run recorded is an error listing those that exist.
+    ///
+    /// With current nodes (`q.current`) a `status` column follows: `current` for a node shown
+    /// with the run of its current key, `stale` or `never built` (see `UnbuiltStatus`) for a
+    /// node without one, whose other cells are empty; the footer counts those.
     public func table(_ q: ResultsQuery, metrics: [String]? = nil) throws -> ResultTable {
         try wrap {
             try queue.read { db in
                 if let metrics { try checkMetrics(metrics, db) }
                 let runs = try select(q, db)
+                let unbuilt = try unbuilt(q, db)
                 let metricNames = metrics ?? Set(runs.flatMap { $0.metrics.keys }).sorted()
-                let axes = Self.axesInOrder(runs)
-                let rows: [[JSONValue]] = runs.map { run in
+                let withStatus = q.current != nil
+                let entries = (runs.map { (run: $0, status: withStatus ? "current" : nil, built: true) }
+                    + unbuilt.map { (run: $0.run, status: Optional($0.status.rawValue), built: false) })
+                    .sorted { Self.displayOrder($0.run, $1.run) }
+                let axes = Self.axesInOrder(entries.map(\.run))
+                let rows: [[JSONValue]] = entries.map { entry in
+                    let run = entry.run
                     var row: [JSONValue] = [.string(run.node)]
                     row += axes.map { run.axis($0).map(JSONValue.string) ?? .null }
                     row += metricNames.map { run.metrics[$0].map(JSONValue.double) ?? .null }
                     row.append(run.commitLabel.map(JSONValue.string) ?? .null)
-                    row.append(.double(run.duration))
+                    row.append(entry.built ? .double(run.duration) : .null)
+                    if let status = entry.status { row.append(.string(status)) }
                     return row
                 }
-                return ResultTable(columns: ["node"] + axes + metricNames + ["commit", "duration_s"], rows: rows)
+                return ResultTable(columns: ["node"] + axes + metricNames + ["commit", "duration_s"]
+                                       + (withStatus ? ["status"] : []),
+                                   rows: rows, footer: Self.unbuiltFooter(unbuilt))
             }
         }
     }

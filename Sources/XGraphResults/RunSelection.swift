@@ -8,13 +8,19 @@ extension ResultsIndex {
     /// then node name, then end time.
     func select(_ q: ResultsQuery, _ db: Database) throws -> [IndexedRun] {
         let commit = try q.commit.map { try resolveCommit($0, db) }
-        var runs = try RunLoader.load(db, step: q.step, commit: commit)
-        if let nodes = q.nodes { runs.removeAll { !nodes.contains($0.node) } }
+        // A current node's record may carry another step's name (identical actions share one),
+        // so with current nodes the step is matched on them, not on the records.
+        var runs = try RunLoader.load(db, step: q.current == nil ? q.step : nil, commit: commit)
+        if let current = q.current {
+            runs = Self.currentRuns(runs, current.filter { q.step == nil || $0.step == q.step })
+        } else if let nodes = q.nodes {
+            runs.removeAll { !nodes.contains($0.node) }
+        }
         if !q.filters.isEmpty {
             try checkAxes(q.filters.map(\.axis), db, context: "--where")
             runs.removeAll { run in !q.filters.allSatisfy { $0.matches(run) } }
         }
-        if q.latestOnly {
+        if q.latestOnly && q.current == nil {
             var newest: [String: IndexedRun] = [:]
             for run in runs {
                 if let seen = newest[run.node], (seen.end, seen.key) >= (run.end, run.key) { continue }
@@ -23,6 +29,48 @@ extension ResultsIndex {
             runs = Array(newest.values)
         }
         return runs.sorted(by: Self.displayOrder)
+    }
+
+    /// Each current node that has a run of its current key, with that run, named as the current
+    /// spec names it: nodes with equal keys share one record (docs/cache-keys.md), and each
+    /// shows it under its own name.
+    static func currentRuns(_ runs: [IndexedRun], _ current: [CurrentNode]) -> [IndexedRun] {
+        let byKey = Dictionary(runs.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        return current.compactMap { node in
+            guard let key = node.key, var run = byKey[key] else { return nil }
+            run.node = node.node; run.step = node.step; run.axes = node.axes
+            return run
+        }
+    }
+
+    /// The current nodes a query selects that have no run of their current key, because the
+    /// key has no record or is not known yet (an input must be rebuilt first). Each comes as a
+    /// run without a record (no commit, no metrics) so it sorts and filters like the others.
+    func unbuilt(_ q: ResultsQuery, _ db: Database) throws -> [(run: IndexedRun, status: UnbuiltStatus)] {
+        guard let current = q.current else { return [] }
+        let keys = Set(try String.fetchAll(db, sql: "SELECT key FROM runs"))
+        let names = Set(try String.fetchAll(db, sql: "SELECT DISTINCT node FROM runs"))
+        var out: [(run: IndexedRun, status: UnbuiltStatus)] = []
+        for node in current where q.step == nil || node.step == q.step {
+            if let key = node.key, keys.contains(key) { continue }
+            let run = IndexedRun(key: "", node: node.node, step: node.step, commit: nil, dirty: nil, end: "",
+                                 duration: 0, axes: node.axes, metrics: [:])
+            guard q.filters.allSatisfy({ $0.matches(run) }) else { continue }
+            out.append((run, names.contains(node.node) ? .stale : .neverBuilt))
+        }
+        return out
+    }
+
+    /// The footer of a table over current nodes: how many have no numbers, and why.
+    static func unbuiltFooter(_ unbuilt: [(run: IndexedRun, status: UnbuiltStatus)]) -> String? {
+        guard !unbuilt.isEmpty else { return nil }
+        let n = unbuilt.count
+        let stale = unbuilt.filter { $0.status == .stale }.count
+        var why: [String] = []
+        if stale > 0 { why.append("\(stale) stale: only runs of an earlier spec, see --all") }
+        if stale < n { why.append("\(n - stale) never built") }
+        return "\(n) node\(n == 1 ? "" : "s") not built for the current spec (\(why.joined(separator: "; ")));"
+            + " `xgraph build` makes \(n == 1 ? "it" : "them") current"
     }
 
     static func displayOrder(_ a: IndexedRun, _ b: IndexedRun) -> Bool {

@@ -19,6 +19,8 @@ extension ResultsIndex {
 
     /// The fits as a table: the series columns, then n, a, b (gain per decade), r2, the largest
     /// size, the prediction at ten times it, the slope over the last two sizes and the plateau flag.
+    /// With current nodes (`q.current`), the footer counts the nodes left out for having no run
+    /// of their current key.
     public func fitTable(_ q: ResultsQuery, sizeAxis: String, seriesAxes: [String],
                          metric: String) throws -> ResultTable {
         let result = try seriesFits(q, sizeAxis: sizeAxis, seriesAxes: seriesAxes, metric: metric)
@@ -34,7 +36,8 @@ extension ResultsIndex {
         return ResultTable(
             columns: result.columns + ["n", "a", "b_per_decade", "r2", "max_" + sizeAxis, "predicted_10x",
                                        "last_slope", "plateau"],
-            rows: rows, title: "\(metric) = a + b·log10(\(sizeAxis))")
+            rows: rows, title: "\(metric) = a + b·log10(\(sizeAxis))",
+            footer: try wrap { try queue.read { db in Self.unbuiltFooter(try unbuilt(q, db)) } })
     }
 
     private struct SeriesKey: Hashable {

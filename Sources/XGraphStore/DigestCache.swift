@@ -96,8 +96,13 @@ extension Store {
     /// A folder's content digest, in the tree encoding of TreeManifest, so it equals the
     /// digest the folder would get as an artifact. Links that leave the folder are followed
     /// (a data folder may be assembled from links) and hashed as what they point to.
-    public func digestOfTree(_ path: String) throws -> Digest {
-        let items = try TreeScan.scan(path, escapingLinks: .follow)
+    ///
+    /// `skippingRepositoriesAndStores` leaves out every `.git` and every folder laid out as an
+    /// xgraph store (`TreeScan.isStore`), for `code:` folders: a project folder holds its store
+    /// and its git metadata, which change with every build and commit, so the digest of
+    /// `code: [.]` would never settle.
+    public func digestOfTree(_ path: String, skippingRepositoriesAndStores: Bool = false) throws -> Digest {
+        let items = try TreeScan.scan(path, escapingLinks: .follow, skippingRepositoriesAndStores: skippingRepositoriesAndStores)
         var entries: [TreeEntry] = []
         entries.reserveCapacity(items.count)
         for item in items {

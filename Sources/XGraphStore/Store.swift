@@ -30,6 +30,7 @@ import Glibc
 ///     resume/<key>/                   scratch folders of `resume: true` steps
 ///     tmp/<pid>_<rand>_<kind>_<host> everything before it is renamed in; garbage after a crash
 ///     digest-cache                    file digests by (path, size, mtime, inode)
+///     .gitignore                      "*\n", in a store created inside a git work tree
 ///
 /// Version History:
 /// * 1: first version.
@@ -68,7 +69,9 @@ public final class Store: @unchecked Sendable {
         for sub in ["blobs", "trees", "artifacts", "records", "logs", "locks", "resume", "tmp"] {
             try POSIX.makeDirectories(abs + "/" + sub)
         }
+        let isNew = POSIX.readFile(abs + "/VERSION") == nil
         try checkVersion()
+        if isNew { try ignoreItselfInGit() }
         sweepTemporaries()
     }
 

@@ -25,14 +25,18 @@ struct TreeScan {
 
     let root: String
     let escapingLinks: EscapingLinks
+    /// Leave out `.git` and xgraph stores (see `Store.digestOfTree`).
+    var skippingRepositoriesAndStores = false
     private(set) var items: [Item] = []
     private var activeDirectories: Set<[UInt64]> = []
 
-    static func scan(_ root: String, escapingLinks: EscapingLinks) throws -> [Item] {
+    static func scan(_ root: String, escapingLinks: EscapingLinks,
+                     skippingRepositoriesAndStores: Bool = false) throws -> [Item] {
         var st = stat()
         guard stat(root, &st) == 0 else { throw POSIX.ioError("read folder", root) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw XGraphError.io("\(root) is not a folder") }
         var scan = TreeScan(root: root, escapingLinks: escapingLinks)
+        scan.skippingRepositoriesAndStores = skippingRepositoriesAndStores
         try scan.walk(absolute: root, relative: "", dirStat: st)
         scan.items.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return scan.items
@@ -50,6 +54,8 @@ struct TreeScan {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
             guard lstat(abs, &st) == 0 else { throw POSIX.ioError("stat", abs) }
+            if skippingRepositoriesAndStores
+                && (name == ".git" || ((st.st_mode & S_IFMT) == S_IFDIR && Self.isStore(abs))) { continue }
             try add(abs: abs, rel: rel, st: st)
         }
     }
@@ -83,6 +89,16 @@ struct TreeScan {
         default:
             throw XGraphError.store("\(rel) in \(root) is not a regular file, folder or link (a pipe, socket or device)")
         }
+    }
+
+    /// A folder laid out as an xgraph store: a `VERSION` file beside `records/` and `blobs/`
+    /// (what every store version has had). `.git` may be a file (a linked work tree), so it is
+    /// skipped by name instead.
+    static func isStore(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path + "/VERSION", &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+            && stat(path + "/records", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            && stat(path + "/blobs", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     static func mtime(_ st: stat) -> Int64 {

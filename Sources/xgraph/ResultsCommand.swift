@@ -9,13 +9,13 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: "Filter on axes, e.g. 'model=r101,data!=300M'.")
     var `where`: String?
 
-    @Option(name: .long, help: "Only results produced at this commit (any revision git understands, or a hash prefix).")
+    @Option(name: .long, help: "Only runs recorded at this commit (any revision git understands, or a hash prefix), the newest per node; not the current keys.")
     var commit: String?
 
     @Option(name: .long, help: "Only this step's nodes.")
     var step: String?
 
-    @Flag(name: .long, help: "Every recorded run, not only the newest per node.")
+    @Flag(name: .long, help: "Every recorded run of each node, not only that of its current key (or the newest).")
     var all = false
 
     @Option(name: .long, help: "Output format: table, csv or json.")
@@ -28,6 +28,17 @@ struct QueryOptions: ParsableArguments {
 
 extension OutputFormat: ExpressibleByArgument {}
 
+extension ResultTable {
+    /// Prints the table; its footer goes to stderr in csv and json, which must stay parseable.
+    func print(_ format: OutputFormat) {
+        // CSV records end in a newline already.
+        Swift.print(render(format), terminator: format == .csv ? "" : "\n")
+        if format != .table, let footer {
+            FileHandle.standardError.write(Data((footer + "\n").utf8))
+        }
+    }
+}
+
 struct ResultsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results",
@@ -36,7 +47,7 @@ struct ResultsCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var filters: QueryOptions
 
-    @Argument(help: "An experiment file: show only its current nodes.")
+    @Argument(help: "An experiment file: show each of its nodes with the run of its current key.")
     var file: String?
 
     @Option(name: .long, help: "Pivot: row axis, then column axes, e.g. 'data,model'.")
@@ -49,7 +60,7 @@ struct ResultsCommand: AsyncParsableCommand {
     var sql: String?
 
     func validate() throws {
-        if pivot != nil && (metric == nil || metric!.contains(",")) {
+        if pivot != nil && (metric.map { $0.contains(",") } ?? true) {
             throw ValidationError("--pivot needs exactly one --metric")
         }
     }
@@ -62,14 +73,14 @@ struct ResultsCommand: AsyncParsableCommand {
                 table = try ctx.index.sql(sql)
             } else {
                 let q = try filters.query(ctx)
-                if let pivot {
+                if let pivot, let metric {
                     let axes = pivot.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    table = try ctx.index.pivot(q, rows: [axes[0]], columns: Array(axes.dropFirst()), metric: metric!)
+                    table = try ctx.index.pivot(q, rows: Array(axes.prefix(1)), columns: Array(axes.dropFirst()), metric: metric)
                 } else {
                     table = try ctx.index.table(q, metrics: metric.map { $0.split(separator: ",").map(String.init) })
                 }
             }
-            print(table.render(filters.format), terminator: filters.format == .table ? "\n" : "")
+            table.print(filters.format)
         } catch {
             XGraph.fail(error)
         }
@@ -84,7 +95,7 @@ struct FitCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var filters: QueryOptions
 
-    @Argument(help: "An experiment file: fit only its current nodes.")
+    @Argument(help: "An experiment file: fit the runs of its nodes' current keys.")
     var file: String?
 
     @Option(name: .long, help: "The metric to fit.")
@@ -102,7 +113,7 @@ struct FitCommand: AsyncParsableCommand {
             let q = try filters.query(ctx)
             let seriesAxes = series.split(separator: ",").map(String.init)
             let table = try ctx.index.fitTable(q, sizeAxis: sizeAxis, seriesAxes: seriesAxes, metric: metric)
-            print(table.render(filters.format), terminator: filters.format == .table ? "\n" : "")
+            table.print(filters.format)
         } catch {
             XGraph.fail(error)
         }
@@ -133,7 +144,7 @@ struct DiffCommand: AsyncParsableCommand {
             let ctx = try ResultsContext.open(file: nil, storePath: store.store)
             let table = try ctx.index.diff(commitA: ctx.resolve(a), commitB: ctx.resolve(b),
                                            metrics: metric.map { $0.split(separator: ",").map(String.init) })
-            print(table.render(format), terminator: format == .table ? "\n" : "")
+            table.print(format)
         } catch {
             XGraph.fail(error)
         }

@@ -26,6 +26,18 @@ final class ResultsTests: XCTestCase {
         XCTAssertEqual(sql.out.split(separator: "\n").last, "3", sql.all)
     }
 
+    func testCSVOutputEndsWithANewline() throws {
+        let h = try Fixtures.project()
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "train/data=10/model=small"]).status, 0)
+        for args in [["results", "exp.yaml", "--step", "train", "--format", "csv"],
+                     ["results", "--sql", "SELECT count(*) AS n FROM runs", "--format", "csv"]] {
+            let r = try h.run(args)
+            XCTAssertEqual(r.status, 0, r.all)
+            XCTAssertTrue(r.out.hasSuffix("\n"), "\(args): \(r.out.debugDescription)")
+            XCTAssertFalse(r.out.hasSuffix("\n\n"), "\(args): \(r.out.debugDescription)")
+        }
+    }
+
     func testAnUnknownAxisInWhereIsAnError() throws {
         let h = try Fixtures.project()
         XCTAssertEqual(try h.run(["build", "exp.yaml"]).status, 0)

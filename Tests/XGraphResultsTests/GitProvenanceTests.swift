@@ -82,6 +82,23 @@ final class GitProvenanceTests: XCTestCase {
         XCTAssertNil(info.diffDigest)
     }
 
+    func testAnIgnoredFolderIsNeitherAChangeNorInTheDigest() throws {
+        let repo = try makeRepo()
+        let store = repo + "/cache"
+        try FileManager.default.createDirectory(atPath: store + "/records", withIntermediateDirectories: true)
+        try "{}\n".write(toFile: store + "/records/one.json", atomically: true, encoding: .utf8)
+        let clean = try XCTUnwrap(GitProvenance.read(at: repo, ignoring: [store]))
+        XCTAssertFalse(clean.dirty, "only the store changed")
+        XCTAssertTrue(try XCTUnwrap(GitProvenance.read(at: repo)).dirty, "without ignoring, it is an untracked change")
+
+        try "three\n".write(toFile: repo + "/a.txt", atomically: true, encoding: .utf8)
+        let first = try XCTUnwrap(GitProvenance.read(at: repo, ignoring: [store]))
+        XCTAssertTrue(first.dirty)
+        try "{}\n".write(toFile: store + "/records/two.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(GitProvenance.read(at: repo, ignoring: [store])?.diffDigest, first.diffDigest,
+                       "a build's new records do not change the digest of the code's diff")
+    }
+
     func testDetachedHeadHasNoBranch() throws {
         let repo = try makeRepo()
         try runTool("git", ["checkout", "-q", "--detach", "HEAD~1"], in: repo)

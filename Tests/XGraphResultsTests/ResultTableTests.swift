@@ -15,7 +15,8 @@ final class ResultTableTests: XCTestCase {
             "say ""hi""",12.5,10
             "line
             break",,
-            """#)
+
+            """#, "every record ends in a newline, the last one too")
     }
 
     func testJSONIsAnArrayOfObjectsThatParses() throws {

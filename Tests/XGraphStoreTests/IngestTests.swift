@@ -110,6 +110,32 @@ final class IngestTests: StoreTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
     }
 
+    func testALinkThatLeavesTheOutputThroughAnInnerLinkIsRejected() throws {
+        let store = try makeStore()
+        try write("secret", to: scratch + "/outside.txt")
+        let dir = try output(store, ["p/q/r/keep.txt": "fine"])
+        // Each link is inside the folder when read on its own; `leak` climbs out through `up`.
+        XCTAssertEqual(symlink("../../..", dir + "/p/q/r/up"), 0)
+        // The output folder is <scratch>/cache/tmp/<name>: three levels below outside.txt.
+        XCTAssertEqual(symlink("p/q/r/up/../../../outside.txt", dir + "/leak"), 0)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/leak", encoding: .utf8), "secret", "the trap works")
+        XCTAssertThrowsError(try store.ingest(outputDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("leak"), "\(error)")
+            XCTAssertTrue("\(error)".contains("leaves the output folder"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
+    }
+
+    func testLinksThroughInnerLinksThatStayInsideAreKept() throws {
+        let store = try makeStore()
+        let dir = try output(store, ["p/q/r/keep.txt": "fine", "top.txt": "t"])
+        XCTAssertEqual(symlink("../../..", dir + "/p/q/r/up"), 0)
+        XCTAssertEqual(symlink("p/q/r/up/top.txt", dir + "/ok"), 0)
+        XCTAssertEqual(symlink("p/q/r/up/missing.txt", dir + "/dangling"), 0)
+        let r = try store.ingest(outputDirectory: dir)
+        XCTAssertEqual(try String(contentsOfFile: store.artifactPath(r.tree) + "/ok", encoding: .utf8), "t")
+    }
+
     func testEachAttemptGetsAFreshEmptyFolderAndParamsFileAndNothingIsLeftInTmp() throws {
         let store = try makeStore()
         var seen: Set<String> = []

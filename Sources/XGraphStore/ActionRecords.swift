@@ -23,8 +23,8 @@ enum RecordFile {
 extension Store {
     /// The record stored under `key`, if any. A record file that cannot be read as this key's
     /// record (damaged by a full disk or a copy tool, or misfiled) reads as no record, so the node
-    /// runs again and its new record replaces the damaged file (see `write`). Never throws for a
-    /// damaged file; `throws` stays for callers that read records of a store being changed.
+    /// runs again and its new record replaces the damaged file (see `write`). It no longer
+    /// throws; `throws` is kept so that callers in other modules compile unchanged.
     public func record(forKey key: Digest) throws -> ActionRecord? {
         if case .good(let record) = readRecord(key) { return record }
         return nil

@@ -30,7 +30,7 @@ import Glibc
 ///     resume/<key>/                   scratch folders of `resume: true` steps
 ///     locks/owners/<owner>.lock       leases on temporaries (flock), one per Store that made any
 ///     tmp/<owner>_<n>_<kind>          everything before it is renamed in; garbage after a crash
-///     quarantine/                     damaged files set aside by `verify --repair` or a rewrite
+///     quarantine/                     damaged records set aside (`verify --repair`, or `write` over one)
 ///     digest-cache                    file digests by (path, size, mtime, ctime, inode, device)
 ///
 /// Version History:

@@ -254,8 +254,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
         var metrics = JSONValue.object([:])
         let metricsPath = outDir + "/metrics.json"
-        if FileManager.default.fileExists(atPath: metricsPath) {
-            let data = try Data(contentsOf: URL(fileURLWithPath: metricsPath))
+        if let data = try RegularFile.readIfPresent(metricsPath) {
             guard let m = try? JSONValue.parse(data), case .object = m else {
                 throw XGraphError.build("metrics.json must hold one JSON object")
             }

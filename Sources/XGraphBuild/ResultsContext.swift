@@ -23,7 +23,7 @@ public struct ResultsContext {
         }
         let store = try Workspace.openStore(storePath)
         let index = try ResultsIndex(path: store.root + "/results.sqlite")
-        try index.sync(with: store.allRecords())
+        try index.sync(with: store.scanRecords())
         return ResultsContext(index: index, store: store, nodes: nil, workspace: nil,
                               repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)
     }
@@ -80,7 +80,7 @@ extension Workspace {
     /// The results index, synced with the store's records.
     public func resultsIndex() throws -> ResultsIndex {
         let index = try ResultsIndex(path: resultsIndexPath)
-        try index.sync(with: store.allRecords())
+        try index.sync(with: store.scanRecords())
         return index
     }
 

@@ -10,7 +10,9 @@ extension ResultsIndex {
         config.readonly = true
         config.busyMode = .timeout(30)
         do {
-            let reader = try DatabaseQueue(path: path, configuration: config)
+            // An index built in memory (the file cannot be written) has no file to open; GRDB's
+            // `read` makes its connection query-only for the statement.
+            let reader = isInMemory ? queue : try DatabaseQueue(path: path, configuration: config)
             return try reader.read { db in
                 let statement = try db.makeStatement(sql: text)
                 var rows: [[JSONValue]] = []

@@ -2,6 +2,9 @@ import Foundation
 import GRDB
 import XGraphCore
 import XGraphStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SQLite results index (DESIGN §6): a query-friendly copy of the store's action records.
 /// The records stay the source of truth; `sync` brings the index up to date with them and
@@ -9,6 +12,9 @@ import XGraphStore
 public final class ResultsIndex: Sendable {
     public let path: String
     let queue: DatabaseQueue
+    /// True when the file could not be written (a store another user owns, a read-only mount):
+    /// the index then lives in memory for this process and `sync` fills it from the records.
+    public let isInMemory: Bool
 
     /// What a sync changed.
     public struct SyncSummary: Sendable, Equatable {
@@ -17,27 +23,99 @@ public final class ResultsIndex: Sendable {
         public init(inserted: Int, deleted: Int) { self.inserted = inserted; self.deleted = deleted }
     }
 
+    /// Where warnings go unless a caller says otherwise: standard error, as the CLI's warnings.
+    public static let warnOnStandardError: @Sendable (String) -> Void = { text in
+        FileHandle.standardError.write(Data("xgraph: warning: \(text)\n".utf8))
+    }
+
     /// Opens (creating if needed, parent folders included) the index at `path`. An index written
-    /// by another schema version is emptied; the next `sync` refills it.
-    public init(path: String) throws {
+    /// by another schema version is emptied; the next `sync` refills it. The index is derived
+    /// data, so a file SQLite finds damaged is moved aside (`<path>.corrupt-<time>`, with a
+    /// warning) and a new one is started; and when the file cannot be written, the index is
+    /// built in memory instead (`isInMemory`), so that queries still answer.
+    public init(path: String, warn: (String) -> Void = ResultsIndex.warnOnStandardError) throws {
         self.path = path
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        if let queue = try Self.openFile(path, warn: warn) {
+            self.queue = queue
+            isInMemory = false
+        } else {
+            queue = try Self.wrap(path) { try Self.prepare(DatabaseQueue(configuration: Self.configuration)) }
+            isInMemory = true
         }
+    }
+
+    private static var configuration: Configuration {
         var config = Configuration()
         // Two builds may sync one index at once; the second waits instead of failing.
         config.busyMode = .timeout(30)
+        return config
+    }
+
+    /// The index file, opened for writing; nil when this process may not write it.
+    private static func openFile(_ path: String, warn: (String) -> Void) throws -> DatabaseQueue? {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            guard (try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)) != nil else { return nil }
+        }
+        // SQLite would open a file it may not write read-only, and then fail to switch it to
+        // WAL; WAL also needs to create its -wal and -shm files beside it.
+        guard access(parent.isEmpty ? "." : parent, W_OK) == 0,
+              access(path, F_OK) != 0 || access(path, W_OK) == 0 else { return nil }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            // WAL lets `xgraph results` read while a build writes.
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-            }
-            try queue.write { db in try ResultsSchema.prepare(db) }
+            return try openWritable(path)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            let aside = try setAside(path)
+            warn("results index \(path) is damaged (\(error.message ?? "\(error)")); moved it to \(aside) and rebuilt it from the action records")
+            return try wrap(path) { try openWritable(path) }
+        } catch let error as DatabaseError where Self.notWritable.contains(error.resultCode) {
+            return nil
         } catch let error as DatabaseError {
             throw XGraphError.io("results index \(path): \(error.message ?? "\(error)")")
         }
+    }
+
+    /// SQLite's answers when this process may not write the file.
+    private static let notWritable: [ResultCode] = [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH]
+
+    private static func openWritable(_ path: String) throws -> DatabaseQueue {
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        // WAL lets `xgraph results` read while a build writes.
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        return try prepare(queue)
+    }
+
+    private static func prepare(_ queue: DatabaseQueue) throws -> DatabaseQueue {
+        try queue.write { db in try ResultsSchema.prepare(db) }
+        return queue
+    }
+
+    /// Renames a damaged index (and its -wal and -shm files) aside; never deletes it.
+    private static func setAside(_ path: String) throws -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let aside = path + ".corrupt-" + TimeText.compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+        guard rename(path, aside) == 0 else {
+            throw XGraphError.io("results index \(path) is damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
+        return aside
+    }
+
+    private static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let error as DatabaseError {
+            throw XGraphError.io("results index \(path): \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// Syncs with the readable records of a store scan and warns about each record file that
+    /// could not be read: one damaged file must not hide every other result.
+    @discardableResult
+    public func sync(with scan: RecordScan, warn: (String) -> Void = ResultsIndex.warnOnStandardError) throws -> SyncSummary {
+        for path in scan.unreadable { warn(Store.unreadableRecordMessage(path)) }
+        return try sync(with: scan.records)
     }
 
     /// Makes the index hold exactly `records`: inserts those whose key is not indexed yet and
@@ -154,9 +232,6 @@ public final class ResultsIndex: Sendable {
 
     /// SQLite errors reach users as one readable line.
     func wrap<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() }
-        catch let error as DatabaseError {
-            throw XGraphError.io("results index \(path): \(error.message ?? "\(error)")")
-        }
+        try Self.wrap(path, body)
     }
 }

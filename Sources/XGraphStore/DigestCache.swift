@@ -4,30 +4,56 @@ import XGraphCore
 import Glibc
 #endif
 
-/// File digests by path, trusted while the file's (size, mtime, inode) are unchanged, so a
-/// null build stats datasets and code instead of reading them.
+/// File digests by path, trusted while the file's (size, mtime, ctime, inode, device) are
+/// unchanged, so a null build stats datasets and code instead of reading them. The change time
+/// is there because tools can put an mtime back (`touch -r`, `rsync -t`, `cp -p` over a file in
+/// place) but not a ctime: any write or chmod moves it. As in git's index.
 ///
 /// On disk, `digest-cache` (written whole by `saveDigestCache`, atomically; when two processes
 /// save, the last one wins, which only costs the other's entries a re-hash):
 ///
-///     "xgraph-digest-cache 1\n"
-///     <digest hex> SP <size> SP <mtime ns> SP <inode> SP <path> LF      (one per file)
+///     "xgraph-digest-cache 2\n"
+///     <digest hex> SP <size> SP <mtime ns> SP <ctime ns> SP <inode> SP <device> SP <path> LF
 ///
 /// Paths containing a newline are cached in memory only.
 ///
 /// Version History:
-/// * 1: first version.
+/// * 1: first version: (size, mtime, inode).
+/// * 2: adds ctime and the device. A version-1 file is ignored (its files are hashed once more).
 struct DigestCacheTable {
     struct Entry: Equatable {
         var size: Int64
         var mtimeNanos: Int64
+        var ctimeNanos: Int64
         var inode: UInt64
+        var device: UInt64
         var digest: Digest
+
+        /// The stat fields an entry is trusted by, for a file's current stat.
+        init(_ st: stat, digest: Digest) {
+            size = Int64(st.st_size)
+            mtimeNanos = TreeScan.mtime(st)
+            ctimeNanos = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+            inode = UInt64(st.st_ino)
+            device = UInt64(st.st_dev)
+            self.digest = digest
+        }
+
+        init(size: Int64, mtimeNanos: Int64, ctimeNanos: Int64, inode: UInt64, device: UInt64, digest: Digest) {
+            self.size = size; self.mtimeNanos = mtimeNanos; self.ctimeNanos = ctimeNanos
+            self.inode = inode; self.device = device; self.digest = digest
+        }
+
+        /// True if `other` (an entry made from the current stat) describes the same file state.
+        func sameFile(as other: Entry) -> Bool {
+            size == other.size && mtimeNanos == other.mtimeNanos && ctimeNanos == other.ctimeNanos
+                && inode == other.inode && device == other.device
+        }
     }
     var entries: [String: Entry] = [:]
     var dirty = false
 
-    static let header = "xgraph-digest-cache 1\n"
+    static let header = "xgraph-digest-cache 2\n"
 
     static func load(_ path: String) -> DigestCacheTable {
         var table = DigestCacheTable()
@@ -35,13 +61,15 @@ struct DigestCacheTable {
         // Bytes, not Characters: this runs on every build over every cached file.
         let bytes = [UInt8](data.dropFirst(header.utf8.count))
         for line in bytes.split(separator: 0x0A) {
-            let f = line.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
-            guard f.count == 5, let d = f[0].withUnsafeBufferPointer({ Digest(hexUTF8: $0) }),
+            let f = line.split(separator: 0x20, maxSplits: 6, omittingEmptySubsequences: false)
+            guard f.count == 7, let d = f[0].withUnsafeBufferPointer({ Digest(hexUTF8: $0) }),
                   let size = Int64(String(decoding: f[1], as: UTF8.self)),
                   let mtime = Int64(String(decoding: f[2], as: UTF8.self)),
-                  let inode = UInt64(String(decoding: f[3], as: UTF8.self)) else { continue }
-            table.entries[String(decoding: f[4], as: UTF8.self)] =
-                Entry(size: size, mtimeNanos: mtime, inode: inode, digest: d)
+                  let ctime = Int64(String(decoding: f[3], as: UTF8.self)),
+                  let inode = UInt64(String(decoding: f[4], as: UTF8.self)),
+                  let device = UInt64(String(decoding: f[5], as: UTF8.self)) else { continue }
+            table.entries[String(decoding: f[6], as: UTF8.self)] =
+                Entry(size: size, mtimeNanos: mtime, ctimeNanos: ctime, inode: inode, device: device, digest: d)
         }
         return table
     }
@@ -49,7 +77,7 @@ struct DigestCacheTable {
     func encoded() -> Data {
         var out = Self.header
         for (path, e) in entries.sorted(by: { $0.key < $1.key }) where !path.contains("\n") {
-            out += "\(e.digest.hex) \(e.size) \(e.mtimeNanos) \(e.inode) \(path)\n"
+            out += "\(e.digest.hex) \(e.size) \(e.mtimeNanos) \(e.ctimeNanos) \(e.inode) \(e.device) \(path)\n"
         }
         return Data(out.utf8)
     }
@@ -62,17 +90,19 @@ extension Store {
 
     private var digestCachePath: String { root + "/digest-cache" }
 
+    /// The digest field of an entry made from a stat, before the file is hashed (if it must be).
+    private static let notYetHashed = Digest.of("")
+
     /// The SHA-256 of a file's content: a stat and a dictionary lookup when the file's size,
-    /// mtime and inode are those it had when it was last hashed.
+    /// mtime, ctime, inode and device are those it had when it was last hashed.
     public func digestOfFile(_ path: String) throws -> Digest {
         var st = stat()
         guard stat(path, &st) == 0 else { throw POSIX.ioError("read", path) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw XGraphError.io("\(path) is not a regular file") }
-        let current = (size: Int64(st.st_size), mtime: TreeScan.mtime(st), inode: UInt64(st.st_ino))
+        let current = DigestCacheTable.Entry(st, digest: Self.notYetHashed)
         let cached: Digest? = caches.withLock { c in
             if c.digestCache == nil { c.digestCache = DigestCacheTable.load(digestCachePath) }
-            guard let e = c.digestCache!.entries[path], e.size == current.size,
-                  e.mtimeNanos == current.mtime, e.inode == current.inode else { return nil }
+            guard let e = c.digestCache?.entries[path], e.sameFile(as: current) else { return nil }
             return e.digest
         }
         if let cached { return cached }
@@ -80,9 +110,9 @@ extension Store {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let nowNanos = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        if nowNanos - current.mtime > Self.racyWindowNanos {
-            let entry = DigestCacheTable.Entry(size: current.size, mtimeNanos: current.mtime,
-                                               inode: current.inode, digest: digest)
+        if nowNanos - current.mtimeNanos > Self.racyWindowNanos {
+            var entry = current
+            entry.digest = digest
             caches.withLock { c in
                 if c.digestCache!.entries[path] != entry {
                     c.digestCache!.entries[path] = entry

@@ -90,6 +90,8 @@ extension Store {
                 off += w
             }
         }
+        // The copy becomes a blob or an artifact file: on disk before it is named, as a moved file is.
+        guard fsync(dst) == 0 else { throw POSIX.ioError("fsync", to) }
     }
 
     private func publishManifest(_ manifest: TreeManifest, digest: Digest) throws {

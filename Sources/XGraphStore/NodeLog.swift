@@ -16,7 +16,7 @@ enum NodeLog {
     static func load(_ path: String) -> [String: Digest] {
         guard let data = POSIX.readFile(path) else { return [:] }
         var map: [String: Digest] = [:]
-        KeyedLines.forEach(in: data) { key, name in map[unescape(String(decoding: name, as: UTF8.self))] = key }
+        KeyedLines.forEach(in: data) { key, name, _ in map[unescape(String(decoding: name, as: UTF8.self))] = key }
         return map
     }
 

@@ -153,9 +153,4 @@ enum POSIX {
         return list(path)?.isEmpty == true
     }
 
-    /// True if a process with this id exists on this host (EPERM means it exists but is not ours).
-    static func processExists(_ pid: Int32) -> Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
-    }
-
 }

@@ -28,8 +28,11 @@ import Glibc
 ///     logs/<aa>/<sha256(name)>.*.log  one log per attempt
 ///     locks/<key>.lock                run leases (flock), holding LeaseInfo JSON
 ///     resume/<key>/                   scratch folders of `resume: true` steps
-///     tmp/<pid>_<rand>_<kind>_<host> everything before it is renamed in; garbage after a crash
-///     digest-cache                    file digests by (path, size, mtime, inode)
+///     locks/owners/<owner>.lock       leases on temporaries (flock), one per Store that made any
+///     tmp/<owner>_<n>_<kind>          everything before it is renamed in; garbage after a crash
+///     quarantine/                     damaged records set aside (`verify --repair`, or `write` over one)
+///     history/<aa>/<key>.<time>.json  records replaced by a re-run (--force, a lost output)
+///     digest-cache                    file digests by (path, size, mtime, ctime, inode, device)
 ///     .gitignore                      "*\n", in a store created inside a git work tree
 ///
 /// Version History:
@@ -55,6 +58,8 @@ public final class Store: @unchecked Sendable {
     }
     let caches = Mutex(Caches())
     private let tempCounter = Atomic<Int>(0)
+    /// This Store's lease on its temporaries, taken when it names its first one.
+    let ownerLease = Mutex<TemporaryOwner.Lease?>(nil)
 
     /// Opens the store at `root`, creating its layout if missing, and removes temporary
     /// leftovers of processes that are gone.
@@ -73,6 +78,10 @@ public final class Store: @unchecked Sendable {
         try checkVersion()
         if isNew { try ignoreItselfInGit() }
         sweepTemporaries()
+    }
+
+    deinit {
+        ownerLease.withLock { $0?.end() }
     }
 
     private func checkVersion() throws {
@@ -105,42 +114,32 @@ public final class Store: @unchecked Sendable {
     func recordPath(_ key: Digest) -> String { "\(root)/records/\(Self.fanOut(key.hex))/\(key.hex).json" }
     var keyLogPath: String { root + "/keys.log" }
 
-    /// A unique name in tmp/: `<pid>_<random>_<kind>_<host>`, so that a later start can tell
-    /// whether its owner is still alive (same host) before deleting it.
+    /// A unique name in tmp/: `<owner>_<n>_<kind>`, where `<owner>` is this Store's lease on
+    /// its temporaries (see TemporaryOwner.swift): a later start deletes the name only once it
+    /// can take that lease, i.e. once this Store is gone, whatever host or PID namespace it ran in.
     func tempName(_ kind: String) -> String {
         let n = tempCounter.wrappingAdd(1, ordering: .relaxed).oldValue
-        let rand = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(getpid())_\(rand)\(n)_\(kind)_\(POSIX.hostName)"
+        return "\(temporaryOwner())_\(n)_\(kind)"
     }
 
-    /// Temporaries older than this are removed even when their owner cannot be checked
-    /// (another host on a shared file system).
+    /// Temporaries that name no owner (those of xgraph versions before owner leases) are removed
+    /// once older than this.
     static let foreignTemporaryAge: TimeInterval = 24 * 3600
 
-    /// Deletes tmp/ entries whose owner is a dead process on this host, and entries of other
-    /// hosts (or unparseable names) older than a day. Never a live process's.
+    /// Deletes the tmp/ entries of owners that are gone (and releases their lease files). Never
+    /// a live owner's. Runs at every start, so it costs two folder listings and one `flock` try
+    /// per lease file.
     func sweepTemporaries() {
-        for name in temporaryLeftovers() {
-            POSIX.removeTree(tmpDir + "/" + name)
+        for owner in deadTemporaryOwners() {
+            for name in owner.temporaries { POSIX.removeTree(tmpDir + "/" + name) }
+            owner.release()
         }
     }
 
-    /// The tmp/ entries that no live process owns.
+    /// The tmp/ entries that no live owner holds.
     func temporaryLeftovers() -> [String] {
-        let now = Date().timeIntervalSince1970
-        var dead: [String] = []
-        for name in POSIX.list(tmpDir) ?? [] {
-            let parts = name.split(separator: "_", maxSplits: 3, omittingEmptySubsequences: false)
-            if parts.count == 4, let pid = Int32(parts[0]), String(parts[3]) == POSIX.hostName {
-                if !POSIX.processExists(pid) { dead.append(name) }
-                continue
-            }
-            var st = stat()
-            if lstat(tmpDir + "/" + name, &st) == 0,
-               now - Double(st.st_mtim.tv_sec) > Self.foreignTemporaryAge {
-                dead.append(name)
-            }
-        }
-        return dead.sorted()
+        let owners = deadTemporaryOwners()
+        defer { for o in owners { o.close() } }
+        return owners.flatMap(\.temporaries).sorted()
     }
 }

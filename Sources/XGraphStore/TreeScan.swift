@@ -72,7 +72,12 @@ struct TreeScan {
             try walk(absolute: abs, relative: rel, dirStat: st)
         case S_IFLNK:
             let target = try Self.readLink(abs)
-            if Self.staysInside(link: rel, target: target) {
+            // Output trees (reject) check the link as it resolves, through the tree's other
+            // links; code and data folders (follow) keep the lexical check, which their digests
+            // were defined with.
+            let inside = escapingLinks == .reject ? resolvesInside(link: rel, target: target)
+                                                  : Self.staysInside(link: rel, target: target)
+            if inside {
                 items.append(Item(path: rel, kind: .link, executable: false, size: 0, target: target,
                                   absolutePath: abs, linkCount: 1, mtimeNanos: Self.mtime(st)))
             } else if escapingLinks == .follow {
@@ -110,6 +115,40 @@ struct TreeScan {
         let n = readlink(path, &buf, buf.count - 1)
         guard n >= 0 else { throw POSIX.ioError("read link", path) }
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Most links one resolution follows, as the kernel's ELOOP limit.
+    static let maxLinkHops = 40
+
+    /// Resolves `target` against the link's folder the way the kernel will once the tree is an
+    /// artifact, wherever that artifact lives: component by component, expanding each link met
+    /// inside the tree. True if it never climbs above the tree's root and meets no absolute link.
+    /// A lexical check alone is fooled by an inner link: with `p/q/r/up -> ../../..`,
+    /// `leak -> p/q/r/up/../../../x` looks inside but reads three folders above the root.
+    /// Missing components are taken as plain names (a dangling link stays dangling anywhere).
+    func resolvesInside(link rel: String, target: String) -> Bool {
+        guard Self.staysInside(link: rel, target: target) else { return false }
+        var stack = rel.split(separator: "/", omittingEmptySubsequences: true).dropLast().map(String.init)
+        var pending = target.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init)
+        var hops = 0
+        while let part = pending.popLast() {
+            if part == "." { continue }
+            if part == ".." {
+                if stack.isEmpty { return false }
+                stack.removeLast()
+                continue
+            }
+            stack.append(part)
+            let path = root + "/" + stack.joined(separator: "/")
+            guard let mode = POSIX.lstatMode(path), (mode & S_IFMT) == S_IFLNK else { continue }
+            hops += 1
+            guard hops <= Self.maxLinkHops, let next = try? Self.readLink(path), !next.isEmpty, !next.hasPrefix("/") else {
+                return false
+            }
+            stack.removeLast()
+            pending.append(contentsOf: next.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init))
+        }
+        return true
     }
 
     /// Resolves `target` lexically against the link's folder: true if it is relative and never

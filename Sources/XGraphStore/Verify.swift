@@ -14,6 +14,10 @@ public struct VerifyReport: Sendable, Equatable {
     public var records = 0
     /// tmp/ entries no live process owns (a crash's garbage; the next Store start removes them).
     public var temporaryLeftovers: [String] = []
+    /// With `verify(repair: true)`: what was done, one self-contained message each.
+    public var repairs: [String] = []
+    /// The problems a repair has not dealt with (all of them without a repair).
+    public var remaining: [String] = []
     public var isClean: Bool { problems.isEmpty }
 }
 
@@ -21,12 +25,23 @@ extension Store {
     /// Re-hashes every blob, checks every manifest against its name and its blobs, every
     /// artifact against its manifest, every record against its key and output tree, and the
     /// key log against the records. Reads everything: as slow as the store is large.
-    public func verify() throws -> VerifyReport {
+    ///
+    /// With `repair`, record files that cannot be read are moved to quarantine/ (never deleted),
+    /// keys.log is rewritten from the good records when it disagrees with them, and nodes.log
+    /// loses the lines of the quarantined keys, so those nodes build again. `problems` still
+    /// lists what was found; `repairs` says what was done about it.
+    public func verify(repair: Bool = false) throws -> VerifyReport {
         var report = VerifyReport()
         let blobInodes = verifyBlobs(&report)
         verifyTrees(&report)
         verifyArtifacts(&report, blobInodes: blobInodes)
-        verifyRecords(&report)
+        let records = verifyRecords(&report)
+        report.remaining = report.problems
+        if repair {
+            try repairRecords(records, &report)
+            let fixed = Set(records.repairable)
+            report.remaining = report.problems.filter { !fixed.contains($0) }
+        }
         report.temporaryLeftovers = temporaryLeftovers()
         return report
     }
@@ -133,28 +148,68 @@ extension Store {
         return try FileHashing.sha256(path: item.absolutePath)
     }
 
-    private func verifyRecords(_ report: inout VerifyReport) {
-        var recorded: [Digest: Digest] = [:]
+    /// What verifyRecords found, for the repair.
+    struct RecordCheck {
+        var good: [Digest: ActionRecord] = [:]
+        var unreadable: [String] = []
+        var keyLogIsWrong = false
+        /// The problems `repairRecords` fixes.
+        var repairable: [String] = []
+
+        mutating func problem(_ text: String, _ report: inout VerifyReport) {
+            report.problems.append(text)
+            repairable.append(text)
+        }
+    }
+
+    private func verifyRecords(_ report: inout VerifyReport) -> RecordCheck {
+        var check = RecordCheck()
         for (name, path) in fanned("records") {
             report.records += 1
             guard name.hasSuffix(".json"), let key = Digest(hex: String(name.dropLast(5))) else {
                 report.problems.append("record \(path): not named by a key"); continue
             }
-            guard let data = POSIX.readFile(path), let r = try? ActionRecordCoding.decode(data) else {
-                report.problems.append("record \(path): unreadable"); continue
+            guard let data = POSIX.readFile(path) else {
+                check.problem("record \(path): unreadable", &report); check.unreadable.append(path); continue
             }
-            recorded[key] = r.output
-            if r.key != key { report.problems.append("record \(path): holds key \(r.key)") }
-            if !hasArtifact(r.output) {
-                report.problems.append("record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store")
+            switch Self.decodeRecord(data, key: key) {
+            case .missing: continue
+            case .damaged(let why):
+                check.problem("record \(path): unreadable (\(why))", &report)
+                check.unreadable.append(path)
+            case .good(let r):
+                check.good[key] = r
+                if !hasArtifact(r.output) {
+                    report.problems.append("record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store")
+                }
             }
         }
-        for (key, output) in KeyLog.load(keyLogPath).sorted(by: { $0.key < $1.key }) {
-            if let r = recorded[key] {
-                if r != output { report.problems.append("keys.log: \(key.short) → \(output.short), but its record says \(r.short)") }
+        let log = KeyLog.scan(keyLogPath)
+        check.keyLogIsWrong = log.rejected > 0
+        for (key, output) in log.outputs.sorted(by: { $0.key < $1.key }) {
+            check.keyLogIsWrong = check.keyLogIsWrong || check.good[key]?.output != output
+            if let r = check.good[key] {
+                if r.output != output { check.problem("keys.log: \(key.short) → \(output.short), but its record says \(r.output.short)", &report) }
             } else {
-                report.problems.append("keys.log: \(key.short) has no record")
+                check.problem("keys.log: \(key.short) has no readable record", &report)
             }
+        }
+        return check
+    }
+
+    private func repairRecords(_ check: RecordCheck, _ report: inout VerifyReport) throws {
+        var dropped = Set<Digest>()
+        for path in check.unreadable {
+            let dest = try quarantine(path)
+            report.repairs.append("moved the unreadable record \(path) to \(dest)")
+            if let key = Digest(hex: String(((path as NSString).lastPathComponent).dropLast(5))) { dropped.insert(key) }
+        }
+        if check.keyLogIsWrong || !dropped.isEmpty {
+            try rewriteKeyLog(from: check.good.values.sorted { $0.key < $1.key })
+            report.repairs.append("rewrote keys.log from the \(check.good.count) readable records")
+        }
+        if !dropped.isEmpty, try dropNodeLogLines(of: dropped) > 0 {
+            report.repairs.append("removed the quarantined keys from nodes.log: their nodes build again")
         }
     }
 }

@@ -9,17 +9,25 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Flag(name: .long, help: "Move unreadable action records to quarantine/ in the store (never deleted) and rewrite keys.log and nodes.log without them, so their nodes build again.")
+    var repair = false
+
     func run() async throws {
         do {
             let s = try Workspace.openStore(store.store)
-            let report = try s.verify()
+            let report = try s.verify(repair: repair)
             print("verified \(report.blobs) blobs, \(report.trees) trees, \(report.artifacts) artifacts, \(report.records) records: "
                   + (report.isClean ? "no problems" : "\(report.problems.count) problems"))
             for p in report.problems { print("  \(p)") }
-            if !report.temporaryLeftovers.isEmpty {
-                print("\(report.temporaryLeftovers.count) temporary leftovers of dead processes (removed at the next build)")
+            for r in report.repairs { print("repaired: \(r)") }
+            if repair && !report.remaining.isEmpty {
+                print("\(report.remaining.count) problems are left for a person to look at")
             }
-            if !report.problems.isEmpty { throw ExitCode(1) }
+            if !report.temporaryLeftovers.isEmpty {
+                print("\(report.temporaryLeftovers.count) temporary leftovers of dead processes in \(s.root)/tmp (removed at the next build):")
+                for t in report.temporaryLeftovers { print("  \(t)") }
+            }
+            if !report.remaining.isEmpty { throw ExitCode(1) }
         } catch let e as ExitCode {
             throw e
         } catch {

@@ -15,11 +15,7 @@ final class DigestCacheTests: StoreTestCase {
         try write("aaaa", to: path)
         setMTime(path, old)
         XCTAssertEqual(try store.digestOfFile(path), Digest.of("aaaa"))
-
-        // Same size, same mtime, same inode: the cache answers, without reading the file.
         try overwriteInPlace(path, with: "bbbb")
-        setMTime(path, old)
-        XCTAssertEqual(try store.digestOfFile(path), Digest.of("aaaa"))
 
         // A new mtime makes it read the file again.
         setMTime(path, timespec(tv_sec: old.tv_sec + 10, tv_nsec: 0))
@@ -34,10 +30,44 @@ final class DigestCacheTests: StoreTestCase {
         XCTAssertEqual(try store.digestOfFile(path), Digest.of("aaaa"))
         try store.saveDigestCache()
 
-        try overwriteInPlace(path, with: "cccc")
-        setMTime(path, old)
+        let saved = try String(contentsOfFile: store.root + "/digest-cache", encoding: .utf8)
+        XCTAssertTrue(saved.hasPrefix("xgraph-digest-cache 2\n"), saved)
+        XCTAssertTrue(saved.contains(Digest.of("aaaa").hex + " 4 "), saved)
+        XCTAssertTrue(saved.hasSuffix(" " + path + "\n"), saved)
         XCTAssertEqual(try Store(root: store.root).digestOfFile(path), Digest.of("aaaa"))
     }
+
+    func testAFileRewrittenInPlaceWithItsMtimeRestoredIsHashedAgain() throws {
+        let store = try makeStore()
+        let path = scratch + "/data.bin"
+        try write("aaaa", to: path)
+        setMTime(path, old)
+        XCTAssertEqual(try store.digestOfFile(path), Digest.of("aaaa"))
+        try store.saveDigestCache()
+        // Same size, same inode, mtime put back (as `rsync --inplace -t` or a careless tool
+        // does): only the change time, which no tool can set, tells the file was rewritten.
+        sleepPastCtimeGranularity()
+        try overwriteInPlace(path, with: "eeee")
+        setMTime(path, old)
+        XCTAssertEqual(try store.digestOfFile(path), Digest.of("eeee"))
+        XCTAssertEqual(try Store(root: store.root).digestOfFile(path), Digest.of("eeee"))
+    }
+
+    func testAnOldFormatDigestCacheIsIgnored() throws {
+        let store = try makeStore()
+        let path = scratch + "/data.bin"
+        try write("ffff", to: path)
+        setMTime(path, old)
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0)
+        // A version-1 file claiming other content for this very (size, mtime, inode).
+        let v1 = "xgraph-digest-cache 1\n\(Digest.of("stale").hex) 4 \(Int64(old.tv_sec) * 1_000_000_000 + Int64(old.tv_nsec)) \(st.st_ino) \(path)\n"
+        try Data(v1.utf8).write(to: URL(fileURLWithPath: store.root + "/digest-cache"))
+        XCTAssertEqual(try Store(root: store.root).digestOfFile(path), Digest.of("ffff"))
+    }
+
+    /// Change times have the kernel's tick as granularity; make sure the next write gets another one.
+    private func sleepPastCtimeGranularity() { usleep(20_000) }
 
     func testRecentlyModifiedFilesAreNotCached() throws {
         let store = try makeStore()

@@ -110,6 +110,32 @@ final class IngestTests: StoreTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
     }
 
+    func testALinkThatLeavesTheOutputThroughAnInnerLinkIsRejected() throws {
+        let store = try makeStore()
+        try write("secret", to: scratch + "/outside.txt")
+        let dir = try output(store, ["p/q/r/keep.txt": "fine"])
+        // Each link is inside the folder when read on its own; `leak` climbs out through `up`.
+        XCTAssertEqual(symlink("../../..", dir + "/p/q/r/up"), 0)
+        // The output folder is <scratch>/cache/tmp/<name>: three levels below outside.txt.
+        XCTAssertEqual(symlink("p/q/r/up/../../../outside.txt", dir + "/leak"), 0)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/leak", encoding: .utf8), "secret", "the trap works")
+        XCTAssertThrowsError(try store.ingest(outputDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("leak"), "\(error)")
+            XCTAssertTrue("\(error)".contains("leaves the output folder"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/artifacts"), [])
+    }
+
+    func testLinksThroughInnerLinksThatStayInsideAreKept() throws {
+        let store = try makeStore()
+        let dir = try output(store, ["p/q/r/keep.txt": "fine", "top.txt": "t"])
+        XCTAssertEqual(symlink("../../..", dir + "/p/q/r/up"), 0)
+        XCTAssertEqual(symlink("p/q/r/up/top.txt", dir + "/ok"), 0)
+        XCTAssertEqual(symlink("p/q/r/up/missing.txt", dir + "/dangling"), 0)
+        let r = try store.ingest(outputDirectory: dir)
+        XCTAssertEqual(try String(contentsOfFile: store.artifactPath(r.tree) + "/ok", encoding: .utf8), "t")
+    }
+
     func testEachAttemptGetsAFreshEmptyFolderAndParamsFileAndNothingIsLeftInTmp() throws {
         let store = try makeStore()
         var seen: Set<String> = []
@@ -136,16 +162,45 @@ final class IngestTests: StoreTestCase {
         store.discardOutputDirectory(failed)
         XCTAssertFalse(FileManager.default.fileExists(atPath: failed))
 
-        // A temporary of a process that no longer exists on this host, and one of this
-        // (live) process: a new Store start removes only the first.
-        let host = hostName()
-        let deadName = "2147483646_abc_out_" + host
-        let dead = store.root + "/tmp/" + deadName
-        try write("x", to: dead + "/f")
+        // A temporary whose owner is gone, and one of a live owner: a new Store start removes
+        // only the first.
+        var dead = ""
+        do {
+            let gone = try Store(root: store.root)
+            dead = try output(gone, ["f": "x"])
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dead))
         let live = try output(store, ["f": "x"])
         let reopened = try Store(root: store.root)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dead))
         XCTAssertTrue(FileManager.default.fileExists(atPath: live))
         _ = reopened
+    }
+
+    func testTemporariesOfAStoreThatIsGoneAreSweptEvenThoughItsProcessLives() throws {
+        let store = try makeStore()
+        var out = "", params = ""
+        do {
+            // Another user of the store in this very process (as a process in another PID
+            // namespace can have this process's pid): its pid is alive, its lease is not.
+            let gone = try Store(root: store.root)
+            out = try output(gone, ["f": "x"])
+            params = try gone.writeParamsFile(Data("{}".utf8), besides: out)
+        }
+        _ = try Store(root: store.root)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: params), "params files are swept too")
+    }
+
+    func testALiveOwnersTemporaryIsKeptHoweverOld() throws {
+        let store = try makeStore()
+        let out = try output(store, ["f": "x"])
+        let params = try store.writeParamsFile(Data("{}".utf8), besides: out)
+        let tenDaysAgo = timespec(tv_sec: time(nil) - 10 * 86_400, tv_nsec: 0)
+        setMTime(out, tenDaysAgo)
+        setMTime(params, tenDaysAgo)
+        _ = try Store(root: store.root)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: params))
     }
 }

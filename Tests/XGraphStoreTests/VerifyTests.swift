@@ -47,10 +47,16 @@ final class VerifyTests: StoreTestCase {
 
     func testVerifyReportsTemporariesApartFromProblems() throws {
         let (store, _) = try populatedStore()
-        let dead = "\(store.root)/tmp/2147483646_abc_out_\(hostName())"
-        try write("x", to: dead + "/f")
+        var dead = ""
+        do {
+            let gone = try Store(root: store.root)
+            dead = try output(gone, ["f": "x"])
+        }
+        let live = try output(store, ["g": "y"])
         let report = try store.verify()
         XCTAssertEqual(report.problems, [])
-        XCTAssertEqual(report.temporaryLeftovers, ["2147483646_abc_out_\(hostName())"])
+        XCTAssertEqual(report.temporaryLeftovers, [(dead as NSString).lastPathComponent])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dead), "listed, not removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live))
     }
 }

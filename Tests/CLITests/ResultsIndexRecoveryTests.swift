@@ -60,12 +60,13 @@ final class ResultsIndexRecoveryTests: XCTestCase {
     }
 
     /// Runs xgraph as a user who cannot write the store: as root (who may write anywhere) by
-    /// switching to `nobody`; otherwise the a-w permissions already stop the owner.
+    /// switching to `nobody`; otherwise (the harness already runs xgraph as an ordinary user)
+    /// the a-w permissions stop the owner.
     private func runAsAnotherUser(_ h: CLIHarness, _ args: [String]) throws -> CLIHarness.Result {
-        guard getuid() == 0 else { return try h.run(args) }
+        guard getuid() == 0, h.user == nil else { return try h.run(args) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary] + args
+        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", h.binary] + args
         p.currentDirectoryURL = h.dir
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "XGRAPH_STORE")

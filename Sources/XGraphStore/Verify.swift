@@ -26,7 +26,8 @@ extension Store {
     /// artifact against its manifest, every record against its key and output tree, and the
     /// key log against the records. Reads everything: as slow as the store is large.
     ///
-    /// With `repair`, record files that cannot be read are moved to quarantine/ (never deleted),
+    /// With `repair`, lost artifacts whose manifest and blobs are intact are restored, record
+    /// files that cannot be read are moved to quarantine/ (never deleted),
     /// keys.log is rewritten from the good records when it disagrees with them, and nodes.log
     /// loses the lines of the quarantined keys, so those nodes build again. `problems` still
     /// lists what was found; `repairs` says what was done about it.
@@ -39,7 +40,13 @@ extension Store {
         report.remaining = report.problems
         if repair {
             try repairRecords(records, &report)
-            let fixed = Set(records.repairable)
+            var fixed = Set(records.repairable)
+            // A lost artifact comes back from its manifest and intact blobs; otherwise its node
+            // runs again at its next build (the record stays, and is replaced then).
+            for (record, problem) in records.lostOutputs where restoreArtifact(record.output) {
+                report.repairs.append("restored the output of \(record.node) (\(record.output.short)) from its blobs")
+                fixed.insert(problem)
+            }
             report.remaining = report.problems.filter { !fixed.contains($0) }
         }
         report.temporaryLeftovers = temporaryLeftovers()
@@ -153,6 +160,8 @@ extension Store {
         var good: [Digest: ActionRecord] = [:]
         var unreadable: [String] = []
         var keyLogIsWrong = false
+        /// Good records whose output artifact is gone, with the problem text.
+        var lostOutputs: [(record: ActionRecord, problem: String)] = []
         /// The problems `repairRecords` fixes.
         var repairable: [String] = []
 
@@ -180,7 +189,9 @@ extension Store {
             case .good(let r):
                 check.good[key] = r
                 if !hasArtifact(r.output) {
-                    report.problems.append("record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store")
+                    let text = "record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store"
+                    report.problems.append(text)
+                    check.lostOutputs.append((r, text))
                 }
             }
         }

@@ -9,7 +9,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Flag(name: .long, help: "Move unreadable action records to quarantine/ in the store (never deleted) and rewrite keys.log and nodes.log without them, so their nodes build again.")
+    @Flag(name: .long, help: "Restore lost artifacts from intact blobs; move unreadable action records to quarantine/ in the store (never deleted) and rewrite keys.log and nodes.log without them, so their nodes build again.")
     var repair = false
 
     func run() async throws {

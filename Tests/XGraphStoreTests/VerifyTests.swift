@@ -45,6 +45,28 @@ final class VerifyTests: StoreTestCase {
         XCTAssertTrue(report.problems[0].contains("output tree \(r.tree.short) is not in the store"), report.problems[0])
     }
 
+    func testVerifyRepairRestoresALostArtifactFromItsBlobs() throws {
+        let (store, r) = try populatedStore()
+        Self.forceRemove(store.artifactPath(r.tree))
+        let report = try store.verify(repair: true)
+        XCTAssertEqual(report.remaining, [], "\(report)")
+        XCTAssertTrue(report.repairs.contains { $0.contains("restored") }, "\(report.repairs)")
+        XCTAssertEqual(try String(contentsOfFile: store.artifactPath(r.tree) + "/model.bin", encoding: .utf8), "weights")
+        XCTAssertEqual(try store.verify().problems, [])
+    }
+
+    func testVerifyRepairLeavesALostArtifactWhoseBlobIsDamagedToARebuild() throws {
+        let (store, r) = try populatedStore()
+        Self.forceRemove(store.artifactPath(r.tree))
+        let d = try XCTUnwrap(r.outputs["model.bin"])
+        let blob = "\(store.root)/blobs/\(d.hex.prefix(2))/\(d.hex)"
+        chmod(blob, 0o644)
+        try overwriteInPlace(blob, with: "WEIGHTS")
+        let report = try store.verify(repair: true)
+        XCTAssertFalse(store.hasArtifact(r.tree), "a damaged blob must not come back as a good artifact")
+        XCTAssertTrue(report.remaining.contains { $0.contains("is not in the store") }, "\(report.remaining)")
+    }
+
     func testVerifyReportsTemporariesApartFromProblems() throws {
         let (store, _) = try populatedStore()
         var dead = ""

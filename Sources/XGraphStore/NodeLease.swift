@@ -125,7 +125,11 @@ extension Store {
     /// another lease object in this one) has it.
     public func tryLease(key: Digest, node: String) throws -> NodeLease? {
         let path = lockPath(key)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Group-writable (as the umask allows), for stores a team shares. A lock file another
+        // user made and we may not write is still a lock: flock needs only an open file; its
+        // lease information is then not recorded (waiters are told so).
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o664)
+        if fd < 0 && errno == EACCES { fd = open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw POSIX.ioError("open lock file", path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

@@ -108,6 +108,35 @@ final class RootStepTests: XCTestCase {
         XCTAssertEqual(try h.run(["verify"], env: env).status, 0)
     }
 
+    /// A store on a small tmpfs, full at each of several levels (bytes, then inodes) somewhere
+    /// in the middle of a build: the build fails cleanly or succeeds, the disk then grows, and
+    /// the next build succeeds with a clean store and the results of a build that met no fault.
+    func testAStoreFullAtEachLevelEndsCleanWithTheResultsOfAFaultFreeBuild() throws {
+        let h = try rootProject()
+        try h.write("exp.yaml", FaultInjectionTests.spec)
+        let clean = try h.run(["build", "exp.yaml"], env: ["XGRAPH_STORE": h.dir.path + "/fault-free"])
+        XCTAssertEqual(clean.status, 0, clean.all)
+        let expected = FaultInjectionTests.metricColumns(
+            try h.run(["results", "exp.yaml", "--format", "csv", "--step", "sum"], env: ["XGRAPH_STORE": h.dir.path + "/fault-free"]).out)
+        for (i, limit) in ["size=48k", "size=96k", "size=160k", "nr_inodes=40", "nr_inodes=70", "nr_inodes=110"].enumerated() {
+            let store = h.dir.path + "/store\(i)"
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            guard Self.sh("mount -t tmpfs -o \(limit) xgraph-test \"$0\"", store) == 0 else { throw XCTSkip("cannot mount a tmpfs here") }
+            defer { _ = Self.sh("umount \"$0\"", store) }
+            let env = ["XGRAPH_STORE": store]
+            let full = try h.run(["build", "exp.yaml", "-k"], env: env)
+            XCTAssertTrue([0, 1].contains(full.status), "\(limit): \(full.all)")
+            if full.status != 0 { XCTAssertTrue(full.all.contains("No space left on device"), "\(limit): \(full.all)") }
+            XCTAssertEqual(Self.sh("mount -o remount,size=64m,nr_inodes=100000 \"$0\"", store), 0)
+            let ok = try h.run(["build", "exp.yaml"], env: env)
+            XCTAssertEqual(ok.status, 0, "\(limit): \(ok.all)")
+            let verify = try h.run(["verify"], env: env)
+            XCTAssertEqual(verify.status, 0, "\(limit): \(verify.all)")
+            let got = try h.run(["results", "exp.yaml", "--format", "csv", "--step", "sum"], env: env)
+            XCTAssertEqual(FaultInjectionTests.metricColumns(got.out), expected, "\(limit): \(got.all)")
+        }
+    }
+
     /// After `kill -9` of a build, its job runs on as an orphan. Where PID 1 does not reap (a
     /// container whose entry point is the build itself), the orphan becomes a zombie when it
     /// ends; the next build must see that as "ended", not wait for it forever.

@@ -28,7 +28,11 @@ final class Rebuilder: @unchecked Sendable {
         var out: [String: Digest] = [:]
         for p in paths.sorted() {
             guard let st = FileStat.of(path: p) else {
-                throw XGraphError.spec(nil, "code path \(p) does not exist")
+                // The loader checked it; it went away since. Point at the step that names it.
+                let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) }
+                let written = node.flatMap { n in zip(n.code, n.codeNames).first { $0.0 == p }?.1 } ?? p
+                throw XGraphError.spec(node?.location, "code path '\(written)' of step '\(node?.step ?? "?")' "
+                    + "does not exist (looked for \(p))")
             }
             out[p] = st.isDirectory ? try store.digestOfTree(p) : try store.digestOfFile(p)
         }

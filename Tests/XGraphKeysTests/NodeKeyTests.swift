@@ -28,6 +28,16 @@ final class NodeKeyTests: XCTestCase {
         XCTAssertEqual(try key(node()).key.hex, "ef34a20a788d98bfcb989dc67ea042811c7ebbe19a92a57c74bb45667c003ffa")
     }
 
+    /// Issue 8.9: names were written raw before a NUL, so a param named
+    /// `a NUL <digest of 1> LF param:b` wrote the same bytes as the two params a=1, b=2.
+    func testParamMapsWhoseRawNamesSpellTheSameBytesGetDifferentKeys() throws {
+        let one = JSONValue.int(1).canonical
+        let forged = "a\u{0}\(Digest.of(one).hex)\nparam:b"
+        let two = try key(node(params: ["a": .int(1), "b": .int(2)]))
+        let collided = try key(node(params: [forged: .int(2)]))
+        XCTAssertNotEqual(two.key, collided.key)
+    }
+
     func testResourcesAndWhereThingsRunAreNotInTheKey() throws {
         let a = try key(node())
         let b = try key(node(resources: Resources(gpus: 8, cpus: 32, memMB: 1 << 20, timeSeconds: 3600)))

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+import XGraphFuzz
+
+/// Keeps the fuzzer compiling and working: a few hundred inputs with a fixed seed, in seconds.
+final class FuzzerTests: XCTestCase {
+    func testAFixedSeedRunOfThreeHundredInputsCountsEachInputOnce() throws {
+        let dir = NSTemporaryDirectory() + "xgraph-fuzz-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let seeds = dir + "/seeds"
+        try FileManager.default.createDirectory(atPath: seeds, withIntermediateDirectories: true)
+        try """
+            datasets:
+              d: { path: data.txt, items: 100 }
+            subsets:
+              s: { dataset: d, sizes: [10, 20] }
+            steps:
+              a:
+                foreach: { data: subsets, lr: [0.1, 0.01] }
+                params: { n: 3 }
+                command: echo {{ params.n }} {{ data.size }} {{ lr }} > {{ out }}/x
+                outputs: [x]
+                resources: { mem: 1G, time: 1h }
+              b:
+                inputs: { x: a }
+                foreach: { data: subsets, lr: [0.1, 0.01] }
+                command: cat {{ inputs.x }}/x
+
+            """.write(toFile: seeds + "/exp.yaml", atomically: true, encoding: .utf8)
+        let start = Date()
+        let fuzzer = try Fuzzer(options: .init(seed: 42, seconds: 60, maxInputs: 300, corpus: [seeds], outDir: dir + "/out"))
+        let s = fuzzer.run()
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        XCTAssertEqual(s.tried, 300, s.line)
+        XCTAssertEqual(s.planned + s.located + s.unlocated + s.crashes + s.hangs, 300, s.line)
+        XCTAssertGreaterThan(s.located, 0, s.line)
+        XCTAssertEqual(s.crashes, 0, s.line)
+        XCTAssertTrue(s.line.hasPrefix("fuzz: 300 inputs tried, "), s.line)
+    }
+}

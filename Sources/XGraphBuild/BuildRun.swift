@@ -118,8 +118,10 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                     fail(i, status: status, log: log, announce: false)
                     return false
                 }
-                let backoff = builder.options.retryBackoff * pow(2, Double(attempt - 1))
-                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
+                // Capped: 2^63 ns is under 300 years, and UInt64 of a larger Double traps
+                // (a step may ask for up to 100 retries).
+                let backoff = min(builder.options.retryBackoff * pow(2, Double(attempt - 1)), 600)
+                try? await Task.sleep(nanoseconds: UInt64(exactly: (max(0, backoff) * 1e9).rounded()) ?? 0)
                 attempt += 1
             }
         }

@@ -157,7 +157,7 @@ extension SpecBuilder {
     }
 
     /// Retrying a failing job more often than this is a loop, not a retry policy.
-    static let maxRetries = 1000
+    static let maxRetries = 100
     /// Beyond any machine's job slots; only there so every number read has a limit.
     static let maxParallel = 1_000_000
 

@@ -112,7 +112,7 @@ public final class Fuzzer {
             if err >= 0 { dup2(err, 2); close(err) }
             // A runaway graph fails an allocation (a crash we count) instead of the machine.
             var limit = rlimit(rlim_cur: 4 << 30, rlim_max: 4 << 30)
-            setrlimit(RLIMIT_AS, &limit)
+            setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
             for i in start..<batch.count {
                 let path = mutantPath(batch[i])
                 _ = FileManager.default.createFile(atPath: path, contents: Data(batch[i].bytes))

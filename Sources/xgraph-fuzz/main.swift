@@ -4,20 +4,26 @@ import XGraphFuzz
 // xgraph-fuzz [--seconds N] [--inputs N] [--seed N] [--out DIR] CORPUS...
 // Mutates the experiment files in CORPUS (files or folders) and plans each mutant; see
 // `make fuzz`. Ends with one summary line; exits 1 when it found a crash, hang or unlocated error.
-var seconds = 600.0, inputs = Int.max, seed: UInt64 = 1, out = "fuzz-out"
-var corpus: [String] = []
-var args = CommandLine.arguments.dropFirst()
 func fail(_ m: String) -> Never {
     FileHandle.standardError.write(Data("xgraph-fuzz: \(m)\n".utf8))
     exit(64)
 }
+
+func parse<T>(_ args: inout ArraySlice<String>, _ flag: String, _ read: (String) -> T?) -> T {
+    guard let text = args.popFirst() else { fail("\(flag) needs a value") }
+    guard let v = read(text) else { fail("\(flag) \(text): not a valid value") }
+    return v
+}
+
+var seconds = 600.0, inputs = Int.max, seed: UInt64 = 1, out = "fuzz-out"
+var corpus: [String] = []
+var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
-    func value() -> String { args.popFirst() ?? fail("\(a) needs a value") }
     switch a {
-    case "--seconds": seconds = Double(value()).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? fail("--seconds: a number of seconds")
-    case "--inputs": inputs = Int(value()).flatMap { $0 >= 0 ? $0 : nil } ?? fail("--inputs: a count")
-    case "--seed": seed = UInt64(value()) ?? fail("--seed: an unsigned integer")
-    case "--out": out = value()
+    case "--seconds": seconds = parse(&args, a) { Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+    case "--inputs": inputs = parse(&args, a) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+    case "--seed": seed = parse(&args, a) { UInt64($0) }
+    case "--out": out = parse(&args, a) { $0 }
     default: corpus.append(a)
     }
 }

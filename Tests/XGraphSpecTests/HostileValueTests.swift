@@ -128,3 +128,16 @@ final class ControlCharacterNameTests: XCTestCase {
         XCTAssertTrue(msg.contains("contains a control character (U+0009)"), msg)
     }
 }
+
+/// Found by the fuzzer: a 200 kB unknown value took seconds in the "did you mean" search.
+final class LongValueTests: XCTestCase {
+    func testAHugeUnknownBuiltinNameIsRefusedQuickly() {
+        let f = Fixture()
+        let huge = String(repeating: "../", count: 200_000)
+        let start = Date()
+        let (loc, msg) = f.loadError("steps:\n  a: { run: \(huge) }\n")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
+        XCTAssertEqual(loc, SourceLocation(file: f.dir + "/exp.yaml", line: 2, column: 13))
+        XCTAssertTrue(msg.hasPrefix("unknown builtin '../../"), String(msg.prefix(100)))
+    }
+}

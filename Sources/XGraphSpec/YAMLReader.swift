@@ -95,10 +95,33 @@ struct YAMLReader {
     }
 
     func int(_ node: Yams.Node, _ what: String) throws -> Int {
-        guard tagName(node) == Tag.Name.int.rawValue, let i = node.int else {
+        guard tagName(node) == Tag.Name.int.rawValue else {
             throw fail(node, "'\(what)' must be an integer, found \(describe(node))")
         }
+        guard let i = integer(node) else {
+            throw fail(node, "'\(what)' is out of range, found \(node.scalar?.string ?? "")")
+        }
         return i
+    }
+
+    /// An int-tagged scalar's value, nil past Int. YAML 1.1 reads `1:30:00` as a base-60
+    /// integer, and Yams traps when one overflows; those are read here with overflow checks.
+    func integer(_ node: Yams.Node) -> Int? {
+        guard let text = node.scalar?.string.replacingOccurrences(of: "_", with: ""), text.contains(":") else {
+            return node.int
+        }
+        var digits = Substring(text)
+        let negative = digits.first == "-"
+        if negative || digits.first == "+" { digits = digits.dropFirst() }
+        var value = 0
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let d = Int(part), d >= 0 else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 60)
+            let (sum, o2) = shifted.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
     }
 
     func double(_ node: Yams.Node, _ what: String) throws -> Double {
@@ -150,7 +173,7 @@ struct YAMLReader {
             switch tagName(node) {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(s.string)
-            case Tag.Name.int.rawValue: return node.int.map(JSONValue.int) ?? .string(s.string)
+            case Tag.Name.int.rawValue: return integer(node).map(JSONValue.int) ?? .string(s.string)
             case Tag.Name.float.rawValue:
                 guard let d = node.float, d.isFinite else {
                     throw fail(node, "'\(s.string)' is not a finite number; JSON parameters cannot hold it")

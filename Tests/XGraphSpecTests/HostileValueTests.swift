@@ -141,3 +141,17 @@ final class LongValueTests: XCTestCase {
         XCTAssertTrue(msg.hasPrefix("unknown builtin '../../"), String(msg.prefix(100)))
     }
 }
+
+/// Found by the fuzzer: YAML 1.1 reads `1:30:00` as a base-60 integer, and Yams traps when one
+/// overflows Int.
+final class SexagesimalOverflowTests: XCTestCase {
+    func testAnUnquotedOverflowingBase60IntegerIsAnErrorOrTextNotATrap() throws {
+        let f = Fixture()
+        let (loc, msg) = f.loadError("steps:\n  a:\n    command: echo\n    retries: 999999999999999999:00:00\n")
+        XCTAssertEqual(loc, SourceLocation(file: f.dir + "/exp.yaml", line: 4, column: 14))
+        XCTAssertEqual(msg, "'retries' is out of range, found 999999999999999999:00:00")
+        let spec = try f.load("steps:\n  a:\n    command: echo\n    params: { t: 999999999999999999:00:00, u: 1:30 }\n")
+        XCTAssertEqual(spec.steps[0].params["t"], .string("999999999999999999:00:00"))
+        XCTAssertEqual(spec.steps[0].params["u"], .int(90))
+    }
+}

@@ -9,7 +9,7 @@ XGRAPH := .build/release/xgraph
 RELEASE := -c release --static-swift-stdlib
 DEMO := experiments/fashion-scaling.yaml
 
-.PHONY: deps build test demo bench clean-cache
+.PHONY: deps build test demo bench fuzz clean-cache
 
 # Installs only the packages that are missing, so a prepared machine needs no root.
 deps:
@@ -44,6 +44,13 @@ bench: deps
 	$(SWIFT) build $(RELEASE) --product xgraph-train
 	$(SWIFT) build $(RELEASE) --product xgraph-bench
 	.build/release/xgraph-bench
+
+# Mutates the experiment files and test seeds and plans each mutant (never runs a command) for
+# FUZZ_SECONDS; crashing, hanging and unlocated inputs land in fuzz-out/. Not part of `make test`.
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(SWIFT) build $(RELEASE) --product xgraph-fuzz
+	.build/release/xgraph-fuzz --seconds $(FUZZ_SECONDS) --out fuzz-out experiments Tests/FuzzSeeds
 
 clean-cache:
 	rm -rf cache/*/ cache/keys.log cache/results.sqlite*

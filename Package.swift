@@ -59,6 +59,9 @@ let package = Package(
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
         .executableTarget(name: "xgraph-train", dependencies: ["XGraphCore", "XGraphTrainer"]),
+        // The spec fuzzer (`make fuzz`): mutates experiment files and plans them in forked children.
+        .target(name: "XGraphFuzz", dependencies: ["XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys"]),
+        .executableTarget(name: "xgraph-fuzz", dependencies: ["XGraphFuzz"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
             "XGraphBuild", "XGraphTrainer", "COpenBLAS", "XGraphCore", "XGraphGraph", "XGraphSpec", "XGraphStore",
         ]),
@@ -78,5 +81,6 @@ let package = Package(
             "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphSpec", "XGraphStore",
         ]),
         .testTarget(name: "CLITests", dependencies: ["xgraph", "xgraph-train"]),
+        .testTarget(name: "XGraphFuzzTests", dependencies: ["XGraphFuzz"]),
     ]
 )

@@ -119,8 +119,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                     fail(i, status: status, log: log, announce: false)
                     return false
                 }
-                // Doubling per attempt, at most an hour: a step may declare many retries.
-                let backoff = min(3600, builder.options.retryBackoff * pow(2, Double(min(attempt - 1, 32))))
+                // Doubling per attempt, at most ten minutes: a step may ask for up to 100 retries.
+                let backoff = min(600, builder.options.retryBackoff * pow(2, Double(min(attempt - 1, 32))))
                 try? await Task.sleep(for: .seconds(max(0, backoff)))
                 attempt += 1
             }

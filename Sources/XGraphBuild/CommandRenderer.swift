@@ -52,7 +52,9 @@ public struct CommandRenderer: Sendable {
         String(s.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
-    /// Replaces each `{{role}}` for which `value` answers; leaves the rest as written.
+    /// Replaces each `{{role}}` for which `value` answers, and each escaped brace (see
+    /// `CommandText`) by `{`; leaves the rest as written. One pass: what a role is replaced by
+    /// is never read again.
     static func fill(_ template: String, _ value: (String) -> String?) -> String {
         guard template.contains("{{") else { return template }
         var out = ""
@@ -64,7 +66,8 @@ public struct CommandRenderer: Sendable {
                 break
             }
             let role = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            out += value(role) ?? String(rest[open.lowerBound..<close.upperBound])
+            if role == CommandText.braceRole { out += "{" }
+            else { out += value(role) ?? String(rest[open.lowerBound..<close.upperBound]) }
             rest = rest[close.upperBound...]
         }
         return out + rest

@@ -29,7 +29,16 @@ final class Rebuilder: @unchecked Sendable {
         var paths = Set<String>()
         for i in selection { paths.formUnion(graph.nodes[i].code) }
         var out: [String: Digest] = [:]
-        for p in paths.sorted() { out[p] = try digestCode(p) }
+        for p in paths.sorted() {
+            guard FileStat.of(path: p) != nil else {
+                // The loader checked it; it went away since. Point at the step that names it.
+                let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) }
+                let written = node.flatMap { n in zip(n.code, n.codeNames).first { $0.0 == p }?.1 } ?? p
+                throw XGraphError.spec(node?.location, "code path '\(written)' of step '\(node?.step ?? "?")' "
+                    + "does not exist (looked for \(p))")
+            }
+            out[p] = try digestCode(p)
+        }
         lock.withLock { codeDigests = out }
     }
 

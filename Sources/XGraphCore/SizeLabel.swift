@@ -1,8 +1,18 @@
+import Foundation
+
 /// Data sizes as researchers write them: `1000`, `3k`, `30M`, `1.5B`.
 public enum SizeLabel {
-    public static func parse(_ s: String) -> Int? {
+    /// 10^15 items: far beyond any data set, and far enough below Int.max that sums and products
+    /// of a few sizes cannot overflow.
+    public static let maxCount = 1_000_000_000_000_000
+    /// `maxCount` as messages show it.
+    public static let maxText = "1000000B (10^15)"
+
+    public static func parse(_ s: String) -> Int? { read(s).value }
+
+    public static func read(_ s: String) -> Bounded<Int> {
         let t = s.trimmingCharacters(in: .whitespaces)
-        guard let last = t.last else { return nil }
+        guard let last = t.last else { return .malformed }
         let mult: Double
         var num = Substring(t)
         switch last {
@@ -11,10 +21,14 @@ public enum SizeLabel {
         case "B", "G": mult = 1e9; num = num.dropLast()
         default: mult = 1
         }
-        guard let v = Double(num), v >= 0, v.isFinite else { return nil }
-        let r = (v * mult).rounded()
-        guard r == v * mult || abs(r - v * mult) < 1e-6 else { return nil }
-        return Int(r)
+        guard let v = Double(num), v >= 0, v.isFinite else { return .malformed }
+        let x = v * mult
+        let r = x.rounded()
+        guard r == x || abs(r - x) < 1e-6 else { return .malformed }
+        // Compared as a Double first: Int(exactly:) of 1e19 is nil rather than a trap, but a
+        // label past the limit is "too large", not "not a size".
+        guard r <= Double(maxCount), let n = Int(exactly: r) else { return .tooLarge }
+        return .value(n)
     }
 
     /// The shortest label that parses back to `n`: 30000000 → "30M", 1500 → "1.5k".
@@ -28,5 +42,3 @@ public enum SizeLabel {
         return String(n)
     }
 }
-
-import Foundation

@@ -112,7 +112,10 @@ public struct LocalExecutor: Executor {
             if let limit = job.resources.timeSeconds {
                 group.addTask {
                     do {
-                        try await Task.sleep(for: .seconds(max(0, limit)))
+                        // Duration.seconds traps past Int64 seconds (a limit of 1e300 killed the
+                        // build after the job started): clamp to the longest limit a spec accepts.
+                        let seconds = limit.isNaN ? 0 : min(max(0, limit), DurationText.maxSeconds)
+                        try await Task.sleep(for: .seconds(seconds))
                         return .timeLimitReached
                     } catch {
                         return .timerStopped

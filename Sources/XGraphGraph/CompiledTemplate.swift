@@ -6,7 +6,10 @@ import XGraphSpec
 /// a table indexed by the axis value, so rendering a node is only concatenation.
 struct CompiledTemplate {
     enum Piece {
+        /// Text as it will be run, not yet escaped (see `CommandText`).
         case text(String)
+        /// A path role filled at run time: `out`, `params_file`, `resume`, `inputs.NAME`.
+        case role(String)
         /// Axis `axis` at value index `i` renders as `table[i]`; nil means the value lacks the
         /// attribute named by `expression`.
         case axis(Int, table: [String?], expression: String)
@@ -36,20 +39,20 @@ struct CompiledTemplate {
             case .expression(let path):
                 let expr = path.joined(separator: ".")
                 switch path[0] {
-                case "out" where path.count == 1: append("{{out}}")
-                case "params_file" where path.count == 1: append("{{params_file}}")
+                case "out" where path.count == 1: pieces.append(.role("out"))
+                case "params_file" where path.count == 1: pieces.append(.role("params_file"))
                 case "resume" where path.count == 1:
                     guard scope.step.resume else {
                         throw XGraphError.spec(location, "'{{ resume }}' needs 'resume: true' in step '\(scope.step.name)'")
                     }
-                    append("{{resume}}")
+                    pieces.append(.role("resume"))
                 case "inputs" where path.count == 2:
                     guard scope.step.inputs.contains(where: { $0.name == path[1] }) else {
                         let names = scope.step.inputs.map(\.name)
                         throw XGraphError.spec(location, "'{{ \(expr) }}' names no declared input of step '\(scope.step.name)'"
                             + NameSuggestions.didYouMean(path[1], in: names) + " inputs: " + NameSuggestions.list(names))
                     }
-                    append("{{inputs.\(path[1])}}")
+                    pieces.append(.role("inputs.\(path[1])"))
                 case "params" where path.count >= 2:
                     guard let v = CompiledTemplate.lookup(.object(scope.step.params), path.dropFirst()) else {
                         let names = scope.step.params.keys.sorted()
@@ -79,26 +82,40 @@ struct CompiledTemplate {
             }
         }
         self.pieces = pieces
+        if pieces.count == 1, case .text(let t) = pieces[0] {
+            constant = CommandText.escaped(t, beforeRole: false)
+        } else {
+            constant = nil
+        }
     }
+
+    /// The rendered text when the template has no axis or role in it.
+    private let constant: String?
 
     /// The text for one node; `point[a]` is the value index of axis `a`.
     func render(_ point: [Int], axes: [AxisSpec], points: [[AxisPoint]], node: @autoclosure () -> String) throws -> String {
-        if pieces.count == 1, case .text(let t) = pieces[0] { return t }
+        if let constant { return constant }
         var out = ""
         out.reserveCapacity(64)
+        // Text and axis values between two roles, escaped together: a `{` ending one value and
+        // a `{` starting the next make a `{{` only once joined.
+        var run = ""
         for piece in pieces {
             switch piece {
-            case .text(let t): out += t
+            case .text(let t): run += t
+            case .role(let name):
+                out += CommandText.escaped(run, beforeRole: true) + CommandText.role(name)
+                run = ""
             case .axis(let a, let table, let expr):
                 guard let s = table[point[a]] else {
                     throw XGraphError.spec(location, "node '\(node())': axis value '\(points[a][point[a]].label)' of '\(axes[a].name)' "
                         + "has no attribute for '{{ \(expr) }}'; attributes: "
                         + NameSuggestions.list(CompiledTemplate.attributes([points[a][point[a]]])))
                 }
-                out += s
+                run += s
             }
         }
-        return out
+        return out + CommandText.escaped(run, beforeRole: false)
     }
 
     static func lookup(_ value: JSONValue, _ path: ArraySlice<String>) -> JSONValue? {

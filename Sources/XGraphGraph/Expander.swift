@@ -41,6 +41,7 @@ public enum Expander {
                 }
                 points.append(p)
             }
+            let total = try combinations(step, points.map(\.count))
             let scope = CompiledTemplate.Scope(step: step, axes: axes, points: points)
             let command: CompiledTemplate?
             let kind: NodeKind
@@ -66,7 +67,6 @@ public enum Expander {
             for axis in axes { paramsShape[axis.name] = .null }
             var point = [Int](repeating: 0, count: axes.count)
             let limits = points.map(\.count)
-            let total = limits.reduce(1, *)
             nodes.reserveCapacity(nodes.count + total)
             deps.reserveCapacity(nodes.count + total)
             for combination in 0..<total {
@@ -111,6 +111,26 @@ public enum Expander {
             expanded[step.name] = out
         }
         return Graph(nodes: nodes, index: index, dependencies: deps)
+    }
+
+    /// More nodes than any study has, and few enough to plan in memory: a product past it
+    /// (or past Int, which trapped) is an error, not a hang or a crash (issue 9.4).
+    public static let maxCombinations = 10_000_000
+
+    /// The number of axis value combinations of a step, checked against `maxCombinations`.
+    static func combinations(_ step: StepSpec, _ counts: [Int]) throws -> Int {
+        var total = 1
+        for c in counts {
+            let (product, overflow) = total.multipliedReportingOverflow(by: c)
+            guard !overflow, product <= maxCombinations else {
+                let sizes = Set(counts).count == 1 ? "\(counts.count) axes of \(c) values each"
+                    : counts.map(String.init).joined(separator: " × ") + " values"
+                throw XGraphError.spec(step.location, "step '\(step.name)' has more than \(maxCombinations) combinations "
+                    + "of its axes (\(sizes)); split it, or narrow it with 'only:'")
+            }
+            total = product
+        }
+        return total
     }
 
     /// Odometer increment, last axis fastest, so the first axis is outermost.

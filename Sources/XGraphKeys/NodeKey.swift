@@ -67,17 +67,21 @@ public enum NodeKeyer {
         return NodeKey(key: combine(parts), parts: parts)
     }
 
-    /// The canonical encoding: one line per part, `name NUL digest`, in the order above, under a
-    /// domain-separating header. Names cannot contain NUL or newline, so the encoding is unambiguous.
+    /// The canonical encoding: one line per part, `LENGTH:NAME DIGEST LF` (LENGTH the name's
+    /// UTF-8 byte count in decimal, DIGEST 64 hex digits), in the order above, under a
+    /// domain-separating header. The length prefix makes the encoding injective whatever a
+    /// name holds; the loader also refuses control characters in names (issue 8.9).
     static func combine(_ parts: [KeyPart]) -> Digest {
         // One byte buffer, one hash: this runs for every node of every null build, and growing
         // a String cost more than the hashing.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(16 + parts.count * 96)
+        bytes.reserveCapacity(16 + parts.count * 100)
         bytes.append(contentsOf: "xgraph-node-key\n".utf8)
         for p in parts {
+            bytes.append(contentsOf: String(p.name.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: p.name.utf8)
-            bytes.append(0)
+            bytes.append(UInt8(ascii: " "))
             bytes.append(contentsOf: p.digest.hex.utf8)
             bytes.append(0x0A)
         }

@@ -69,7 +69,7 @@ struct SpecBuilder {
         var source: String?
         switch (keys["path"], keys["source"]) {
         case (let p?, nil):
-            path = SpecLoader.absolutePath(try r.string(p.value, "path"), relativeTo: dir)
+            path = SpecLoader.absolutePath(try r.path(p.value, "path"), relativeTo: dir)
         case (nil, let s?):
             let text = try r.string(s.value, "source")
             let valid = Builtins.datasets.keys.sorted().map { "builtin:\($0)" }

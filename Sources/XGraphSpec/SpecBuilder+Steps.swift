@@ -51,26 +51,20 @@ extension SpecBuilder {
         var outputs: [String] = []
         if let o = keys["outputs"] {
             for item in try r.sequenceOrScalar(o.value, "outputs") {
-                let p = try r.string(item, "outputs")
-                let parts = p.split(separator: "/")
-                guard !p.isEmpty, !p.hasPrefix("/"), !parts.contains("..") else {
-                    throw r.fail(item, "output '\(p)' must be a relative path inside the output folder (no '..', not absolute)")
+                let p = try r.path(item, "outputs")
+                // '.' names the output folder itself and '..' leaves it; both, and empty parts,
+                // would make the "declared output was written" check meaningless.
+                let parts = p.split(separator: "/", omittingEmptySubsequences: false)
+                let trimmed = p.hasSuffix("/") ? parts.dropLast() : parts[...]
+                guard !p.isEmpty, !p.hasPrefix("/"), trimmed.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                    throw r.fail(item, "output '\(p)' must be a relative path inside the output folder "
+                        + "(no '.' or '..' parts, not empty, not absolute)")
                 }
                 outputs.append(p)
             }
         }
 
-        var code: [CodePath] = []
-        if let c = keys["code"] {
-            for item in try r.sequenceOrScalar(c.value, "code") {
-                let p = try r.string(item, "code")
-                let abs = SpecLoader.absolutePath(p, relativeTo: workdir)
-                guard FileManager.default.fileExists(atPath: abs) else {
-                    throw r.fail(item, "code path '\(p)' does not exist (looked for \(abs))")
-                }
-                code.append(CodePath(written: p, absolute: abs))
-            }
-        }
+        let code = try keys["code"].map { try codePaths($0.value, r: r, workdir: workdir) } ?? []
 
         var env: [EnvSpec] = []
         if let e = keys["env"], !r.isNull(e.value) {
@@ -88,26 +82,23 @@ extension SpecBuilder {
         var resources = Resources()
         if let res = keys["resources"], !r.isNull(res.value) {
             let rk = try r.mapping(res.value, "'resources' of \(what)", validKeys: SpecBuilder.resourceKeys)
-            if let g = rk["gpus"] { resources.gpus = try nonNegative(r.int(g.value, "gpus"), g.value, "gpus", r) }
-            if let c = rk["cpus"] {
-                resources.cpus = try r.int(c.value, "cpus")
-                guard resources.cpus >= 1 else { throw r.fail(c.value, "'cpus' must be at least 1") }
-            }
+            if let g = rk["gpus"] { resources.gpus = try r.int(g.value, "gpus", in: 0...Resources.maxGPUs) }
+            if let c = rk["cpus"] { resources.cpus = try r.int(c.value, "cpus", in: 1...Resources.maxCPUs) }
             if let m = rk["mem"] {
-                guard case .scalar(let s) = m.value, let mb = MemorySize.megabytes(s.string) else {
+                let read = r.isNull(m.value) ? .malformed : m.value.scalar.map { MemorySize.read($0.string) } ?? .malformed
+                switch read {
+                case .value(let mb): resources.memMB = mb
+                case .malformed:
                     throw r.fail(m.value, "'mem' must be an amount such as 512M, 64G or 1T, found \(r.describe(m.value))")
+                case .tooLarge:
+                    throw r.fail(m.value, "'mem' must be at most \(MemorySize.maxText), found \(m.value.scalar?.string ?? "")")
                 }
-                resources.memMB = mb
             }
             if let t = rk["time"] { resources.timeSeconds = try duration(t.value, "time", r) }
         }
 
-        let retries = try keys["retries"].map { try nonNegative(r.int($0.value, "retries"), $0.value, "retries", r) } ?? 0
-        let maxParallel = try keys["max_parallel"].map { k -> Int in
-            let v = try r.int(k.value, "max_parallel")
-            guard v >= 1 else { throw r.fail(k.value, "'max_parallel' must be at least 1, found \(v)") }
-            return v
-        }
+        let retries = try keys["retries"].map { try r.int($0.value, "retries", in: 0...SpecBuilder.maxRetries) } ?? 0
+        let maxParallel = try keys["max_parallel"].map { try r.int($0.value, "max_parallel", in: 1...SpecBuilder.maxParallel) }
         let mutex = try keys["mutex"].map { try r.sequenceOrScalar($0.value, "mutex").map { try r.string($0, "mutex") } } ?? []
 
         return StepSpec(
@@ -129,16 +120,56 @@ extension SpecBuilder {
         return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
-    private func nonNegative(_ v: Int, _ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Int {
-        guard v >= 0 else { throw r.fail(node, "'\(what)' must not be negative, found \(v)") }
-        return v
+    static let codeKeys = ["path", "outside_project"]
+
+    /// `code:` entries: a path, or `{ path: P, outside_project: true }` for one outside the
+    /// project folder (the folder of the experiment file loaded). Without that opt-in a path
+    /// such as `../../etc` would put files nobody meant to track into every key.
+    private func codePaths(_ node: Yams.Node, r: YAMLReader, workdir: String) throws -> [CodePath] {
+        let project = (collected.files.first.map { ($0 as NSString).deletingLastPathComponent }) ?? workdir
+        return try r.sequenceOrScalar(node, "code").map { item in
+            var pathNode = item
+            var outside = false
+            if case .mapping = item {
+                let k = try r.mapping(item, "a 'code' entry", validKeys: SpecBuilder.codeKeys)
+                guard let p = k["path"] else { throw r.fail(item, "a 'code' entry needs 'path:'") }
+                pathNode = p.value
+                outside = try k["outside_project"].map { try r.bool($0.value, "outside_project") } ?? false
+            }
+            let p = try r.path(pathNode, "code")
+            let abs = SpecLoader.absolutePath(p, relativeTo: workdir)
+            guard outside || abs == project || abs.hasPrefix(project == "/" ? "/" : project + "/") else {
+                throw r.fail(pathNode, "code path '\(p)' is outside the project folder \(project); "
+                    + "write { path: \(p), outside_project: true } to hash it anyway")
+            }
+            var st = stat()
+            guard stat(abs, &st) == 0 else {
+                throw r.fail(pathNode, "code path '\(p)' does not exist (looked for \(abs))")
+            }
+            // A FIFO or device would block or never end when hashed; only what can be read to
+            // its end enters a key.
+            let type = st.st_mode & S_IFMT
+            guard type == S_IFREG || type == S_IFDIR else {
+                throw r.fail(pathNode, "code path '\(p)' is neither a file nor a folder; only files and folders can be hashed")
+            }
+            return CodePath(written: p, absolute: abs)
+        }
     }
 
+    /// Retrying a failing job more often than this is a loop, not a retry policy.
+    static let maxRetries = 100
+    /// Beyond any machine's job slots; only there so every number read has a limit.
+    static let maxParallel = 1_000_000
+
     private func duration(_ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Double {
-        guard case .scalar(let s) = node, !r.isNull(node), let v = DurationText.seconds(s.string) else {
+        let read = r.isNull(node) ? .malformed : node.scalar.map { DurationText.read($0.string) } ?? .malformed
+        switch read {
+        case .value(let v): return v
+        case .malformed:
             throw r.fail(node, "'\(what)' must be a duration such as 90s, 30m, 72h, 2d or 12:00:00, found \(r.describe(node))")
+        case .tooLarge:
+            throw r.fail(node, "'\(what)' must be at most \(DurationText.maxText), found \(node.scalar?.string ?? "")")
         }
-        return v
     }
 
     // MARK: foreach

@@ -61,7 +61,7 @@ public enum SpecLoader {
         if let inc = top["include"] {
             let dir = (file as NSString).deletingLastPathComponent
             for item in try reader.sequenceOrScalar(inc.value, "include") {
-                let p = try reader.string(item, "include")
+                let p = try reader.path(item, "include")
                 try collect(file: absolutePath(p, relativeTo: dir), from: reader.location(item),
                             chain: chain + [file], into: &collected)
             }

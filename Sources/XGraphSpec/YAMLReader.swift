@@ -34,6 +34,13 @@ struct YAMLReader {
             guard case .scalar(let s) = pair.key else {
                 throw fail(pair.key, "keys in \(what) must be names, found \(describe(pair.key))")
             }
+            // Names become key parts, node ids and log fields: a NUL or LF in one let two
+            // param maps encode alike (issue 8.9).
+            if let c = s.string.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                let hex = String(c.value, radix: 16, uppercase: true)
+                throw fail(pair.key, "name \(JSONValue.string(s.string).canonical) in \(what) contains a control character "
+                    + "(U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)); names may not")
+            }
             return Entry(key: s.string, keyNode: pair.key, value: pair.value)
         }
     }
@@ -72,11 +79,49 @@ struct YAMLReader {
         return s.string
     }
 
+    /// The kernel's PATH_MAX: no longer path can be opened, and normalising one of tens of
+    /// thousands of components took quadratic time (17 s for 64k, issue 9.4).
+    static let maxPathBytes = 4096
+
+    /// A file path as written: a string no longer than `maxPathBytes`, without NUL (which
+    /// would cut it short in every system call).
+    func path(_ node: Yams.Node, _ what: String) throws -> String {
+        let p = try string(node, what)
+        guard p.utf8.count <= YAMLReader.maxPathBytes else {
+            throw fail(node, "'\(what)' is \(p.utf8.count) bytes long; a path may be at most \(YAMLReader.maxPathBytes) bytes")
+        }
+        guard !p.utf8.contains(0) else { throw fail(node, "'\(what)' contains a NUL character; a path cannot") }
+        return p
+    }
+
     func int(_ node: Yams.Node, _ what: String) throws -> Int {
-        guard tagName(node) == Tag.Name.int.rawValue, let i = node.int else {
+        guard tagName(node) == Tag.Name.int.rawValue else {
             throw fail(node, "'\(what)' must be an integer, found \(describe(node))")
         }
+        guard let i = integer(node) else {
+            throw fail(node, "'\(what)' is out of range, found \(node.scalar?.string ?? "")")
+        }
         return i
+    }
+
+    /// An int-tagged scalar's value, nil past Int. YAML 1.1 reads `1:30:00` as a base-60
+    /// integer, and Yams traps when one overflows; those are read here with overflow checks.
+    func integer(_ node: Yams.Node) -> Int? {
+        guard let text = node.scalar?.string.replacingOccurrences(of: "_", with: ""), text.contains(":") else {
+            return node.int
+        }
+        var digits = Substring(text)
+        let negative = digits.first == "-"
+        if negative || digits.first == "+" { digits = digits.dropFirst() }
+        var value = 0
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let d = Int(part), d >= 0 else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 60)
+            let (sum, o2) = shifted.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
     }
 
     func double(_ node: Yams.Node, _ what: String) throws -> Double {
@@ -96,10 +141,29 @@ struct YAMLReader {
 
     /// A size: an integer or a label with a k/M/B suffix (`300M`).
     func size(_ node: Yams.Node, _ what: String) throws -> (label: String, count: Int) {
-        guard case .scalar(let s) = node, let n = SizeLabel.parse(s.string), !isNull(node) else {
-            throw fail(node, "'\(what)' must be a size such as 1000, 30k, 10M or 1.5B, found \(describe(node))")
+        guard case .scalar(let s) = node, !isNull(node) else { throw notASize(node, what) }
+        switch SizeLabel.read(s.string) {
+        case .value(let n): return (s.string, n)
+        case .malformed: throw notASize(node, what)
+        case .tooLarge: throw fail(node, "'\(what)' must be at most \(SizeLabel.maxText), found \(s.string)")
         }
-        return (s.string, n)
+    }
+
+    private func notASize(_ node: Yams.Node, _ what: String) -> XGraphError {
+        fail(node, "'\(what)' must be a size such as 1000, 30k, 10M or 1.5B, found \(describe(node))")
+    }
+
+    /// An integer in `range`; past it, an error naming the limit.
+    func int(_ node: Yams.Node, _ what: String, in range: ClosedRange<Int>) throws -> Int {
+        let v = try int(node, what)
+        guard v >= range.lowerBound else {
+            let bound = range.lowerBound == 0 ? "must not be negative" : "must be at least \(range.lowerBound)"
+            throw fail(node, "'\(what)' \(bound), found \(v)")
+        }
+        guard v <= range.upperBound else {
+            throw fail(node, "'\(what)' must be at most \(range.upperBound), found \(v)")
+        }
+        return v
     }
 
     /// Any YAML value as JSON: scalars by their resolved tag, sequences and mappings recursively.
@@ -109,7 +173,7 @@ struct YAMLReader {
             switch tagName(node) {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(s.string)
-            case Tag.Name.int.rawValue: return node.int.map(JSONValue.int) ?? .string(s.string)
+            case Tag.Name.int.rawValue: return integer(node).map(JSONValue.int) ?? .string(s.string)
             case Tag.Name.float.rawValue:
                 guard let d = node.float, d.isFinite else {
                     throw fail(node, "'\(s.string)' is not a finite number; JSON parameters cannot hold it")

@@ -100,11 +100,27 @@ struct MachineOptions: ParsableArguments {
         if let m = try memMB() { options.memMB = m }
     }
 
+    /// Bounds what the pool is built from: it holds one id per GPU, and `--gpus 100000000`
+    /// spent its time building them instead of running anything.
+    func validate() throws {
+        if let c = cpus, !(0...Resources.maxCPUs).contains(c) {
+            throw ValidationError("--cpus: at most \(Resources.maxCPUs) CPU slots (and not negative), found \(c)")
+        }
+        if let g = gpus {
+            let text = g.trimmingCharacters(in: .whitespaces)
+            let count = text.contains(",") ? text.split(separator: ",", omittingEmptySubsequences: false).count : Int(text) ?? 0
+            if count > Resources.maxGPUs {
+                throw ValidationError("--gpus: at most \(Resources.maxGPUs) GPUs, found \(count)")
+            }
+        }
+    }
+
     func memMB() throws -> Int? {
         guard let m = mem else { return nil }
-        guard let v = MemorySize.megabytes(m) else {
-            throw XGraphError.usage("--mem \(m): expected a size like 512M, 64G or 1T")
+        switch MemorySize.read(m) {
+        case .value(let v): return v
+        case .malformed: throw XGraphError.usage("--mem \(m): expected a size like 512M, 64G or 1T")
+        case .tooLarge: throw XGraphError.usage("--mem \(m): at most \(MemorySize.maxText)")
         }
-        return v
     }
 }

@@ -22,6 +22,17 @@ final class ExpanderErrorTests: XCTestCase {
         SourceLocation(file: f.dir + "/exp.yaml", line: line, column: column)
     }
 
+    /// 20 axes of 10 values: 10^20 combinations overflowed Int in the product (a trap) before
+    /// a single node was made; 10^8 would have exhausted memory instead.
+    func testAStepWithMoreCombinationsThanTheLimitIsAnErrorAtTheStep() {
+        let f = Fixture()
+        let axes = (0..<20).map { "x\($0): [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" }.joined(separator: ", ")
+        let (loc, msg) = expandError("steps:\n  a:\n    foreach: { \(axes) }\n    command: echo\n", f)
+        XCTAssertEqual(loc, at(f, 2, 3))
+        XCTAssertEqual(msg, "step 'a' has more than 10000000 combinations of its axes (20 axes of 10 values each); "
+            + "split it, or narrow it with 'only:'")
+    }
+
     func testCyclePrintsThePathWithLocations() {
         let f = Fixture()
         let (loc, msg) = expandError("""

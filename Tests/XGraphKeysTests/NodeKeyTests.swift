@@ -24,8 +24,18 @@ final class NodeKeyTests: XCTestCase {
     /// A golden key: if this fails, the key encoding changed. Bump KeyVersion.current, note it in
     /// its history and in docs/cache-keys.md, then update this value.
     func testTheKeyEncodingIsPinned() throws {
-        XCTAssertEqual(KeyVersion.current, 1)
-        XCTAssertEqual(try key(node()).key.hex, "ef34a20a788d98bfcb989dc67ea042811c7ebbe19a92a57c74bb45667c003ffa")
+        XCTAssertEqual(KeyVersion.current, 2)
+        XCTAssertEqual(try key(node()).key.hex, "977d880831ad74d202ad488806701efd41d97c7522f1ec9858ebfb5b5f5a5855")
+    }
+
+    /// Issue 8.9: names were written raw before a NUL, so a param named
+    /// `a NUL <digest of 1> LF param:b` wrote the same bytes as the two params a=1, b=2.
+    func testParamMapsWhoseRawNamesSpellTheSameBytesGetDifferentKeys() throws {
+        let one = JSONValue.int(1).canonical
+        let forged = "a\u{0}\(Digest.of(one).hex)\nparam:b"
+        let two = try key(node(params: ["a": .int(1), "b": .int(2)]))
+        let collided = try key(node(params: [forged: .int(2)]))
+        XCTAssertNotEqual(two.key, collided.key)
     }
 
     func testResourcesAndWhereThingsRunAreNotInTheKey() throws {

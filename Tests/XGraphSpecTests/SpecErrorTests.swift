@@ -176,7 +176,8 @@ final class SpecErrorTests: XCTestCase {
         let f = Fixture()
         let (loc, msg) = f.loadError("steps:\n  a:\n    command: echo\n    outputs: [ok.txt, ../escape.txt]\n")
         XCTAssertEqual(loc, at(f, 4, 23))
-        XCTAssertEqual(msg, "output '../escape.txt' must be a relative path inside the output folder (no '..', not absolute)")
+        XCTAssertEqual(msg, "output '../escape.txt' must be a relative path inside the output folder "
+            + "(no '.' or '..' parts, not empty, not absolute)")
     }
 
     func testVersionFingerprintNeedsAVersion() {

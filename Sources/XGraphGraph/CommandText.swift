@@ -1,0 +1,30 @@
+/// How a node's command (and env values) keep path roles apart from text. Expansion writes a
+/// role as `{{out}}` and substitutes every value; the renderer later fills the roles. A value
+/// is data: a param holding the text `{{out}}` or `{{` must reach the command as written, not
+/// be read as a role or swallow the next one (issue 8.10). So every `{` of text that would read
+/// as part of a `{{` is written as `{{{}}`, a role the renderer turns back into one `{`.
+/// Text without such a brace (nearly every command) is written unchanged.
+public enum CommandText {
+    /// The role whose value is one literal `{`.
+    public static let braceRole = "{"
+
+    static func role(_ name: String) -> String { "{{\(name)}}" }
+
+    /// `text` with each `{` escaped that is followed by another `{`, or that ends the text
+    /// when a role follows (it would join the role's `{{`).
+    static func escaped(_ text: String, beforeRole: Bool) -> String {
+        guard text.utf8.contains(UInt8(ascii: "{")) else { return text }
+        var out = ""
+        var chars = text.makeIterator()
+        var next = chars.next()
+        while let c = next {
+            next = chars.next()
+            if c == "{" && (next == "{" || (next == nil && beforeRole)) {
+                out += role(braceRole)
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+}

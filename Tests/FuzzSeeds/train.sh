@@ -1,0 +1,1 @@
+echo "$XGRAPH_NODE" >> ran.log

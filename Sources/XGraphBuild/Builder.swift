@@ -6,7 +6,7 @@ import XGraphKeys
 import XGraphScheduler
 import XGraphStore
 
-/// The builder: plan → rebuild decision → schedule → execute → record (DESIGN §3).
+/// The builder: plan → rebuild decision → schedule → execute → record (docs/design.md §3).
 /// It is handed an expanded graph and never parses YAML; processes run only through `executor`.
 public final class Builder: Sendable {
     public let graph: Graph

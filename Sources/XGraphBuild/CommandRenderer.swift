@@ -2,7 +2,7 @@ import XGraphCore
 import XGraphGraph
 
 /// Fills a node's path roles (`{{inputs.NAME}}`, `{{out}}`, `{{resume}}`, `{{params_file}}`) with
-/// quoted paths, and builds the step contract's environment (DESIGN §5).
+/// quoted paths, and builds the step contract's environment (docs/design.md §5).
 public struct CommandRenderer: Sendable {
     /// How a builtin step is invoked, e.g. `["/usr/local/bin/xgraph", "builtin"]`.
     public var builtinCommand: [String]

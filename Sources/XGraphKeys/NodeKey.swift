@@ -9,7 +9,7 @@ public struct NodeKey: Sendable, Equatable {
     public var parts: [KeyPart]
 }
 
-/// Computes node keys: shallow constructive traces (DESIGN §4). A key hashes what determines a
+/// Computes node keys: shallow constructive traces (docs/design.md §4). A key hashes what determines a
 /// node's outputs and nothing else: never the store location, the attempt, the executor or its
 /// resources (GPU count only when the step declares that it changes results).
 public enum NodeKeyer {

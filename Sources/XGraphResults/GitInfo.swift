@@ -1,6 +1,6 @@
 import XGraphCore
 
-/// The state of the source tree a run was started from: what DESIGN §6 tags every result with.
+/// The state of the source tree a run was started from: what docs/design.md §6 tags every result with.
 public struct GitInfo: Sendable, Equatable {
     /// Full 40-character hex id of the commit HEAD points at.
     public var commit: String

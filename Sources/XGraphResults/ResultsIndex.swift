@@ -6,7 +6,7 @@ import XGraphStore
 import Glibc
 #endif
 
-/// The SQLite results index (DESIGN §6): a query-friendly copy of the store's action records.
+/// The SQLite results index (docs/design.md §6): a query-friendly copy of the store's action records.
 /// The records stay the source of truth; `sync` brings the index up to date with them and
 /// `rebuild` recreates it from scratch. Schema: `ResultsSchema`, docs/results-schema.md.
 public final class ResultsIndex: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The scaling law of DESIGN §6 and Sun et al. 2017: a metric grows linearly in log data size,
+/// The scaling law of docs/design.md §6 and Sun et al. 2017: a metric grows linearly in log data size,
 /// `metric = a + b·log10(size)`, fitted by ordinary least squares.
 public enum ScalingFit {
     public struct Fit: Sendable, Equatable {

@@ -57,7 +57,7 @@ public struct KeyPart: Codable, Sendable, Hashable {
     }
 }
 
-/// Who, where and when: DESIGN §6.
+/// Who, where and when: docs/design.md §6.
 public struct Provenance: Codable, Sendable, Equatable {
     public var gitCommit: String?
     public var gitBranch: String?

@@ -5,7 +5,7 @@ import XGraphCore
 import Glibc
 #endif
 
-/// The content-addressed store (DESIGN §4): blobs, trees, artifacts, action records, the key
+/// The content-addressed store (docs/design.md §4): blobs, trees, artifacts, action records, the key
 /// log, last builds per node, logs, resume folders, run leases and the file-digest cache.
 ///
 /// Several processes, on one host or on several hosts sharing a file system, may use one store

@@ -95,8 +95,26 @@ struct CompiledTemplate {
     /// The text for one node; `point[a]` is the value index of axis `a`.
     func render(_ point: [Int], axes: [AxisSpec], points: [[AxisPoint]], node: @autoclosure () -> String) throws -> String {
         if let constant { return constant }
+        // Nearly every command has no `{` in its text or values: then there is nothing to
+        // escape and rendering is concatenation (this runs for every node of a null build).
         var out = ""
         out.reserveCapacity(64)
+        var braces = false
+        for piece in pieces {
+            switch piece {
+            case .text(let t):
+                if t.utf8.contains(UInt8(ascii: "{")) { braces = true }
+                out += t
+            case .role(let name): out += CommandText.role(name)
+            case .axis(let a, let table, let expr):
+                let s = try value(a, table, expr, point, axes: axes, points: points, node: node())
+                if s.utf8.contains(UInt8(ascii: "{")) { braces = true }
+                out += s
+            }
+            if braces { break }
+        }
+        guard braces else { return out }
+        out = ""
         // Text and axis values between two roles, escaped together: a `{` ending one value and
         // a `{` starting the next make a `{{` only once joined.
         var run = ""
@@ -106,16 +124,20 @@ struct CompiledTemplate {
             case .role(let name):
                 out += CommandText.escaped(run, beforeRole: true) + CommandText.role(name)
                 run = ""
-            case .axis(let a, let table, let expr):
-                guard let s = table[point[a]] else {
-                    throw XGraphError.spec(location, "node '\(node())': axis value '\(points[a][point[a]].label)' of '\(axes[a].name)' "
-                        + "has no attribute for '{{ \(expr) }}'; attributes: "
-                        + NameSuggestions.list(CompiledTemplate.attributes([points[a][point[a]]])))
-                }
-                run += s
+            case .axis(let a, let table, let expr): run += try value(a, table, expr, point, axes: axes, points: points, node: node())
             }
         }
         return out + CommandText.escaped(run, beforeRole: false)
+    }
+
+    private func value(_ a: Int, _ table: [String?], _ expr: String, _ point: [Int], axes: [AxisSpec], points: [[AxisPoint]],
+                       node: @autoclosure () -> String) throws -> String {
+        guard let s = table[point[a]] else {
+            throw XGraphError.spec(location, "node '\(node())': axis value '\(points[a][point[a]].label)' of '\(axes[a].name)' "
+                + "has no attribute for '{{ \(expr) }}'; attributes: "
+                + NameSuggestions.list(CompiledTemplate.attributes([points[a][point[a]]])))
+        }
+        return s
     }
 
     static func lookup(_ value: JSONValue, _ path: ArraySlice<String>) -> JSONValue? {

@@ -78,7 +78,7 @@ public enum NodeKeyer {
         bytes.reserveCapacity(16 + parts.count * 100)
         bytes.append(contentsOf: "xgraph-node-key\n".utf8)
         for p in parts {
-            bytes.append(contentsOf: String(p.name.utf8.count).utf8)
+            appendDecimal(p.name.utf8.count, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: p.name.utf8)
             bytes.append(UInt8(ascii: " "))
@@ -86,6 +86,13 @@ public enum NodeKeyer {
             bytes.append(0x0A)
         }
         return Digest.of(bytes)
+    }
+
+    /// `n` in decimal ASCII, without making a String per part (this runs for every key part of
+    /// every null build).
+    static func appendDecimal(_ n: Int, to bytes: inout [UInt8]) {
+        if n >= 10 { appendDecimal(n / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10))
     }
 }
 

@@ -30,22 +30,21 @@ final class Rebuilder: @unchecked Sendable {
         for i in selection { paths.formUnion(graph.nodes[i].code) }
         var out: [String: Digest] = [:]
         for p in paths.sorted() {
-            guard FileStat.of(path: p) != nil else {
+            guard let digest = try digestCode(p) else {
                 // The loader checked it; it went away since. Point at the step that names it.
                 let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) }
                 let written = node.flatMap { n in zip(n.code, n.codeNames).first { $0.0 == p }?.1 } ?? p
                 throw XGraphError.spec(node?.location, "code path '\(written)' of step '\(node?.step ?? "?")' "
                     + "does not exist (looked for \(p))")
             }
-            out[p] = try digestCode(p)
+            out[p] = digest
         }
         lock.withLock { codeDigests = out }
     }
 
-    private func digestCode(_ p: String) throws -> Digest {
-        guard let st = FileStat.of(path: p) else {
-            throw XGraphError.spec(nil, "code path \(p) does not exist")
-        }
+    /// The digest of a `code:` path; nil if nothing is there.
+    private func digestCode(_ p: String) throws -> Digest? {
+        guard let st = FileStat.of(path: p) else { return nil }
         // A code folder's .git and store change with every commit and build, not with the code.
         return st.isDirectory ? try store.digestOfTree(p, skippingRepositoriesAndStores: true) : try store.digestOfFile(p)
     }

@@ -18,6 +18,13 @@ public enum TimeText {
             + "\(pad(p.tm_hour, 2)):\(pad(p.tm_min, 2)):\(pad(p.tm_sec, 2)).\(pad(millis, 3))Z"
     }
 
+    /// `compact` of the current time (CLOCK_REALTIME), for a file name made now.
+    public static func compactNow() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+    }
+
     /// `20261123T094107.250000000`: UTC with nanoseconds and no separators, for file names.
     public static func compact(seconds: Int, nanoseconds: Int) -> String {
         let p = parts(seconds)

@@ -93,9 +93,7 @@ public final class ResultsIndex: Sendable {
 
     /// Renames a damaged index (and its -wal and -shm files) aside; never deletes it.
     private static func setAside(_ path: String) throws -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let aside = path + ".corrupt-" + TimeText.compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+        let aside = path + ".corrupt-" + TimeText.compactNow()
         guard rename(path, aside) == 0 else {
             throw XGraphError.io("results index \(path) is damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
         }

@@ -99,12 +99,17 @@ extension Store {
             let wrote = try POSIX.publish(data, at: path, tempDir: tmpDir,
                                           tempName: tempName("record"), overwrite: false, mode: 0o444)
             if wrote {
-                try KeyLog.append(key: record.key, output: record.output, to: keyLogPath)
-                caches.withLock { $0.outputs?[record.key] = record.output }
+                try logWritten(record)
                 return record
             }
         }
         throw XGraphError.store("action record \(path) keeps being replaced while being written")
+    }
+
+    /// After a record file is in place: its keys.log line, and this process's map.
+    func logWritten(_ record: ActionRecord) throws {
+        try KeyLog.append(key: record.key, output: record.output, to: keyLogPath)
+        caches.withLock { $0.outputs?[record.key] = record.output }
     }
 
     /// Every readable action record in the store, and the record files that could not be read.

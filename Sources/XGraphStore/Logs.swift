@@ -19,9 +19,7 @@ extension Store {
     public func logPath(forNode node: String, attempt: Int) throws -> String {
         let (dir, prefix) = logLocation(node)
         try POSIX.makeDirectories(dir)
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let stamp = TimeText.compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+        let stamp = TimeText.compactNow()
         return "\(dir)/\(prefix)\(stamp)-\(getpid())-attempt\(attempt).log"
     }
 

@@ -15,9 +15,7 @@ extension Store {
     func quarantine(_ path: String) throws -> String {
         let rel = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : (path as NSString).lastPathComponent
         let folder = (quarantineDir + "/" + rel as NSString).deletingLastPathComponent
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let stamp = TimeText.compact(seconds: now.tv_sec, nanoseconds: now.tv_nsec)
+        let stamp = TimeText.compactNow()
         let dest = "\(folder)/\(stamp)-\(getpid())-\((rel as NSString).lastPathComponent)"
         try POSIX.makeDirectories(folder)
         guard rename(path, dest) == 0 else { throw POSIX.ioError("move to quarantine", path) }

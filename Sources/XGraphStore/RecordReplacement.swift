@@ -17,22 +17,14 @@ extension Store {
         guard POSIX.exists(path) else { return try write(record) }
         let historyDir = "\(root)/history/\(Self.fanOut(record.key.hex))"
         try POSIX.makeDirectories(historyDir)
-        let stamp = TimeText.iso8601(Date()).replacingOccurrences(of: ":", with: "")
-        let kept = "\(historyDir)/\(record.key.hex).\(stamp)-\(getpid()).json"
+        let kept = "\(historyDir)/\(record.key.hex).\(TimeText.compactNow())-\(getpid()).json"
         // A hard link keeps the old record readable at its name until the new one replaces it.
         if link(path, kept) != 0 && errno != EEXIST {
             guard rename(path, kept) == 0 || errno == ENOENT else { throw POSIX.ioError("keep the old record as", kept) }
         }
         let data = try ActionRecordCoding.encode(record)
         try POSIX.publish(data, at: path, tempDir: tmpDir, tempName: tempName("record"), overwrite: true, mode: 0o444)
-        try KeyLog.append(key: record.key, output: record.output, to: keyLogPath)
-        caches.withLock { $0.outputs?[record.key] = record.output }
+        try logWritten(record)
         return record
-    }
-
-    /// Earlier records of `key` that a re-run replaced, oldest first.
-    public func replacedRecords(forKey key: Digest) -> [String] {
-        let dir = "\(root)/history/\(Self.fanOut(key.hex))"
-        return (POSIX.list(dir) ?? []).filter { $0.hasPrefix(key.hex + ".") }.sorted().map { dir + "/" + $0 }
     }
 }

@@ -31,7 +31,7 @@ import Glibc
 ///     locks/owners/<owner>.lock       leases on temporaries (flock), one per Store that made any
 ///     tmp/<owner>_<n>_<kind>          everything before it is renamed in; garbage after a crash
 ///     quarantine/                     damaged records set aside (`verify --repair`, or `write` over one)
-///     history/<aa>/<key>.<time>.json  records replaced by a re-run (--force, a lost output)
+///     history/<aa>/<key>.<time>-<pid>.json  records replaced by a re-run (--force, a lost output)
 ///     digest-cache                    file digests by (path, size, mtime, ctime, inode, device)
 ///     .gitignore                      "*\n", in a store created inside a git work tree
 ///

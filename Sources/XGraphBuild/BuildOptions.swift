@@ -21,6 +21,8 @@ public struct BuildOptions: Sendable {
     public var retryBackoff: Double
     /// The version of the built-in steps; it enters the keys of builtin nodes.
     public var builtinVersion: Int
+    /// Set for the node runner of a cluster job: the build may run only this node.
+    public var single: SingleNodeRun?
 
     public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
@@ -44,6 +46,23 @@ public struct BuildOptions: Sendable {
 struct GPUSet: Sendable {
     var ids: [Int]
     var model: String?
+}
+
+/// The node runner's build (`xgraph run-node`, what a Slurm job runs): exactly one node runs,
+/// every input must already be in the store, and no attempt is retried here (the head
+/// resubmits), so one job is one attempt with one log.
+public struct SingleNodeRun: Sendable {
+    public var node: String
+    /// The key the head computed when it submitted the job; a different key now means the
+    /// experiment changed since, and the job refuses to record anything.
+    public var key: Digest?
+    /// The log the head named for this attempt (Slurm's --output writes to it too).
+    public var logPath: String
+    public var attempt: Int
+
+    public init(node: String, key: Digest?, logPath: String, attempt: Int) {
+        self.node = node; self.key = key; self.logPath = logPath; self.attempt = attempt
+    }
 }
 
 /// Where and by whom a build runs: recorded in every action record, never in a key.
@@ -108,6 +127,8 @@ public enum BuildEvent: Sendable {
     case failed(node: String, status: String, log: String?, willRetry: Bool)
     case blocked(node: String, by: String)
     case waiting(node: String, reason: String)
+    /// Handed to a cluster queue as job `job` (submitted, or an earlier submission followed).
+    case submitted(node: String, job: String)
 }
 
 public protocol BuildObserver: Sendable {

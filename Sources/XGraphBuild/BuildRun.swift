@@ -12,11 +12,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     let builder: Builder
     let rebuilder: Rebuilder
     let selection: [Int]
-    private let lock = NSLock()
-    private var outputs: [Int: Digest] = [:]
+    let lock = NSLock()
+    var outputs: [Int: Digest] = [:]
     private var keys: [Int: NodeKey] = [:]
-    private var summary = BuildSummary()
-    private var ranSet: Set<Int> = []
+    var summary = BuildSummary()
+    var ranSet: Set<Int> = []
 
     var graph: Graph { builder.graph }
     var store: Store { builder.store }
@@ -34,7 +34,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         for i in selection {
             let node = graph.nodes[i]
             var res = node.resources
+            // Slurm places jobs; here only the cap on queued jobs (and mutexes) limits them.
             if case .source = node.kind { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
+            if builder.slurm != nil { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
             tasks.append(SchedTask(id: node.id, deps: node.inputs.map(\.node), resources: res,
                                    mutex: node.mutex, group: node.maxParallel == nil ? nil : node.step,
                                    duration: builder.history.estimate(node)))
@@ -47,7 +49,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let scheduler = Scheduler(pool: ResourcePool(gpuIDs: builder.options.gpuIDs, cpus: builder.options.cpus,
                                                      memMB: builder.options.memMB, limits: limits),
                                   options: SchedulerOptions(keepGoing: builder.options.keepGoing,
-                                                            maxJobs: builder.options.jobs))
+                                                            maxJobs: builder.slurm?.maxQueued ?? builder.options.jobs))
         let outcome = await scheduler.run(tasks, delegate: self)
         try? store.saveDigestCache()
         return lock.withLock {
@@ -87,7 +89,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 }
                 // Another build on this store is running this very node: wait for its record
                 // rather than run it twice.
-                guard let holder = store.leaseHolder(key: key.key) else { return .run }
+                guard let holder = store.leaseHolder(key: key.key) else { return try mayRun(i, key: key) ? .run : .done(succeeded: false) }
                 if !waited { builder.observer.event(.waiting(node: task, reason: "running in process \(holder.pid) on \(holder.host)")) }
                 waited = true
                 try await Task.sleep(nanoseconds: 500_000_000)
@@ -100,20 +102,41 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
     }
 
+    /// The node runner of a cluster job runs its one node and nothing else: an input without a
+    /// record, or a key other than the one the job was submitted for, fails the job.
+    private func mayRun(_ i: Int, key: NodeKey) throws -> Bool {
+        guard let single = builder.options.single else { return true }
+        let id = graph.nodes[i].id
+        if id != single.node {
+            fail(i, status: "input \(id) of \(single.node) has no output in the store \(store.root); "
+                 + "a node runs on the cluster only after its inputs are recorded (was a record removed?)", log: nil)
+            return false
+        }
+        if let expected = single.key, expected != key.key {
+            fail(i, status: "the experiment changed since this job was submitted (key \(expected.hex.prefix(12)) then, "
+                 + "\(key.key.hex.prefix(12)) now); nothing was run: build again to submit the current version", log: nil)
+            return false
+        }
+        return true
+    }
+
     func execute(_ task: String, allocation: Allocation) async -> Bool {
         guard let i = graph.index(of: task) else { return false }
         let node = graph.nodes[i]
         guard let key = lock.withLock({ keys[i] }) else { return false }
-        var attempt = 1
+        var attempt = builder.options.single?.attempt ?? 1
         while true {
             if Task.isCancelled { return false }
-            let outcome = await attemptRun(i, node: node, key: key, allocation: allocation, attempt: attempt)
+            let outcome = builder.slurm != nil
+                ? await remoteAttempt(i, node: node, key: key, attempt: attempt)
+                : await attemptRun(i, node: node, key: key, allocation: allocation, attempt: attempt)
             switch outcome {
             case .succeeded: return true
             case .cachedMeanwhile: return true
             case .cancelled: return false
             case .failed(let status, let log, let retryable):
-                let retry = retryable && attempt <= node.retries
+                // A node runner never retries: its job is one attempt, and the head resubmits.
+                let retry = retryable && builder.options.single == nil && attempt <= node.retries
                 builder.observer.event(.failed(node: node.id, status: status, log: log, willRetry: retry))
                 if !retry {
                     fail(i, status: status, log: log, announce: false)
@@ -176,7 +199,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let logPath: String
         let outDir: String
         do {
-            logPath = try store.logPath(forNode: node.id, attempt: attempt)
+            logPath = try builder.options.single?.logPath ?? store.logPath(forNode: node.id, attempt: attempt)
             outDir = try store.makeOutputDirectory(for: node.id)
         } catch {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
@@ -205,6 +228,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             }
             switch result.status {
             case .cancelled: return .cancelled
+            case .preempted: return .failed("stopped before its time limit to be requeued; it resumes from its resume folder", logPath, retry: false)
             case .exited(0): break
             case .timedOut:
                 return .failed("timed out after \(PlanReport.formatDuration(node.resources.timeSeconds ?? 0))", logPath, retry: true)
@@ -312,7 +336,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     /// - Parameter waited: this build waited for another build that held the node's lease, so
     ///   the record found is that build's work, not an early cutoff of this one.
-    private func markCached(_ i: Int, _ out: Digest, waited: Bool = false) {
+    func markCached(_ i: Int, _ out: Digest, waited: Bool = false) {
         let node = graph.nodes[i]
         let hit = lock.withLock { () -> CacheHit in
             outputs[i] = out
@@ -325,7 +349,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         builder.observer.event(.cached(node: node.id, hit: hit))
     }
 
-    private func fail(_ i: Int, status: String, log: String?, announce: Bool = true) {
+    func fail(_ i: Int, status: String, log: String?, announce: Bool = true) {
         let id = graph.nodes[i].id
         lock.withLock { summary.failed.append((id, log, status)) }
         if announce { builder.observer.event(.failed(node: id, status: status, log: log, willRetry: false)) }

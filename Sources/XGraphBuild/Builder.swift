@@ -15,6 +15,8 @@ public final class Builder: Sendable {
     public let renderer: CommandRenderer
     public let options: BuildOptions
     public let observer: any BuildObserver
+    /// Set when nodes run as Slurm jobs (`--executor slurm`); `executor` is then unused.
+    public let slurm: SlurmSettings?
     private let deferredProvenance: Deferred<BuildProvenance>
     private let deferredHistory: Deferred<DurationHistory>
 
@@ -22,9 +24,9 @@ public final class Builder: Sendable {
     public init(graph: Graph, store: Store, executor: any Executor, renderer: CommandRenderer,
                 options: BuildOptions, provenance: @autoclosure @escaping @Sendable () -> BuildProvenance,
                 history: @autoclosure @escaping @Sendable () -> DurationHistory = DurationHistory(),
-                observer: any BuildObserver = SilentObserver()) {
+                observer: any BuildObserver = SilentObserver(), slurm: SlurmSettings? = nil) {
         self.graph = graph; self.store = store; self.executor = executor; self.renderer = renderer
-        self.options = options; self.observer = observer
+        self.options = options; self.observer = observer; self.slurm = slurm
         self.deferredProvenance = Deferred(provenance)
         self.deferredHistory = Deferred(history)
     }
@@ -43,6 +45,8 @@ public final class Builder: Sendable {
 
     /// A step that can never fit this machine is an error before anything runs, not a hang.
     func unfittable(_ i: Int) -> String? {
+        // On Slurm the cluster's partitions decide, checked with sinfo before submitting.
+        if slurm != nil { return nil }
         let r = graph.nodes[i].resources
         // `r.gpus > 0` first: asking for the GPU count may run nvidia-smi.
         if r.gpus > 0 && r.gpus > options.gpuIDs.count {
@@ -176,5 +180,16 @@ extension Builder {
         var wall = max(critical, cpuSeconds / Double(options.cpus), jobSeconds / Double(options.jobs))
         if gpuSeconds > 0, !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
         return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall)
+    }
+}
+
+extension Builder {
+    /// A builder that only plans and inspects (`status`): no executor, and no machine limits,
+    /// since the nodes may run on a cluster.
+    public static func readOnly(_ ws: Workspace) -> Builder {
+        var options = BuildOptions(cpus: Resources.maxCPUs, memMB: Int.max / 2, builtinVersion: BuiltinSteps.version)
+        options.findGPUs { (Array(0..<Resources.maxGPUs), nil) }
+        return Builder(graph: ws.graph, store: ws.store, executor: NullExecutor(),
+                       renderer: CommandRenderer(builtinCommand: []), options: options, provenance: ws.provenance())
     }
 }

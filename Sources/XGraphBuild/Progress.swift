@@ -29,6 +29,8 @@ public final class LineProgress: BuildObserver, @unchecked Sendable {
                 if verbose { print("[\(t)] blocked \(node) (input \(by) failed)") }
             case .waiting(let node, let reason):
                 print("[\(t)] wait   \(node): \(reason)")
+            case .submitted(let node, let job):
+                print("[\(t)] queued \(node) (Slurm job \(job))")
             }
             fflush(nil)
         }
@@ -52,6 +54,7 @@ public final class JSONProgress: BuildObserver, @unchecked Sendable {
             if let log { o["log"] = .string(log) }
         case .blocked(let n, let by): o["event"] = "blocked"; o["node"] = .string(n); o["by"] = .string(by)
         case .waiting(let n, let r): o["event"] = "waiting"; o["node"] = .string(n); o["reason"] = .string(r)
+        case .submitted(let n, let j): o["event"] = "submitted"; o["node"] = .string(n); o["job"] = .string(j)
         }
         let line = JSONValue.object(o).canonical
         lock.withLock { print(line); fflush(nil) }

@@ -7,6 +7,8 @@ import XGraphCore
 public final class TerminalProgress: BuildObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var running: [String: (start: Date, gpus: [Int])] = [:]
+    /// Slurm jobs submitted and not yet seen running, by node.
+    private var queued: [String: String] = [:]
     private var done = 0
     private var failed = 0
     private var total = 0
@@ -32,15 +34,16 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
             var line: String?
             switch e {
             case .planned(_, let toRun): total = toRun
-            case .started(let node, let gpus, _): running[node] = (Date(), gpus)
+            case .started(let node, let gpus, _): running[node] = (Date(), gpus); queued[node] = nil
+            case .submitted(let node, let job): queued[node] = job
             case .finished(let node, let s):
-                running[node] = nil; done += 1
+                running[node] = nil; queued[node] = nil; done += 1
                 line = "done   \(node) (\(PlanReport.formatDuration(s)))"
             case .cached(let node, let hit):
                 done += 1
                 line = hit.line(node)
             case .failed(let node, let status, let log, let retry):
-                running[node] = nil
+                running[node] = nil; queued[node] = nil
                 if !retry { failed += 1; done += 1 }
                 line = "FAILED \(node): \(status)\(log.map { " (log: \($0))" } ?? "")\(retry ? ", retrying" : "")"
             case .blocked(let node, _): done += 1; _ = node
@@ -75,6 +78,7 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
         }
         if running.count > 8 { lines.append("  ... and \(running.count - 8) more") }
         var status = "[\(done)/\(total)] \(running.count) running"
+        if !queued.isEmpty { status += ", \(queued.count) queued (Slurm jobs \(queued.values.sorted().prefix(3).joined(separator: ", "))\(queued.count > 3 ? ", …" : ""))" }
         if failed > 0 { status += ", \(failed) failed" }
         let elapsed = now.timeIntervalSince(began)
         if done > 0 && done < total {

@@ -14,6 +14,8 @@ public struct Workspace: Sendable {
     /// The folder whose `cache/` is the default store: the git work tree around the current
     /// folder, or the current folder outside git.
     public let projectRoot: String
+    /// The executor the file asks for (`executor:`), if it names one.
+    public var executor: ExecutorKind? = nil
 
     public static let defaultFile = "xgraph.yaml"
 

@@ -34,6 +34,9 @@ public enum JobStatus: Sendable, Equatable {
     case timedOut
     /// Stopped because the build was cancelled.
     case cancelled
+    /// Told to stop early (the forwarded SIGUSR1 before a Slurm time limit): whatever it exited
+    /// with, its output is not the step's result; its resume folder is kept.
+    case preempted
 
     public var succeeded: Bool { self == .exited(0) }
     /// A number for records: the exit code, 128+signal for signals, 124 for a time-out, 130 for a cancel.
@@ -43,6 +46,7 @@ public enum JobStatus: Sendable, Equatable {
         case .signaled(let s): return 128 + s
         case .timedOut: return 124
         case .cancelled: return 130
+        case .preempted: return 143
         }
     }
 }

@@ -21,15 +21,19 @@ import Darwin
 /// When the shell has ended, whatever it left running in its group is stopped the same way,
 /// so a job never outlives its result.
 public struct LocalExecutor: Executor {
-    public let name = "local"
+    /// "local", or "slurm" for the node runner of a Slurm job (recorded in provenance).
+    public let name: String
+    /// Signals passed on to running jobs (SIGUSR1 on Slurm), if any.
+    public let forwarder: SignalForwarder?
     /// Seconds between SIGTERM and SIGKILL when stopping a job's process group.
     public var gracePeriod: Double
     /// The environment jobs inherit: this process's, as it was when the executor was made.
     /// Read once, because `.inherit` reads and converts it again for every job.
     private let inherited: [Environment.Key: String]
 
-    public init(gracePeriod: Double = 10) {
+    public init(gracePeriod: Double = 10, name: String = "local", forwarder: SignalForwarder? = nil) {
         self.gracePeriod = gracePeriod
+        self.name = name; self.forwarder = forwarder
         var env: [Environment.Key: String] = [:]
         for (k, v) in ProcessInfo.processInfo.environment { env[Environment.Key(stringLiteral: k)] = v }
         self.inherited = env
@@ -61,12 +65,16 @@ public struct LocalExecutor: Executor {
             }
         case .ended(let terminationStatus, let pgid):
             await stopLeftovers(ofGroup: pgid)
+            let preempted = forwarder?.ended(pgid) ?? false
             if Task.isCancelled {
                 Self.note("build cancelled; job stopped", fd: fd)
                 status = .cancelled
             } else if timedOut {
                 Self.note("time limit of \(Self.seconds(job.resources.timeSeconds ?? 0)) s reached; job stopped", fd: fd)
                 status = .timedOut
+            } else if preempted {
+                Self.note("the step was told to stop (signal \(forwarder?.signal ?? 0) before the time limit); its output is not recorded, its resume folder is kept", fd: fd)
+                status = .preempted
             } else {
                 switch terminationStatus {
                 case .exited(let code): status = .exited(code)
@@ -156,6 +164,7 @@ public struct LocalExecutor: Executor {
                 error: .fileDescriptor(log, closeAfterSpawningProcess: false)
             ) { execution in
                 // With createSession the child's pid is its process-group (and session) id.
+                forwarder?.started(execution.processIdentifier.value)
                 onStart(execution.processIdentifier.value)
             }
             return .ended(result.terminationStatus, pgid: result.processIdentifier.value)

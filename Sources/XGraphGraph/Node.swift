@@ -67,6 +67,9 @@ public struct Node: Sendable {
     public var mutex: [String]
     /// At most this many jobs of this node's step run at once (`max_parallel`).
     public var maxParallel: Int?
+    /// Where Slurm places the node's job: the file's profile overridden by the step's. Never
+    /// part of the key.
+    public var slurm = SlurmProfile()
     /// Folder the command runs in (the experiment file's folder).
     public var workdir: String
     /// Where the step was declared.

@@ -12,6 +12,10 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
+    @OptionGroup var cluster: ExecutorOptions
+
+    @Flag(name: .long, help: "Slurm: submit the whole remaining graph (jobs wait for their inputs' jobs) and exit; `xgraph status` follows it.")
+    var detach = false
 
     @Option(name: .short, help: "Run at most N jobs at once (default: as many as --gpus, --cpus and --mem allow; each job holds its step's cpus, 1 by default).")
     var jobs: Int?
@@ -41,16 +45,27 @@ struct BuildCommand: AsyncParsableCommand {
             if json { observer = JSONProgress() }
             else if let terminal { observer = terminal }
             else { observer = LineProgress(verbose: store.verbose) }
+            let slurm = try cluster.slurmSettings(ws)
+            if detach && slurm == nil { throw XGraphError.usage("--detach submits to Slurm: add --executor slurm (or `executor: slurm` in the file)") }
             let builder = Builder(graph: ws.graph, store: ws.store, executor: LocalExecutor(),
                                   renderer: CommandRenderer(builtinCommand: [try Self.trainProgram(for: ws)]),
                                   options: options, provenance: ws.provenance(),
-                                  history: ws.durationHistory(), observer: observer)
+                                  history: ws.durationHistory(), observer: observer, slurm: slurm)
+            if slurm != nil {
+                try await builder.slurmPreflight(toRun: try builder.nodesToRun(selection: selection))
+            }
+            if detach {
+                let report = try await builder.detach(selection: selection)
+                print(SlurmReport.detached(report, file: experiment.file ?? Workspace.defaultFile))
+                XGraph.finish(report.blocked.isEmpty ? 0 : 1)
+            }
             let task = Task { try await builder.build(selection: selection) }
             let signals = SignalCancellation { _ in task.cancel() }
             let summary = try await task.value
             withExtendedLifetime(signals) {}
             terminal?.finish()
             ws.index(summary.records)
+            if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
             let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { Console.err(text + "\n") } else { print(text) }
             XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 130 : 1)

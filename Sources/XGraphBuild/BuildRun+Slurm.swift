@@ -1,0 +1,98 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+import XGraphGraph
+import XGraphKeys
+import XGraphStore
+
+/// One attempt of a node on Slurm: submit it (or adopt the job already queued for it), follow
+/// it through the shared squeue poll, then read the outcome from the store. The job itself runs
+/// the node runner, which records the node; the head writes nothing but the submission.
+extension BuildRun {
+    func remoteAttempt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async -> AttemptOutcome {
+        guard let slurm = builder.slurm else { return .failed("no Slurm settings", nil, retry: false) }
+        if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
+        let job: SubmittedJob
+        do {
+            job = try await submitOrAdopt(node, key: key, attempt: attempt, slurm: slurm)
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            // A refusal (bad partition, account, limits) is not mended by asking again.
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+        }
+        builder.observer.event(.submitted(node: node.id, job: job.job))
+        var running = false
+        var reported: String?
+        do {
+            while let state = await slurm.executor.queue.state(of: job.job) {
+                if state == .running && !running {
+                    running = true
+                    builder.observer.event(.started(node: node.id, gpuIDs: [], attempt: job.attempt))
+                }
+                if case .pending(let reason) = state, reason == "DependencyNeverSatisfied" {
+                    try? await slurm.executor.cancel([job.job])
+                    return .failed("Slurm job \(job.job) can never start: one of its dependencies failed", nil, retry: false)
+                }
+                if let e = await slurm.executor.queue.lastError, e != reported {
+                    reported = e
+                    builder.observer.event(.waiting(node: node.id, reason: "\(e) (still waiting for job \(job.job))"))
+                }
+                try await Task.sleep(for: await slurm.executor.queue.pollInterval)
+            }
+        } catch {
+            return .cancelled
+        }
+        slurm.executor.ended(job.job)
+        return await outcome(i, node: node, key: key, job: job)
+    }
+
+    /// Under the node's submission lock: a job already queued or running for this node (a
+    /// detached build's, or another head's) is followed instead of submitting a second one.
+    private func submitOrAdopt(_ node: Node, key: NodeKey, attempt: Int, slurm: SlurmSettings) async throws -> SubmittedJob {
+        let file = slurm.specFile
+        return try await store.withSubmissionLock(file: file, node: node.id) {
+            if let old = store.submittedJob(file: file, node: node.id), old.key == nil || old.key == key.key.hex,
+               await slurm.executor.queue.state(of: old.job) != nil {
+                slurm.executor.track(old.job)
+                return old
+            }
+            let log = try store.logPath(forNode: node.id, attempt: attempt)
+            let request = SlurmJobRequest(
+                node: node.id,
+                command: slurm.runnerCommand(node: node.id, store: store.root, key: key.key, attempt: attempt, log: log,
+                                             forced: rebuilder.forced.contains(graph.index(of: node.id) ?? -1)),
+                workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
+                profile: node.slurm.overridden(by: slurm.profile), resume: node.resume)
+            let id = try await slurm.executor.submit(request)
+            let job = SubmittedJob(node: node.id, file: file, executor: "slurm", job: id, key: key.key.hex, log: log, attempt: attempt)
+            try store.recordSubmittedJob(job)
+            return job
+        }
+    }
+
+    /// The store is the truth: a record for the key means the job succeeded, whatever squeue or
+    /// sacct might say; no record means it failed, and its log says why.
+    private func outcome(_ i: Int, node: Node, key: NodeKey, job: SubmittedJob) async -> AttemptOutcome {
+        // A shared file system may show another host's new files a moment late.
+        var record = try? store.record(forKey: key.key)
+        for delay in [1.0, 2.0] where record == nil {
+            try? await Task.sleep(for: .seconds(delay))
+            record = try? store.record(forKey: key.key)
+        }
+        if let record, rebuilder.cachedOutput(i, key: key) != nil {
+            lock.withLock {
+                outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i)
+            }
+            builder.observer.event(.finished(node: node.id, seconds: record.provenance.end.timeIntervalSince(record.provenance.start)))
+            return .succeeded
+        }
+        guard FileManager.default.fileExists(atPath: job.log) else {
+            return .failed("Slurm job \(job.job) ended without writing its log \(job.log): the compute node cannot "
+                + "write the store (is \(store.root) on a file system the compute nodes share?), or the job was "
+                + "cancelled before it started", nil, retry: false)
+        }
+        let why = RunnerProgress.failureSummary(logPath: job.log)
+        return .failed("Slurm job \(job.job): \(why.isEmpty ? "ended without a record (killed before xgraph started?)" : why)", job.log, retry: true)
+    }
+}

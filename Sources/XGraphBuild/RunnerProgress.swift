@@ -1,0 +1,57 @@
+import Foundation
+import XGraphCore
+
+/// What the node runner of a cluster job writes into the node's log around the step's own
+/// output: where it ran, and one closing line that the head and `xgraph status` read back
+/// (`RunnerProgress.marker` and the outcome), since the store holds no record of a failure.
+public final class RunnerProgress: BuildObserver, @unchecked Sendable {
+    public static let marker = "xgraph run-node: "
+
+    public init() {}
+
+    private static let host: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        return gethostname(&buf, buf.count - 1) == 0 ? String(cString: buf) : "?"
+    }()
+
+    public func event(_ e: BuildEvent) {
+        switch e {
+        case .started(let node, let gpus, let attempt):
+            let g = gpus.isEmpty ? "" : " with GPUs \(gpus.map(String.init).joined(separator: ","))"
+            print("xgraph: running \(node) on \(Self.host)\(g), attempt \(attempt)")
+        case .waiting(let node, let reason):
+            print("xgraph: waiting for \(node): \(reason)")
+        default:
+            break
+        }
+        fflush(nil)
+    }
+
+    /// The closing line: `done`, `cached …` or `failed: <why>`.
+    public static func outcome(_ s: BuildSummary, node: String) -> String {
+        if let f = s.failed.first(where: { $0.node == node }) ?? s.failed.first {
+            return marker + "failed: " + (f.node == node ? f.status : "\(f.node): \(f.status)")
+        }
+        if s.cancelled { return marker + "failed: stopped by a signal (scancel, requeue or preemption)" }
+        if s.ran.contains(node) { return marker + "done" }
+        if s.builtElsewhere.contains(node) { return marker + "done by another build while this job waited" }
+        return marker + "cached: the store already holds this key (inputs came out byte-identical)"
+    }
+
+    /// From a node log: the runner's closing verdict and the step's last output lines, e.g.
+    /// `exit status 3; last output: CUDA out of memory`. Empty when the log has neither.
+    public static func failureSummary(logPath: String) -> String {
+        guard let h = FileHandle(forReadingAtPath: logPath) else { return "" }
+        defer { try? h.close() }
+        let size = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: size > 16_384 ? size - 16_384 : 0)
+        let lines = String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let verdict = lines.last { $0.hasPrefix(marker) }.map { String($0.dropFirst(marker.count)) }
+        let output = lines.filter { !$0.hasPrefix("xgraph") }.suffix(2)
+        var parts: [String] = []
+        if let verdict { parts.append(verdict.hasPrefix("failed: ") ? String(verdict.dropFirst(8)) : verdict) }
+        if !output.isEmpty { parts.append("last output: " + output.joined(separator: " | ")) }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+import XGraphStore
+
+/// Checks made before the first job is submitted, so a misconfigured cluster fails once, at
+/// once, naming what to fix, instead of failing every node of a wave or pending forever.
+extension Builder {
+    public func slurmPreflight(toRun: [Int]) async throws {
+        guard let slurm, let first = toRun.first else { return }
+        let partitions = try await SlurmPartitions.read(slurm.executor.client)
+        var problems: [String] = []
+        for i in toRun {
+            let node = graph.nodes[i]
+            let profile = node.slurm.overridden(by: slurm.profile)
+            if let why = partitions.misfit(node.resources, partition: profile.partition) {
+                problems.append("\(node.id) \(why)")
+            }
+        }
+        if !problems.isEmpty {
+            let more = problems.count > 10 ? "\n  … and \(problems.count - 10) more" : ""
+            throw XGraphError.build("nothing was submitted: \(problems.count) node\(problems.count == 1 ? "" : "s") cannot run on this cluster "
+                + "(sinfo):\n  " + problems.prefix(10).joined(separator: "\n  ") + more
+                + "\nchange the step's resources or the Slurm profile's partition")
+        }
+        try await probe(profile: graph.nodes[first].slurm.overridden(by: slurm.profile), slurm: slurm)
+    }
+
+    /// A first tiny job that shows the compute nodes see the store and the xgraph binary.
+    /// Done once per store and binary: its success is remembered in `jobs/probe`.
+    private func probe(profile: SlurmProfile, slurm: SlurmSettings) async throws {
+        let dir = store.root + "/jobs"
+        let marker = dir + "/probe"
+        let expected = slurm.xgraph + "\n" + XGraphVersion.string + "\n"
+        if (try? String(contentsOfFile: marker, encoding: .utf8)) == expected { return }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let token = "probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let seen = dir + "/" + token + ".store", version = dir + "/" + token + ".xgraph"
+        defer { unlink(seen); unlink(version) }
+        let script = """
+            #!/bin/sh
+            touch \(shellQuote(seen)) || exit 3
+            [ -x \(shellQuote(slurm.xgraph)) ] || exit 4
+            exec \(shellQuote(slurm.xgraph)) --version > \(shellQuote(version))
+
+            """
+        var args = ["--parsable", "--job-name=xg:probe", "--output=/dev/null", "--cpus-per-task=1", "--time=0-00:05:00",
+                    "--chdir=" + slurm.workingDirectory]
+        if let p = profile.partition { args.append("--partition=" + p) }
+        if let x = profile.account { args.append("--account=" + x) }
+        if let x = profile.qos { args.append("--qos=" + x) }
+        if let x = profile.reservation { args.append("--reservation=" + x) }
+        let out = try await slurm.executor.client.run("sbatch", args + profile.sbatchArgs, input: script)
+        guard out.succeeded else {
+            throw XGraphError.build("Slurm refused the probe job (sbatch \(args.joined(separator: " "))): \(out.message)")
+        }
+        let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
+        slurm.executor.track(id)
+        await slurm.executor.queue.noteSubmitted()
+        var announced = false
+        while await slurm.executor.queue.state(of: id) != nil {
+            if !announced {
+                observer.event(.waiting(node: "probe", reason: "Slurm job \(id) checks that compute nodes see the store and xgraph (once per store)"))
+                announced = true
+            }
+            try await Task.sleep(for: await slurm.executor.queue.pollInterval)
+        }
+        slurm.executor.ended(id)
+        // A shared file system may show another host's new file a moment late.
+        for delay in [0.0, 1.0, 2.0] where !FileManager.default.fileExists(atPath: version) {
+            try await Task.sleep(for: .seconds(delay))
+        }
+        guard FileManager.default.fileExists(atPath: seen) else {
+            throw XGraphError.build("the probe job \(id) could not write \(store.root) on its compute node: the store must be on a "
+                + "file system the compute nodes share (and writable by you there); give --store a shared path")
+        }
+        let printed = (try? String(contentsOfFile: version, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !printed.isEmpty else {
+            throw XGraphError.build("the probe job \(id) sees the store but cannot run \(slurm.xgraph) on its compute node: put xgraph "
+                + "(and xgraph-train beside it) on a shared file system, or set XGRAPH_REMOTE_BIN to where compute nodes find it")
+        }
+        guard printed == XGraphVersion.string else {
+            throw XGraphError.build("compute nodes run xgraph \(printed) from \(slurm.xgraph), this is \(XGraphVersion.string): "
+                + "jobs must run the version that planned them; install the same build there")
+        }
+        try? expected.write(toFile: marker, atomically: true, encoding: .utf8)
+    }
+}

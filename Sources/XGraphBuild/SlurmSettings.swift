@@ -1,0 +1,35 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+
+/// How a head build hands nodes to Slurm: the executor, the command line's profile, the cap on
+/// queued jobs and the node runner's command.
+public struct SlurmSettings: Sendable {
+    public var executor: SlurmExecutor
+    /// The command line's profile; it overrides the file's and each step's fields.
+    public var profile: SlurmProfile
+    /// At most this many of this build's jobs in the queue at once (clusters cap jobs per user).
+    public var maxQueued: Int
+    /// The xgraph binary as compute nodes see it (absolute).
+    public var xgraph: String
+    /// The experiment file (absolute): the runner loads the same file from the shared disk.
+    public var specFile: String
+    /// Where `sbatch --chdir` puts the job: the head's working folder.
+    public var workingDirectory: String
+
+    public init(executor: SlurmExecutor, profile: SlurmProfile, maxQueued: Int, xgraph: String,
+                specFile: String, workingDirectory: String) {
+        self.executor = executor; self.profile = profile; self.maxQueued = max(1, maxQueued)
+        self.xgraph = xgraph; self.specFile = specFile; self.workingDirectory = workingDirectory
+    }
+
+    public static let defaultMaxQueued = 500
+
+    /// The node runner's argument vector for one attempt of `node`.
+    func runnerCommand(node: String, store: String, key: Digest?, attempt: Int, log: String, forced: Bool) -> [String] {
+        var a = [xgraph, "run-node", specFile, "--store", store, "--node", node, "--attempt", String(attempt), "--log", log]
+        if let key { a += ["--key", key.hex] }
+        if forced { a.append("--force") }
+        return a
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Synchronization
+import XGraphCore
+
+/// The head side of `--executor slurm`: submits nodes as jobs, follows them through one shared
+/// squeue poll, and cancels them. It never runs a step itself; the job runs the node runner on a
+/// compute node, which records the node in the shared store.
+public final class SlurmExecutor: Sendable {
+    public let name = "slurm"
+    public let client: SlurmClient
+    public let queue: SlurmQueue
+    /// Jobs this process submitted or adopted that have not been seen to end: what a Ctrl-C
+    /// leaves in the queue, or cancels.
+    private let live = Mutex<Set<String>>([])
+    /// Seconds of xgraph's own time spent in sbatch calls, and their count (for the benchmark).
+    private let submitted = Mutex<(count: Int, seconds: Double)>((0, 0))
+
+    public init(client: SlurmClient = SlurmClient(), queue: SlurmQueue? = nil) {
+        self.client = client
+        self.queue = queue ?? SlurmQueue(client: client)
+    }
+
+    /// Submits `request`; returns the job id. A refusal is an error with Slurm's own words.
+    public func submit(_ request: SlurmJobRequest) async throws -> String {
+        let started = ContinuousClock.now
+        let out = try await client.run("sbatch", request.sbatchArguments, input: request.script)
+        guard out.succeeded else {
+            throw XGraphError.build("Slurm refused the job of \(request.node): \(out.message) "
+                + "(sbatch \(request.sbatchArguments.joined(separator: " ")))")
+        }
+        // --parsable prints `id` or `id;cluster`.
+        let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
+        guard !id.isEmpty, id.allSatisfy({ $0.isNumber || $0 == "_" }) else {
+            throw XGraphError.build("sbatch accepted the job of \(request.node) but printed no job id: \(out.stdout)")
+        }
+        let spent = (ContinuousClock.now - started) / .seconds(1)
+        submitted.withLock { $0.count += 1; $0.seconds += spent }
+        track(id)
+        await queue.noteSubmitted()
+        return id
+    }
+
+    /// Follow a job this process did not submit (one a detached build left in the queue).
+    public func track(_ id: String) { _ = live.withLock { $0.insert(id) } }
+    public func ended(_ id: String) { _ = live.withLock { $0.remove(id) } }
+    public var liveJobs: [String] { live.withLock { $0.sorted { $0.count != $1.count ? $0.count < $1.count : $0 < $1 } } }
+
+    public var submissions: (count: Int, seconds: Double) { submitted.withLock { $0 } }
+
+    /// `scancel` for all of `ids` in one call.
+    public func cancel(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let out = try await client.run("scancel", ids)
+        guard out.succeeded else { throw XGraphError.build("scancel failed: \(out.message)") }
+        for id in ids { ended(id) }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A node submitted to a cluster queue and not (yet) known to have ended: the store's memory of
+/// which job runs which node of which experiment file, so that a second `build`, `status` and
+/// `cancel` find the jobs of a detached or interrupted build, and no node is ever submitted
+/// twice while a job for it is still queued or running.
+///
+/// Kept in `jobs/<aa>/<sha256(file NUL node)>.json`; whether the job succeeded is never read
+/// from here (the node's record says that).
+public struct SubmittedJob: Codable, Sendable, Equatable {
+    public var node: String
+    /// The experiment file, absolute.
+    public var file: String
+    public var executor: String
+    public var job: String
+    /// The key the job must produce; nil when it was submitted behind inputs still to be built
+    /// (the node runner then computes it when the inputs exist).
+    public var key: String?
+    public var log: String
+    public var attempt: Int
+    public var submitted: Date
+
+    public init(node: String, file: String, executor: String, job: String, key: String?, log: String,
+                attempt: Int, submitted: Date = Date()) {
+        self.node = node; self.file = file; self.executor = executor; self.job = job; self.key = key
+        self.log = log; self.attempt = attempt; self.submitted = submitted
+    }
+}
+
+extension Store {
+    private func submissionPath(file: String, node: String) -> String {
+        let h = Digest.of(file + "\u{0}" + node).hex
+        return "\(root)/jobs/\(Self.fanOut(h))/\(h)"
+    }
+
+    /// The last job submitted for `node` of `file`, if any.
+    public func submittedJob(file: String, node: String) -> SubmittedJob? {
+        guard let data = POSIX.readFile(submissionPath(file: file, node: node) + ".json") else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let job = try? decoder.decode(SubmittedJob.self, from: data), job.node == node, job.file == file else { return nil }
+        return job
+    }
+
+    public func recordSubmittedJob(_ job: SubmittedJob) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        try POSIX.publish(try encoder.encode(job), at: submissionPath(file: job.file, node: job.node) + ".json",
+                          tempDir: tmpDir, tempName: tempName("job"), overwrite: true)
+    }
+
+    /// Runs `body` holding the submission lock of `node` of `file` (an exclusive flock, which
+    /// works across hosts on the shared file systems clusters use), so two builds deciding at
+    /// once whether to submit the same node cannot both submit it.
+    public func withSubmissionLock<T>(file: String, node: String, _ body: () async throws -> T) async throws -> T {
+        let path = submissionPath(file: file, node: node) + ".lock"
+        try POSIX.makeDirectories((path as NSString).deletingLastPathComponent)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o664)
+        if fd < 0 && errno == EACCES { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw POSIX.ioError("open lock file", path) }
+        defer { close(fd) }
+        // Never blocks a thread of the cooperative pool: another build holds it only while it
+        // submits one job.
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw POSIX.ioError("lock", path) }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return try await body()
+    }
+}

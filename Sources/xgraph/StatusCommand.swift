@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphExecutors
+
+/// `xgraph status`: the store and the Slurm queue reconciled, node by node.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each node as cached, queued, running, failed (with its log's last lines), lost or not built.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            let selection = try ws.selection(experiment.targets)
+            let builder = Builder.readOnly(ws)
+            // squeue is asked only when some node was submitted: status works where Slurm is not.
+            var queue: [String: SlurmJobState]?
+            var queueError: String?
+            let submitted = selection.contains { ws.store.submittedJob(file: ws.specPath, node: ws.graph.nodes[$0].id) != nil }
+            if submitted {
+                let q = SlurmQueue()
+                let jobs = await q.snapshot()
+                if let e = await q.lastError { queueError = e } else { queue = jobs }
+            }
+            var status = try builder.queueStatus(selection: selection, file: ws.specPath, queue: queue)
+            status.queueError = queueError
+            print(Self.render(status, verbose: store.verbose))
+            XGraph.finish()
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+
+    static func render(_ s: QueueStatus, verbose: Bool) -> String {
+        var out: [String] = []
+        let width = QueueStatus.State.allCases.map(\.rawValue.count).max() ?? 9
+        for line in s.lines where verbose || line.state != .cached {
+            var text = line.state.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + line.node
+            if let job = line.job { text += "  (Slurm job \(job))" }
+            if !line.detail.isEmpty { text += ": " + line.detail }
+            out.append(text)
+        }
+        if let e = s.queueError { out.append("warning: \(e); queued and running jobs are shown as submitted") }
+        let counts = QueueStatus.State.allCases.compactMap { st -> String? in
+            let n = s.count(st)
+            return n == 0 ? nil : "\(n) \(st.rawValue)"
+        }
+        out.append(counts.isEmpty ? "no nodes" : counts.joined(separator: ", "))
+        return out.joined(separator: "\n")
+    }
+}
+
+/// `xgraph cancel`: removes from the Slurm queue exactly the jobs of this experiment's nodes.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel the queued and running Slurm jobs of an experiment (or of the nodes matching TARGETs).")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            // The targets themselves, not their inputs: cancelling the fine-tunes leaves the
+            // pretraining they wait for alone. (Jobs waiting on a cancelled job leave the queue too.)
+            let nodes = experiment.targets.isEmpty ? Array(ws.graph.nodes.indices) : try ws.graph.matching(experiment.targets)
+            let jobs = nodes.compactMap { ws.store.submittedJob(file: ws.specPath, node: ws.graph.nodes[$0].id) }
+            guard !jobs.isEmpty else {
+                print("no Slurm jobs were submitted for \(experiment.targets.isEmpty ? "this experiment" : "these nodes")")
+                XGraph.finish()
+            }
+            let queue = SlurmQueue()
+            let listed = await queue.snapshot()
+            if let e = await queue.lastError { throw XGraphError.build(e) }
+            let live = jobs.filter { listed[$0.job] != nil }
+            let executor = SlurmExecutor(queue: queue)
+            try await executor.cancel(live.map(\.job))
+            for j in live { print("cancelled \(j.node) (Slurm job \(j.job))") }
+            print("cancelled \(live.count) job\(live.count == 1 ? "" : "s"); \(jobs.count - live.count) had already left the queue")
+            XGraph.finish()
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}

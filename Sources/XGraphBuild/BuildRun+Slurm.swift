@@ -22,29 +22,45 @@ extension BuildRun {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
         }
         builder.observer.event(.submitted(node: node.id, job: job.job))
+        do {
+            try await follow(job, node: node, attempt: attempt, slurm: slurm) {
+                self.rebuilder.cachedOutput(i, key: key) != nil
+            }
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+        }
+        slurm.executor.ended(job.job)
+        return await outcome(i, node: node, key: key, job: job)
+    }
+
+    /// Waits until `job` has ended: squeue stops listing it and either its record is there or
+    /// the controller confirms the end (a job is briefly unlisted while it is requeued).
+    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, slurm: SlurmSettings,
+                        recorded: () -> Bool) async throws {
+        let queue = slurm.executor.queue
         var running = false
         var reported: String?
-        do {
-            while let state = await slurm.executor.queue.state(of: job.job) {
+        while true {
+            while let state = await queue.state(of: job.job) {
                 if state == .running && !running {
                     running = true
                     builder.observer.event(.started(node: node.id, gpuIDs: [], attempt: job.attempt))
                 }
                 if case .pending(let reason) = state, reason == "DependencyNeverSatisfied" {
                     try? await slurm.executor.cancel([job.job])
-                    return .failed("Slurm job \(job.job) can never start: one of its dependencies failed", nil, retry: false)
+                    throw XGraphError.build("Slurm job \(job.job) can never start: one of its dependencies failed")
                 }
-                if let e = await slurm.executor.queue.lastError, e != reported {
+                if let e = await queue.lastError, e != reported {
                     reported = e
                     builder.observer.event(.waiting(node: node.id, reason: "\(e) (still waiting for job \(job.job))"))
                 }
-                try await Task.sleep(for: await slurm.executor.queue.pollInterval)
+                try await Task.sleep(for: await queue.pollInterval)
             }
-        } catch {
-            return .cancelled
+            if recorded() { return }
+            if await queue.hasEnded(job.job) { return }
         }
-        slurm.executor.ended(job.job)
-        return await outcome(i, node: node, key: key, job: job)
     }
 
     /// Under the node's submission lock: a job already queued or running for this node (a

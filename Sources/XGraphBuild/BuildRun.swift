@@ -343,6 +343,10 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             summary.cached += 1
             if waited { summary.builtElsewhere.append(node.id); return .builtElsewhere }
             guard node.inputs.contains(where: { ranSet.contains(graph.index(of: $0.node)!) }) else { return .upToDate }
+            // On Slurm a job of a detached build may have run it after its inputs' jobs.
+            if let slurm = builder.slurm, store.submittedJob(file: slurm.specFile, node: node.id) != nil {
+                summary.builtElsewhere.append(node.id); return .builtElsewhere
+            }
             summary.cutOff.append(node.id)
             return .cutOff
         }

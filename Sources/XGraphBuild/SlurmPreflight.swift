@@ -56,7 +56,7 @@ extension Builder {
         }
         let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
         slurm.executor.track(id)
-        await slurm.executor.queue.noteSubmitted()
+        await slurm.executor.queue.noteSubmitted(id)
         var announced = false
         while await slurm.executor.queue.state(of: id) != nil {
             if !announced {

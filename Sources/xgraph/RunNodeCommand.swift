@@ -67,7 +67,8 @@ struct RunNodeCommand: AsyncParsableCommand {
                 print("xgraph: requeueing Slurm job \(job) to continue from \(node)'s resume folder")
                 fflush(nil)
                 let out = try await SlurmClient().run("scontrol", ["requeue", job])
-                if !out.succeeded { Console.err("xgraph: scontrol requeue \(job) failed: \(out.message)\n") }
+                // Killed by the requeue it asked for (status 128+n) is the expected end.
+                if !out.succeeded && out.status < 128 { Console.err("xgraph: scontrol requeue \(job) failed: \(out.message)\n") }
             }
             XGraph.finish(summary.succeeded ? 0 : 1)
         } catch {

@@ -36,7 +36,7 @@ public final class SlurmExecutor: Sendable {
         let spent = (ContinuousClock.now - started) / .seconds(1)
         submitted.withLock { $0.count += 1; $0.seconds += spent }
         track(id)
-        await queue.noteSubmitted()
+        await queue.noteSubmitted(id)
         return id
     }
 

@@ -45,8 +45,17 @@ public actor SlurmQueue {
     /// How long a waiter sleeps before it asks again.
     public var pollInterval: Duration { interval }
 
-    /// A new job was submitted: look soon, it may end quickly.
-    public func noteSubmitted() { interval = shortest }
+    /// Jobs submitted since a poll began, by the poll count then: a poll that started before
+    /// sbatch returned cannot list them, and must not make them look ended.
+    private var fresh: [String: Int] = [:]
+
+    /// A new job was submitted: it counts as queued until a later poll says otherwise, and the
+    /// next poll comes soon, since it may end quickly.
+    public func noteSubmitted(_ job: String) {
+        interval = shortest
+        fresh[job] = polls
+        if jobs[job] == nil { jobs[job] = .pending(reason: "submitted") }
+    }
 
     /// The state of `job`, or nil when squeue does not list it (it has ended). When squeue
     /// fails the last good answer stands: a controller that is briefly unreachable must not
@@ -72,6 +81,7 @@ public actor SlurmQueue {
     }
 
     private func refresh() async {
+        let poll = polls
         polls += 1
         do {
             // %i is the job id as sbatch --parsable printed it; %T the state; %r the reason.
@@ -81,7 +91,11 @@ public actor SlurmQueue {
                 interval = min(interval * 2, longest)
                 return
             }
-            let now = Self.parse(out.stdout)
+            var now = Self.parse(out.stdout)
+            debug("squeue poll \(poll): \(now.count) jobs listed, \(now.values.filter { $0 == .running }.count) running")
+            for (job, at) in fresh {
+                if now[job] != nil || at < poll { fresh[job] = nil } else { now[job] = jobs[job] }
+            }
             interval = now == jobs ? min(interval * 3 / 2, longest) : shortest
             jobs = now
             lastError = nil
@@ -90,6 +104,27 @@ public actor SlurmQueue {
             lastError = "\(error)"
             interval = min(interval * 2, longest)
         }
+    }
+
+    /// Asks the controller about one job that squeue stopped listing: true unless it says the
+    /// job is still pending, running or being requeued. Called once per job that ended without
+    /// a record, so a job briefly missing from squeue is not taken for a failure and run twice.
+    public func hasEnded(_ job: String) async -> Bool {
+        guard let out = try? await client.run("scontrol", ["show", "job", "-o", job]) else { return true }
+        // An id the controller no longer knows (past MinJobAge) has ended long ago.
+        guard out.succeeded, let range = out.stdout.range(of: "JobState=") else { return true }
+        let state = out.stdout[range.upperBound...].prefix { $0.isLetter || $0 == "_" }
+        let listed = Self.parse("\(job)|\(state)|")
+        debug("scontrol: job \(job) is \(state)")
+        if listed[job] == nil { return true }
+        interval = shortest
+        return false
+    }
+
+    /// `XGRAPH_DEBUG_SLURM=1`: one stderr line per squeue poll and scontrol check.
+    private static let debugging = ProcessInfo.processInfo.environment["XGRAPH_DEBUG_SLURM"].map { !$0.isEmpty && $0 != "0" } ?? false
+    private func debug(_ line: @autoclosure () -> String) {
+        if Self.debugging { Console.err("xgraph: \(line())\n") }
     }
 
     static func parse(_ text: String) -> [String: SlurmJobState] {

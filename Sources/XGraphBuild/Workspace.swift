@@ -15,7 +15,7 @@ public struct Workspace: Sendable {
     /// folder, or the current folder outside git.
     public let projectRoot: String
     /// The executor the file asks for (`executor:`), if it names one.
-    public var executor: ExecutorKind? = nil
+    public let executor: ExecutorKind?
 
     public static let defaultFile = "xgraph.yaml"
 
@@ -35,7 +35,7 @@ public struct Workspace: Sendable {
         let graph = try Expander.expand(spec)
         let root = GitProvenance.workTreeRoot(at: cwd) ?? cwd
         let store = try Store(root: storeRoot(storePath, projectRoot: root, cwd: cwd))
-        return Workspace(specPath: path, graph: graph, store: store, projectRoot: root)
+        return Workspace(specPath: path, graph: graph, store: store, projectRoot: root, executor: spec.executor)
     }
 
     /// Opens only the store, for commands that need no experiment file (`verify`, `logs`, `results`).

@@ -55,6 +55,7 @@ public enum Expander {
             let filters = try Filters(step: step, points: points)
 
             var out = ExpandedStep(axes: axes, points: points)
+            let slurm = step.slurm.map { spec.slurm.overridden(by: $0) } ?? spec.slurm
             let code = step.code.map(\.absolute)
             let codeNames = step.code.map(\.written)
             // Per axis value, everything a node takes from it, built once.
@@ -106,7 +107,8 @@ public enum Expander {
                     inputs: edges, outputs: step.outputs, code: code, codeNames: codeNames, env: envValues,
                     resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
                     resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
-                    workdir: step.workdir, location: step.location, maxParallel: step.maxParallel))
+                    workdir: step.workdir, location: step.location, maxParallel: step.maxParallel,
+                    slurm: slurm))
             }
             expanded[step.name] = out
         }

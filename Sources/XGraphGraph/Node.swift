@@ -68,8 +68,8 @@ public struct Node: Sendable {
     /// At most this many jobs of this node's step run at once (`max_parallel`).
     public var maxParallel: Int?
     /// Where Slurm places the node's job: the file's profile overridden by the step's. Never
-    /// part of the key.
-    public var slurm = SlurmProfile()
+    /// part of the key: the same node gives the same result on any partition or account.
+    public var slurm: SlurmProfile
     /// Folder the command runs in (the experiment file's folder).
     public var workdir: String
     /// Where the step was declared.
@@ -79,8 +79,8 @@ public struct Node: Sendable {
                 command: String, inputs: [InputEdge], outputs: [String], code: [String], codeNames: [String],
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
                 estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
-                maxParallel: Int? = nil) {
-        self.maxParallel = maxParallel
+                maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile()) {
+        self.maxParallel = maxParallel; self.slurm = slurm
         self.id = id; self.step = step; self.axes = axes; self.kind = kind; self.params = params
         self.command = command; self.inputs = inputs; self.outputs = outputs; self.code = code
         self.codeNames = codeNames; self.env = env; self.resources = resources; self.gpusInKey = gpusInKey

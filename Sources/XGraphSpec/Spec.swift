@@ -15,11 +15,21 @@ public struct Spec: Sendable {
     public var models: [ModelSpec]
     public var tasks: [TaskSpec]
     public var steps: [StepSpec]
+    /// The executor the file asks for (`executor:`), nil when no file says; the command line
+    /// and `XGRAPH_EXECUTOR` override it.
+    public var executor: ExecutorKind?
+    /// Where `executor:` was written, for messages about it.
+    public var executorLocation: SourceLocation?
+    /// The file-level Slurm profile (`executor: {slurm: {...}}`), empty when none was given.
+    /// Each node's own profile (`Node.slurm`) is this overridden by its step's `slurm:`.
+    public var slurm: SlurmProfile
 
     public init(file: String, files: [String], datasets: [DatasetSpec], subsets: [SubsetSpec],
-                models: [ModelSpec], tasks: [TaskSpec], steps: [StepSpec]) {
+                models: [ModelSpec], tasks: [TaskSpec], steps: [StepSpec], executor: ExecutorKind? = nil,
+                executorLocation: SourceLocation? = nil, slurm: SlurmProfile = SlurmProfile()) {
         self.file = file; self.files = files; self.datasets = datasets; self.subsets = subsets
         self.models = models; self.tasks = tasks; self.steps = steps
+        self.executor = executor; self.executorLocation = executorLocation; self.slurm = slurm
     }
 
     public func dataset(named name: String) -> DatasetSpec? { datasets.first { $0.name == name } }
@@ -203,6 +213,8 @@ public struct StepSpec: Sendable {
     public var maxParallel: Int?
     public var exclude: [AxisFilter]
     public var only: [AxisFilter]
+    /// The step's `slurm:` profile, nil when it has none; its fields override the file's.
+    public var slurm: SlurmProfile?
     /// Folder of the file that declares the step: commands run there, and relative paths
     /// in it are resolved against it.
     public var workdir: String

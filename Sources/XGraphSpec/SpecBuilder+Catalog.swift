@@ -38,8 +38,15 @@ struct SpecBuilder {
         }
         let stepNames = declarations("steps").map(\.entry.key)
         let steps = try declarations("steps").map { try step($0, allSteps: stepNames) }
-        return Spec(file: rootFile, files: collected.files, datasets: datasets, subsets: subsets,
-                    models: models, tasks: tasks, steps: steps)
+        var spec = Spec(file: rootFile, files: collected.files, datasets: datasets, subsets: subsets,
+                        models: models, tasks: tasks, steps: steps)
+        if let d = collected.executor {
+            let (kind, profile) = try executor(d.entry.value, r: d.reader)
+            spec.executor = kind
+            spec.slurm = profile
+            spec.executorLocation = d.reader.location(d.entry.value)
+        }
+        return spec
     }
 
     static let nameCharacters = "letters, digits, '_', '-' and '.'"

@@ -4,7 +4,7 @@ import Yams
 
 extension SpecBuilder {
     static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "resources",
-                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only"]
+                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm"]
     static let resourceKeys = ["gpus", "cpus", "mem", "time"]
     /// Template names with a fixed meaning; an axis may not take them.
     static let reservedAxisNames = ["inputs", "params", "out", "resume", "params_file"]
@@ -99,6 +99,8 @@ extension SpecBuilder {
 
         let retries = try keys["retries"].map { try r.int($0.value, "retries", in: 0...SpecBuilder.maxRetries) } ?? 0
         let maxParallel = try keys["max_parallel"].map { try r.int($0.value, "max_parallel", in: 1...SpecBuilder.maxParallel) }
+        let resume = try keys["resume"].map { try r.bool($0.value, "resume") } ?? false
+        let slurm = try keys["slurm"].map { try slurmProfile($0.value, "'slurm' of \(what)", r: r, resume: resume) }
         let mutex = try keys["mutex"].map { try r.sequenceOrScalar($0.value, "mutex").map { try r.string($0, "mutex") } } ?? []
 
         return StepSpec(
@@ -106,12 +108,13 @@ extension SpecBuilder {
             code: code, env: env, resources: resources,
             gpusAffectResults: try keys["gpus_affect_results"].map { try r.bool($0.value, "gpus_affect_results") } ?? false,
             retries: retries,
-            resume: try keys["resume"].map { try r.bool($0.value, "resume") } ?? false,
+            resume: resume,
             estimateSeconds: try keys["estimate"].map { try duration($0.value, "estimate", r) },
             mutex: mutex,
             maxParallel: maxParallel,
             exclude: try keys["exclude"].map { try filters($0.value, "exclude", r: r, step: name, axes: foreach) } ?? [],
             only: try keys["only"].map { try filters($0.value, "only", r: r, step: name, axes: foreach) } ?? [],
+            slurm: slurm,
             workdir: workdir, location: r.location(d.entry.keyNode))
     }
 
@@ -161,7 +164,7 @@ extension SpecBuilder {
     /// Beyond any machine's job slots; only there so every number read has a limit.
     static let maxParallel = 1_000_000
 
-    private func duration(_ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Double {
+    func duration(_ node: Yams.Node, _ what: String, _ r: YAMLReader) throws -> Double {
         let read = r.isNull(node) ? .malformed : node.scalar.map { DurationText.read($0.string) } ?? .malformed
         switch read {
         case .value(let v): return v

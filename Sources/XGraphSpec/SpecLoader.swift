@@ -5,7 +5,9 @@ import Yams
 /// Reads an experiment file and the files it includes into a validated `Spec`.
 /// Every problem is an `XGraphError.spec` naming file, line and column and what would be valid.
 public enum SpecLoader {
-    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "steps"]
+    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "steps", "executor"]
+    /// The top-level keys that hold named declarations.
+    static let sections = ["datasets", "subsets", "models", "tasks", "steps"]
 
     public static func load(path: String) throws -> Spec {
         let file = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
@@ -27,6 +29,8 @@ public enum SpecLoader {
         var sections: [String: [Declaration]] = [:]
         /// name → where it was first declared, per section, for duplicate errors.
         var seen: [String: [String: SourceLocation]] = [:]
+        /// The one `executor:` entry of all the files, parsed with the declarations.
+        var executor: Declaration?
     }
 
     private static func collect(file: String, from includeSite: SourceLocation?, chain: [String],
@@ -66,7 +70,16 @@ public enum SpecLoader {
                             chain: chain + [file], into: &collected)
             }
         }
-        for section in topLevelKeys.dropFirst() {
+        if let ex = top["executor"] {
+            // Like a name, the executor may be set in any one file (a shared cluster.yaml), but
+            // only once: two files that disagree have no order that would make either win.
+            if let first = collected.executor {
+                throw XGraphError.spec(reader.location(ex.keyNode), "'executor' is set twice: here and at "
+                    + "\(first.reader.location(first.entry.keyNode)); set it once, in the experiment file or in one file it includes")
+            }
+            collected.executor = Declaration(reader: reader, entry: ex)
+        }
+        for section in sections {
             guard let sec = top[section], !reader.isNull(sec.value) else { continue }
             for entry in try reader.mapping(sec.value, "'\(section)'") {
                 let here = reader.location(entry.keyNode)

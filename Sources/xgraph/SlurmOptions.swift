@@ -27,8 +27,8 @@ struct ExecutorOptions: ParsableArguments {
 
     func validate() throws {
         if let m = maxQueued, !(1...1_000_000).contains(m) { throw ValidationError("--max-queued must be between 1 and 1000000, found \(m)") }
-        for a in sbatchArgs where !a.hasPrefix("-") || a.contains(where: { $0.isNewline }) {
-            throw ValidationError("--sbatch-arg '\(a)': expected one sbatch option such as --exclusive or --nice=10")
+        for a in sbatchArgs {
+            if let problem = SbatchOptions.problem(with: a) { throw ValidationError("--sbatch-arg '\(a)': \(problem)") }
         }
     }
 

@@ -53,7 +53,7 @@ public struct SlurmJobRequest: Sendable {
             a.append("--requeue")
             // B: the signal goes to the batch shell only, which is the runner (the script
             // `exec`s it); the runner passes it on to the step's process group.
-            a.append("--signal=B:USR1@\(profile.signalSeconds ?? SlurmProfile.defaultSignalSeconds)")
+            a.append("--signal=B:USR1@\(signalSeconds)")
         }
         if !afterOK.isEmpty {
             a.append("--dependency=afterok:" + afterOK.joined(separator: ":"))
@@ -61,6 +61,15 @@ public struct SlurmJobRequest: Sendable {
             a.append("--kill-on-invalid-dep=yes")
         }
         return a + profile.sbatchArgs
+    }
+
+    /// Seconds before the end at which a `resume: true` job is signalled: the profile's (5
+    /// minutes by default), but at most half the job's limit, since a signal at the start would
+    /// requeue the job forever without progress.
+    public var signalSeconds: Int {
+        let wanted = profile.signalSeconds ?? SlurmProfile.defaultSignalSeconds
+        guard let t = resources.timeSeconds else { return wanted }
+        return max(1, min(wanted, Int(((t + Self.timeMargin) / 2).rounded(.down))))
     }
 
     /// The batch script: a readable header and the runner, every word quoted.

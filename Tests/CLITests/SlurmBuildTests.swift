@@ -1,0 +1,154 @@
+import Foundation
+import XCTest
+
+/// `--executor slurm` against a real Slurm: the same keys, artifacts and results as a local
+/// build; ordering, failures, logs, detached builds, status and cancel.
+final class SlurmBuildTests: SlurmTestCase {
+    func testAScalingStudyBuiltThroughSlurmEqualsTheLocalBuild() throws {
+        let h = try Fixtures.project()
+        let slurm = try h.run(["build", "exp.yaml", "--executor", "slurm", "--store", "on-slurm"])
+        XCTAssertEqual(slurm.status, 0, slurm.all)
+        XCTAssertEqual(Self.queuedJobs(slurm.out).count, 15, "one job per node that runs (3 subsets, 6 trains, 6 evals): \(slurm.out)")
+        let local = try h.run(["build", "exp.yaml", "--store", "here"])
+        XCTAssertEqual(local.status, 0, local.all)
+
+        XCTAssertEqual(try h.keys("on-slurm"), try h.keys("here"))
+        XCTAssertEqual(try h.keys("on-slurm").count, 15)
+        XCTAssertEqual(h.listing("on-slurm/artifacts"), h.listing("here/artifacts"))
+        let args = ["results", "exp.yaml", "--step", "eval", "--pivot", "data,model", "--metric", "score"]
+        XCTAssertEqual(try h.run(args + ["--store", "on-slurm"]).out, try h.run(args + ["--store", "here"]).out)
+        for record in try h.records("on-slurm") {
+            let provenance = record["provenance"] as? [String: Any]
+            XCTAssertEqual(provenance?["executor"] as? String, "slurm")
+        }
+
+        let again = try h.run(["build", "exp.yaml", "--executor", "slurm", "--store", "on-slurm"])
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.out.hasPrefix("nothing to do"), again.all)
+        XCTAssertTrue(Self.queuedJobs(again.out).isEmpty)
+        XCTAssertTrue(try queue().isEmpty)
+    }
+
+    func testAJobStartsOnlyAfterItsInputsRecordExists() throws {
+        let h = try CLIHarness()
+        try h.write("chain.yaml", """
+            steps:
+              parent:
+                command: sleep 1; echo p > {{ out }}/p.txt
+              child:
+                inputs: { p: parent }
+                command: cat {{ inputs.p }}/p.txt > {{ out }}/c.txt
+
+            """)
+        let r = try h.run(["build", "chain.yaml", "--executor", "slurm", "--store", "s"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let records = try h.records("s")
+        let parent = try XCTUnwrap(records.first { $0["node"] as? String == "parent" })
+        let child = try XCTUnwrap(records.first { $0["node"] as? String == "child" })
+        let parentKey = try XCTUnwrap(parent["key"] as? String)
+        let attrs = try FileManager.default.attributesOfItem(
+            atPath: h.dir.appendingPathComponent("s/records/\(parentKey.prefix(2))/\(parentKey).json").path)
+        let recorded = try XCTUnwrap(attrs[.modificationDate] as? Date)
+        let start = try XCTUnwrap(ISO8601DateFormatter.withFractions.date(from: (child["provenance"] as? [String: Any])?["start"] as? String ?? ""))
+        XCTAssertLessThanOrEqual(recorded, start, "the child started before its input was recorded")
+    }
+
+    func testAFailingJobBlocksItsDependentsAndItsLogHoldsTheOutput() throws {
+        let h = try CLIHarness()
+        try h.write("fail.yaml", """
+            steps:
+              a:
+                foreach: { i: [1, 2, 3] }
+                command: echo "hello {{ i }}"; if [ {{ i }} = 2 ]; then echo "bad thing" >&2; exit 3; fi; echo {{ i }} > {{ out }}/v.txt
+              b:
+                foreach: { i: [1, 2, 3] }
+                inputs: { a: a }
+                command: cat {{ inputs.a }}/v.txt > {{ out }}/w.txt
+
+            """)
+        let r = try h.run(["build", "fail.yaml", "--executor", "slurm", "--store", "s", "-k"])
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.all.contains("a/i=2") && r.all.contains("exit status 3"), r.all)
+        XCTAssertTrue(r.all.contains("blocked: b/i=2"), r.all)
+        XCTAssertNil(Self.queuedJobs(r.out)["b/i=2"], "a dependent of a failure was submitted")
+        XCTAssertNotNil(Self.queuedJobs(r.out)["b/i=3"])
+        let log = try h.run(["logs", "a/i=2", "--store", "s"])
+        XCTAssertEqual(log.status, 0, log.all)
+        XCTAssertTrue(log.out.contains("hello 2") && log.out.contains("bad thing"), log.out)
+        let status = try h.run(["status", "fail.yaml", "--store", "s"])
+        XCTAssertTrue(status.out.contains("failed     a/i=2"), status.out)
+        XCTAssertTrue(status.out.contains("exit status 3") && status.out.contains("bad thing"), status.out)
+        XCTAssertTrue(status.out.contains("blocked    b/i=2"), status.out)
+        XCTAssertTrue(status.out.contains("4 cached, 1 failed, 1 blocked"), status.out)
+    }
+
+    func testDetachStatusThenBuildFollowsTheQueuedJobsWithoutDuplicates() throws {
+        let h = try CLIHarness()
+        try h.write("d.yaml", """
+            steps:
+              a:
+                foreach: { i: [1, 2] }
+                command: sleep 2; echo {{ i }} > {{ out }}/v.txt
+              b:
+                foreach: { i: [1, 2] }
+                inputs: { a: a }
+                command: cat {{ inputs.a }}/v.txt > {{ out }}/w.txt
+
+            """)
+        let detached = try h.run(["build", "d.yaml", "--executor", "slurm", "--store", "s", "--detach"])
+        XCTAssertEqual(detached.status, 0, detached.all)
+        let submitted = Self.queuedJobs(detached.out)
+        XCTAssertEqual(submitted.count, 4, detached.out)
+        XCTAssertEqual(Set(try queue().map(\.id)), Set(submitted.values))
+
+        let status = try h.run(["status", "d.yaml", "--store", "s"])
+        for (node, job) in submitted { XCTAssertTrue(status.out.contains("\(node)  (Slurm job \(job))"), status.out) }
+
+        let build = try h.run(["build", "d.yaml", "--executor", "slurm", "--store", "s"])
+        XCTAssertEqual(build.status, 0, build.all)
+        for (node, job) in Self.queuedJobs(build.out) {
+            XCTAssertEqual(submitted[node], job, "build submitted \(node) again: \(build.out)")
+        }
+        let after = try h.run(["status", "d.yaml", "--store", "s"])
+        XCTAssertTrue(after.out.hasSuffix("4 cached\n") || after.out.hasSuffix("4 cached"), after.out)
+        // Each node ran once: one log per node.
+        for node in submitted.keys {
+            XCTAssertEqual(try h.run(["logs", node, "--store", "s"]).out.components(separatedBy: "xgraph: running").count, 2)
+        }
+    }
+
+    func testCancelRemovesExactlyTheJobsOfItsExperiment() throws {
+        let h = try CLIHarness()
+        for name in ["one", "two"] {
+            try h.write("\(name).yaml", """
+                steps:
+                  \(name):
+                    foreach: { i: [1, 2] }
+                    command: sleep 120; echo > {{ out }}/x
+                  \(name)-after:
+                    inputs: { x: \(name) }
+                    foreach: { i: [1, 2] }
+                    command: echo > {{ out }}/y
+
+                """)
+            let r = try h.run(["build", "\(name).yaml", "--executor", "slurm", "--store", "s", "--detach"])
+            XCTAssertEqual(r.status, 0, r.all)
+        }
+        XCTAssertEqual(try queue().count, 8)
+        let cancel = try h.run(["cancel", "one.yaml", "--store", "s"])
+        XCTAssertEqual(cancel.status, 0, cancel.all)
+        XCTAssertTrue(cancel.out.contains("cancelled 4 jobs"), cancel.out)
+        try wait("the cancelled jobs to leave the queue") { try queue().count == 4 }
+        XCTAssertTrue(try queue().allSatisfy { $0.name.hasPrefix("xg:two") }, "\(try queue())")
+        XCTAssertEqual(try h.run(["cancel", "two.yaml", "--store", "s"]).status, 0)
+        try wait("an empty queue") { try queue().isEmpty }
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var withFractions: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }
+}

@@ -85,10 +85,12 @@ stop_cluster() {
 # A TCP port below Linux's ephemeral range (32768-60999, where outgoing connections take theirs)
 # that nothing listens on now. Another cluster may take it before our daemon binds it: `start`
 # retries with new ports when a daemon reports "Address already in use".
+# $1: a port already picked, not to pick again.
 free_port() {
     local p
     while :; do
         p=$(shuf -i 20000-32000 -n 1)
+        [ "$p" != "${1:-}" ] || continue
         if [ -z "$(ss -Hltn "sport = :$p")" ]; then echo "$p"; return; fi
     done
 }
@@ -233,8 +235,12 @@ wait_ready() {
 # One attempt: fresh ports, config, daemons. Leaves the pids recorded for stop_cluster.
 start_once() {
     local rc
+    local ctld_port
     : > "$DIR/run/pids"
-    write_config "$(free_port)" "$(free_port)"
+    # Each attempt's logs alone: the port check and the failure report read them.
+    rm -f "$DIR"/log/*.log "$DIR"/log/*.out
+    ctld_port=$(free_port)
+    write_config "$ctld_port" "$(free_port "$ctld_port")"
 
     # munged runs as root with --force (it refuses root otherwise: "Running as root is not
     # recommended"), so every file of it is root's and needs no chown. The key is private to

@@ -46,12 +46,29 @@ alive() {
     [ "$state" != Z ]
 }
 
+# Cancels the cluster's unfinished jobs and waits (up to ~5 s) for them to end. Killing slurmd
+# alone would not end them: each job step runs under its own slurmstepd, which slurmd detaches
+# and which outlives it (with the job's processes) by design.
+cancel_jobs() {
+    local conf="$1/slurm.conf" jobs i=0
+    # `timeout`: a client retries a controller that does not answer for many seconds.
+    jobs=$(SLURM_CONF="$conf" timeout 5 squeue -h -o %i -t PD,R,S,CG,CF 2>/dev/null) || return 0
+    [ -n "$jobs" ] || return 0
+    # shellcheck disable=SC2086
+    SLURM_CONF="$conf" timeout 5 scancel $jobs 2>/dev/null || true
+    while [ "$i" -lt 50 ] && [ -n "$(SLURM_CONF="$conf" timeout 5 squeue -h -o %i -t R,S,CG,CF 2>/dev/null || true)" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
 # Stops the processes recorded in DIR/run/pids (lines `name pid starttime`), watcher first so
 # that it cannot start a second stop. SIGTERM, up to ~5 s, then SIGKILL. Never kills a pid whose
 # start time differs (a reused pid) nor this very process (the watcher runs `stop` itself).
 stop_cluster() {
     local dir=$1 pids="$1/run/pids" name pid t waited left
     [ -f "$pids" ] || return 0
+    cancel_jobs "$dir"
     while read -r name pid t; do
         [ "$pid" != "$$" ] || continue
         alive "$pid" "$t" && kill -TERM "$pid" 2>/dev/null || true

@@ -259,9 +259,10 @@ start_once() {
     ctld_port=$(free_port)
     write_config "$ctld_port" "$(free_port "$ctld_port")"
 
-    # munged runs as root with --force (it refuses root otherwise: "Running as root is not
-    # recommended"), so every file of it is root's and needs no chown. The key is private to
-    # this cluster: no other cluster's (or the system's) credentials are accepted.
+    # munged runs as root, so every file of it is root's and needs no chown. munge 0.5.15
+    # (Debian 12) runs as root as it is; --force is for versions that refuse root, and turns
+    # some of munged's folder-permission errors into warnings. The key is private to this
+    # cluster: no other cluster's (or the system's) credentials are accepted.
     # -F: foreground, so $! is munged itself.
     launch "$DIR/log/munged.out" munged -F --force \
         --socket="$DIR/munge/munge.socket" --key-file="$DIR/munge/munge.key" \

@@ -77,6 +77,23 @@ struct CLIHarness {
         if user != nil { environment["HOME"] = dir.path }
         for (k, v) in env { environment[k] = v }
         p.environment = environment
+        return try CLIHarness.capture(p)
+    }
+
+    /// Runs `executable ARGS` (a Slurm client, say) in the project folder as the harness's user,
+    /// with `env` added to the environment, and waits for it.
+    @discardableResult
+    func run(executable: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = process(executable, args)
+        var environment = ProcessInfo.processInfo.environment
+        if user != nil { environment["HOME"] = dir.path }
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        return try CLIHarness.capture(p)
+    }
+
+    /// Starts `p` and waits for it, collecting its output.
+    static func capture(_ p: Process) throws -> Result {
         let outPipe = Pipe(), errPipe = Pipe()
         p.standardOutput = outPipe
         p.standardError = errPipe

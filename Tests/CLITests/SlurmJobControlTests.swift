@@ -104,7 +104,8 @@ final class SlurmJobControlTests: SlurmTestCase {
             most = max(most, (try? queue().count) ?? 0)
             Thread.sleep(forTimeInterval: 0.1)
         }
-        XCTAssertEqual(build.terminationStatus, 0, try h.read("build.log"))
+        let log = try h.read("build.log")
+        XCTAssertEqual(build.terminationStatus, 0, log)
         XCTAssertLessThanOrEqual(most, 3)
         XCTAssertGreaterThanOrEqual(most, 2, "the queue was never seen holding jobs")
         XCTAssertEqual(try h.keys("s").count, 8)

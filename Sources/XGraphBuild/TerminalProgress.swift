@@ -9,6 +9,8 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
     private var running: [String: (start: Date, gpus: [Int])] = [:]
     /// Slurm jobs submitted and not yet seen running, by node.
     private var queued: [String: String] = [:]
+    /// Slurm job ids of running nodes.
+    private var jobs: [String: String] = [:]
     private var done = 0
     private var failed = 0
     private var total = 0
@@ -34,16 +36,18 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
             var line: String?
             switch e {
             case .planned(_, let toRun): total = toRun
-            case .started(let node, let gpus, _): running[node] = (Date(), gpus); queued[node] = nil
+            case .started(let node, let gpus, _):
+                running[node] = (Date(), gpus)
+                if let job = queued.removeValue(forKey: node) { jobs[node] = job }
             case .submitted(let node, let job): queued[node] = job
             case .finished(let node, let s):
-                running[node] = nil; queued[node] = nil; done += 1
+                running[node] = nil; queued[node] = nil; jobs[node] = nil; done += 1
                 line = "done   \(node) (\(PlanReport.formatDuration(s)))"
             case .cached(let node, let hit):
                 done += 1
                 line = hit.line(node)
             case .failed(let node, let status, let log, let retry):
-                running[node] = nil; queued[node] = nil
+                running[node] = nil; queued[node] = nil; jobs[node] = nil
                 if !retry { failed += 1; done += 1 }
                 line = "FAILED \(node): \(status)\(log.map { " (log: \($0))" } ?? "")\(retry ? ", retrying" : "")"
             case .blocked(let node, _): done += 1; _ = node
@@ -74,7 +78,8 @@ public final class TerminalProgress: BuildObserver, @unchecked Sendable {
         var lines: [String] = []
         for (node, r) in running.sorted(by: { $0.value.start < $1.value.start }).prefix(8) {
             let g = r.gpus.isEmpty ? "" : " [gpu \(r.gpus.map(String.init).joined(separator: ","))]"
-            lines.append("  running \(node)\(g) \(PlanReport.formatDuration(now.timeIntervalSince(r.start)))")
+            let j = jobs[node].map { " (Slurm job \($0))" } ?? ""
+            lines.append("  running \(node)\(g)\(j) \(PlanReport.formatDuration(now.timeIntervalSince(r.start)))")
         }
         if running.count > 8 { lines.append("  ... and \(running.count - 8) more") }
         var status = "[\(done)/\(total)] \(running.count) running"

@@ -11,6 +11,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
+    @OptionGroup var cluster: ExecutorOptions
 
     @Option(name: .long, help: "Run these nodes (globs) even if cached, as build --force would.")
     var force: [String] = []
@@ -25,7 +26,9 @@ struct PlanCommand: AsyncParsableCommand {
             try machine.apply(to: &options)
             let builder = Builder(graph: ws.graph, store: ws.store, executor: NullExecutor(),
                                   renderer: CommandRenderer(builtinCommand: []), options: options,
-                                  provenance: ws.provenance(), history: ws.durationHistory())
+                                  provenance: ws.provenance(), history: ws.durationHistory(),
+                                  // On Slurm no node is blocked for not fitting this machine.
+                                  slurm: try cluster.slurmSettings(ws))
             let plan = try builder.plan(selection: try ws.selection(experiment.targets))
             print(PlanReport.render(plan, showCached: !changedOnly))
             XGraph.finish()

@@ -117,6 +117,31 @@ final class SlurmBuildTests: SlurmTestCase {
         }
     }
 
+    /// Ctrl-C of an attached build, not on a terminal: the jobs stay queued and it says so;
+    /// `cancel` then removes them.
+    func testAnInterruptedBuildLeavesItsJobsAndSaysHowToFollowThem() throws {
+        let h = try CLIHarness()
+        try h.write("slow.yaml", """
+            steps:
+              slow:
+                command: sleep 120; echo > {{ out }}/x
+
+            """)
+        let build = try h.start(["build", "slow.yaml", "--executor", "slurm", "--store", "s"], outputTo: "build.log")
+        try wait("the job to be queued") { (try? h.read("build.log"))?.contains("queued slow") ?? false }
+        kill(build.processIdentifier, SIGINT)
+        build.waitUntilExit()
+        let log = try h.read("build.log")
+        XCTAssertEqual(build.terminationStatus, 130, log)
+        let job = try XCTUnwrap(Self.queuedJobs(log)["slow"])
+        XCTAssertTrue(log.contains("left 1 Slurm job running (\(job))") && log.contains("xgraph cancel slow.yaml"), log)
+        XCTAssertEqual(try queue().map(\.id), [job])
+        let status = try h.run(["status", "slow.yaml", "--store", "s"])
+        XCTAssertTrue(status.out.contains("slow  (Slurm job \(job))"), status.out)
+        XCTAssertEqual(try h.run(["cancel", "slow.yaml", "--store", "s"]).status, 0)
+        try wait("an empty queue") { try queue().isEmpty }
+    }
+
     func testCancelRemovesExactlyTheJobsOfItsExperiment() throws {
         let h = try CLIHarness()
         for name in ["one", "two"] {

@@ -59,9 +59,14 @@ public struct SingleNodeRun: Sendable {
     /// The log the head named for this attempt (Slurm's --output writes to it too).
     public var logPath: String
     public var attempt: Int
+    /// Asked after the step succeeded and just before its record is written: a reason means the
+    /// job was stopped (scancel, requeue, preemption, time limit) while the step ran, and its
+    /// output is not recorded. Slurm signals every process of the job at once, so a step that
+    /// survives the signal can end with status 0 before the runner has heard of it.
+    public var confirm: (@Sendable () async -> String?)?
 
-    public init(node: String, key: Digest?, logPath: String, attempt: Int) {
-        self.node = node; self.key = key; self.logPath = logPath; self.attempt = attempt
+    public init(node: String, key: Digest?, logPath: String, attempt: Int, confirm: (@Sendable () async -> String?)? = nil) {
+        self.node = node; self.key = key; self.logPath = logPath; self.attempt = attempt; self.confirm = confirm
     }
 }
 

@@ -27,8 +27,9 @@ public enum BuildReport {
         if !s.failed.isEmpty { total += ", failed \(s.failed.count)" }
         if !s.blocked.isEmpty { total += ", blocked \(s.blocked.count)" }
         if !s.notStarted.isEmpty { total += ", not started \(s.notStarted.count)" }
+        total += " of \(s.selected) nodes"
         if s.cancelled { total += "; cancelled: the next build resumes from here" }
-        lines.append(total + " of \(s.selected) nodes")
+        lines.append(total)
         return lines.joined(separator: "\n")
     }
 }

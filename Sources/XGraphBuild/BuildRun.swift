@@ -250,6 +250,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 Self.appendLog(logPath, "xgraph: \(message)\n")
                 return .failed(message, logPath, retry: false)
             }
+            if let confirm = builder.options.single?.confirm, let why = await confirm() {
+                let message = "\(why); the step's output was not recorded"
+                Self.appendLog(logPath, "xgraph: \(message)\n")
+                return .failed(message, logPath, retry: false)
+            }
             let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
             if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
             lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i) }

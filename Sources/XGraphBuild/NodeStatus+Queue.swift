@@ -43,13 +43,16 @@ extension Builder {
                 continue
             case .willRun: break
             }
-            if let key = entry.key, let holder = store.leaseHolder(key: key.key) {
+            let inputTrouble = graph.dependencies(of: i).first { troubled.contains($0) }.map { graph.nodes[$0].id }
+            let job = store.submittedJob(file: file, node: node.id).flatMap { j in
+                j.key == nil || entry.key == nil || j.key == entry.key?.key.hex ? j : nil
+            }
+            // A local build (or a job's runner) holding the node's lease: running, whoever started it.
+            if let key = entry.key, let holder = store.leaseHolder(key: key.key), job.map({ queue?[$0.job] == nil }) ?? true {
                 status.lines.append(.init(node: node.id, state: .running, job: nil, detail: "process \(holder.pid) on \(holder.host)"))
                 continue
             }
-            let inputTrouble = graph.dependencies(of: i).first { troubled.contains($0) }.map { graph.nodes[$0].id }
-            guard let job = store.submittedJob(file: file, node: node.id),
-                  job.key == nil || entry.key == nil || job.key == entry.key?.key.hex else {
+            guard let job else {
                 if let bad = inputTrouble { troubled.insert(i); status.lines.append(.init(node: node.id, state: .blocked, job: nil, detail: "input \(bad) did not build")) }
                 else { status.lines.append(.init(node: node.id, state: .notBuilt, job: nil, detail: "")) }
                 continue

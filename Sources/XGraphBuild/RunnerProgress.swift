@@ -32,8 +32,8 @@ public final class RunnerProgress: BuildObserver, @unchecked Sendable {
         if let f = s.failed.first(where: { $0.node == node }) ?? s.failed.first {
             return marker + "failed: " + (f.node == node ? f.status : "\(f.node): \(f.status)")
         }
-        if s.cancelled { return marker + "failed: stopped by a signal (scancel, requeue or preemption)" }
         if s.ran.contains(node) { return marker + "done" }
+        if s.cancelled { return marker + "failed: stopped by a signal (scancel, requeue or preemption)" }
         if s.builtElsewhere.contains(node) { return marker + "done by another build while this job waited" }
         return marker + "cached: the store already holds this key (inputs came out byte-identical)"
     }

@@ -34,6 +34,9 @@ extension Builder {
         let expected = slurm.xgraph + "\n" + XGraphVersion.string + "\n"
         if (try? String(contentsOfFile: marker, encoding: .utf8)) == expected { return }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Builtin steps run xgraph-train from beside xgraph.
+        let trainer = (slurm.xgraph as NSString).deletingLastPathComponent + "/" + BuiltinSteps.programName
+        let needsTrainer = graph.nodes.contains { if case .builtin = $0.kind { return true }; return false }
         let token = "probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let seen = dir + "/" + token + ".store", version = dir + "/" + token + ".xgraph"
         defer { unlink(seen); unlink(version) }
@@ -41,6 +44,7 @@ extension Builder {
             #!/bin/sh
             touch \(shellQuote(seen)) || exit 3
             [ -x \(shellQuote(slurm.xgraph)) ] || exit 4
+            \(needsTrainer ? "[ -x \(shellQuote(trainer)) ] || exit 5" : "")
             exec \(shellQuote(slurm.xgraph)) --version > \(shellQuote(version))
 
             """
@@ -49,10 +53,12 @@ extension Builder {
         if let p = profile.partition { args.append("--partition=" + p) }
         if let x = profile.account { args.append("--account=" + x) }
         if let x = profile.qos { args.append("--qos=" + x) }
+        if let x = profile.constraint { args.append("--constraint=" + x) }
         if let x = profile.reservation { args.append("--reservation=" + x) }
         let out = try await slurm.executor.client.run("sbatch", args + profile.sbatchArgs, input: script)
         guard out.succeeded else {
-            throw XGraphError.build("Slurm refused the probe job (sbatch \(args.joined(separator: " "))): \(out.message)")
+            throw XGraphError.build("Slurm refused the probe job (sbatch \((args + profile.sbatchArgs).joined(separator: " "))), "
+                + "so it would refuse the nodes' jobs too: \(out.message)")
         }
         let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
         slurm.executor.track(id)
@@ -76,8 +82,8 @@ extension Builder {
         }
         let printed = (try? String(contentsOfFile: version, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !printed.isEmpty else {
-            throw XGraphError.build("the probe job \(id) sees the store but cannot run \(slurm.xgraph) on its compute node: put xgraph "
-                + "(and xgraph-train beside it) on a shared file system, or set XGRAPH_REMOTE_BIN to where compute nodes find it")
+            throw XGraphError.build("the probe job \(id) sees the store but cannot run \(slurm.xgraph)\(needsTrainer ? " (or \(trainer), which builtin steps run)" : "") "
+                + "on its compute node: put xgraph and xgraph-train on a shared file system, or set XGRAPH_REMOTE_BIN to where compute nodes find them")
         }
         guard printed == XGraphVersion.string else {
             throw XGraphError.build("compute nodes run xgraph \(printed) from \(slurm.xgraph), this is \(XGraphVersion.string): "

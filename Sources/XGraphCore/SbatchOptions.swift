@@ -18,7 +18,7 @@ public enum SbatchOptions {
         Reserved(long: "parsable", short: nil, instead: "xgraph reads the job id from sbatch"),
         Reserved(long: "dependency", short: "d", instead: "xgraph orders jobs by the graph's inputs"),
         Reserved(long: "kill-on-invalid-dep", short: nil, instead: "xgraph orders jobs by the graph's inputs"),
-        Reserved(long: "chdir", short: "D", instead: "jobs run in the folder of the file that declares the step"),
+        Reserved(long: "chdir", short: "D", instead: "xgraph starts each job where the build was started; the step itself runs in the folder of the file that declares it"),
         Reserved(long: "array", short: "a", instead: "xgraph submits one job per node"),
         Reserved(long: "wrap", short: nil, instead: "xgraph writes the job's script from the step's command"),
         Reserved(long: "export", short: nil, instead: "use the step's 'env'"),
@@ -35,7 +35,7 @@ public enum SbatchOptions {
         Reserved(long: "qos", short: "q", instead: "use the profile's 'qos'"),
         Reserved(long: "constraint", short: "C", instead: "use the profile's 'constraint'"),
         Reserved(long: "reservation", short: nil, instead: "use the profile's 'reservation'"),
-        Reserved(long: "comment", short: nil, instead: "xgraph records the node's name in it"),
+        Reserved(long: "comment", short: nil, instead: "xgraph keeps it free to say which node a job runs"),
     ]
 
     /// sbatch's short options that take no value: in `-vJname` the letter after one of these is

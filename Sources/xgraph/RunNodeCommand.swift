@@ -44,7 +44,11 @@ struct RunNodeCommand: AsyncParsableCommand {
             let env = ProcessInfo.processInfo.environment
             let resources = ws.graph.nodes[i].resources
             var options = BuildOptions(jobs: 1, force: force ? [node] : [], builtinVersion: BuiltinSteps.version)
-            options.single = SingleNodeRun(node: node, key: expected, logPath: log, attempt: attempt)
+            let running = RunningTask()
+            let signals = SignalCancellation { _ in running.cancel() }
+            options.single = SingleNodeRun(node: node, key: expected, logPath: log, attempt: attempt) {
+                await Self.stopReason(signals: signals, job: env["SLURM_JOB_ID"])
+            }
             let gpus = Self.allocatedGPUs(env, count: resources.gpus)
             options.findGPUs { (gpus, nil) }
             options.cpus = max(resources.cpus, Int(env["SLURM_CPUS_PER_TASK"] ?? "") ?? resources.cpus)
@@ -57,7 +61,7 @@ struct RunNodeCommand: AsyncParsableCommand {
                                   renderer: CommandRenderer(builtinCommand: [try BuildCommand.trainProgram(for: ws)]),
                                   options: options, provenance: ws.provenance(), observer: RunnerProgress())
             let task = Task { try await builder.build(selection: Self.withInputs(i, ws)) }
-            let signals = SignalCancellation { _ in task.cancel() }
+            running.set(task)
             let summary = try await task.value
             withExtendedLifetime(signals) {}
             print(RunnerProgress.outcome(summary, node: node))
@@ -74,6 +78,18 @@ struct RunNodeCommand: AsyncParsableCommand {
         } catch {
             XGraph.fail(error)
         }
+    }
+
+    /// Why the step's success must not be recorded: this process got SIGTERM or SIGINT, or the
+    /// controller no longer counts the job as running (cancelled, requeued, timed out: it
+    /// changes the state before it signals the job's processes, so this check cannot lose
+    /// the race the signal can). Nil when nothing says so, also when scontrol cannot be asked.
+    static func stopReason(signals: SignalCancellation, job: String?) async -> String? {
+        if let s = signals.received { return "the job was stopped by signal \(s) while the step ran" }
+        guard let job, let out = try? await SlurmClient().run("scontrol", ["show", "job", "-o", job]), out.succeeded,
+              let r = out.stdout.range(of: "JobState=") else { return nil }
+        let state = out.stdout[r.upperBound...].prefix { $0.isLetter || $0 == "_" }
+        return state == "RUNNING" ? nil : "Slurm reports job \(job) as \(state), not running"
     }
 
     /// The node and everything it reads.
@@ -93,5 +109,22 @@ struct RunNodeCommand: AsyncParsableCommand {
         let text = env["CUDA_VISIBLE_DEVICES"] ?? env["SLURM_JOB_GPUS"] ?? ""
         let ids = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         return ids.count >= count ? ids : Array(0..<count)
+    }
+}
+
+/// The build task, for a signal that arrives before or after it exists.
+private final class RunningTask: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<BuildSummary, Error>?
+    private var cancelled = false
+
+    func set(_ t: Task<BuildSummary, Error>) {
+        let cancelNow = lock.withLock { task = t; return cancelled }
+        if cancelNow { t.cancel() }
+    }
+
+    func cancel() {
+        let t = lock.withLock { cancelled = true; return task }
+        t?.cancel()
     }
 }

@@ -142,6 +142,31 @@ final class SlurmBuildTests: SlurmTestCase {
         try wait("an empty queue") { try queue().isEmpty }
     }
 
+    /// scancel signals every process of the job at once; a step that catches SIGTERM and exits 0
+    /// must still not be recorded as the node's result.
+    func testAStepThatExitsZeroWhenItsJobIsCancelledIsNotRecorded() throws {
+        let h = try CLIHarness()
+        try h.write("t.yaml", """
+            steps:
+              t:
+                command: |
+                  trap 'echo "caught TERM"; echo partial > {{ out }}/x; exit 0' TERM
+                  echo ready; sleep 300 & wait
+
+            """)
+        let r = try h.run(["build", "t.yaml", "--executor", "slurm", "--store", "s", "--detach"])
+        let job = try XCTUnwrap(Self.queuedJobs(r.out)["t"], r.all)
+        try wait("the step to start") { (try? h.run(["logs", "t", "--store", "s"]).out.contains("ready")) ?? false }
+        _ = try cluster.client("scancel", [job])
+        try wait("the job to end") { try queue().isEmpty }
+        let log = try h.run(["logs", "t", "--store", "s"]).out
+        XCTAssertTrue(log.contains("caught TERM"), log)
+        XCTAssertTrue(try h.keys("s").isEmpty, "a cancelled job recorded its node: \(log)")
+        XCTAssertTrue(log.contains("xgraph run-node: failed"), log)
+        let status = try h.run(["status", "t.yaml", "--store", "s"])
+        XCTAssertTrue(status.out.contains("failed     t"), status.out)
+    }
+
     func testCancelRemovesExactlyTheJobsOfItsExperiment() throws {
         let h = try CLIHarness()
         for name in ["one", "two"] {

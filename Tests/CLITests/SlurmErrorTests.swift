@@ -43,7 +43,7 @@ final class SlurmErrorTests: SlurmTestCase {
         let h = try project()
         let r = try h.run(["build", "e.yaml", "small", "--executor", "slurm", "--store", "s", "--constraint", "nosuchfeature"])
         XCTAssertEqual(r.status, 1, r.all)
-        XCTAssertTrue(r.all.contains("Slurm refused the job of small"), r.all)
+        XCTAssertTrue(r.all.contains("Slurm refused the probe job") && r.all.contains("--constraint=nosuchfeature"), r.all)
         XCTAssertTrue(r.all.lowercased().contains("feature"), "Slurm's own message is missing: \(r.all)")
     }
 

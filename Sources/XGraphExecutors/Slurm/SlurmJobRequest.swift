@@ -29,7 +29,9 @@ public struct SlurmJobRequest: Sendable {
 
     /// Seconds Slurm's limit adds to the step's own: the runner stops the step at its limit
     /// itself (and says so in the log) before Slurm kills the whole job, runner included.
-    public static let timeMargin = 60.0
+    /// Two minutes: loading the experiment and hashing inputs on a slow shared file system
+    /// comes before the step's clock starts.
+    public static let timeMargin = 120.0
 
     /// `xg:` and the node name, which squeue shows; long names keep their start and end.
     public static func jobName(_ node: String) -> String {

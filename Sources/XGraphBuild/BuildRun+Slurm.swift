@@ -59,9 +59,34 @@ extension BuildRun {
                 try await Task.sleep(for: await queue.pollInterval)
             }
             if recorded() { return }
-            if await queue.hasEnded(job.job) { return }
+            guard await queue.hasEnded(job.job) else { continue }
+            // A requeued job passes through an ended state before it is pending again, and a
+            // shared file system may show the runner's record a moment late: look once more.
+            try await Task.sleep(for: .seconds(Self.endGrace))
+            if recorded() { return }
+            let listedAgain = await queue.state(of: job.job, fresh: true) != nil
+            if listedAgain { continue }
+            let ended = await queue.hasEnded(job.job)
+            if !ended { continue }
+            // Requeued (scontrol requeue, preemption, the runner after SIGUSR1): Slurm reports the
+            // run that was stopped as FAILED until the job is pending again, which under load
+            // takes a while. Its log says so; wait for it to come back, within reason.
+            guard RunnerProgress.isBeingRequeued(logPath: job.log) else { return }
+            let deadline = ContinuousClock.now + .seconds(Self.requeueWait)
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .seconds(2))
+                if recorded() { break }
+                if await queue.state(of: job.job, fresh: true) != nil { break }
+            }
+            if recorded() { return }
+            if await queue.state(of: job.job) == nil { return }
         }
     }
+
+    /// Seconds between seeing a job end without a record and believing it.
+    static let endGrace = 3.0
+    /// Seconds to wait for a job whose log says it is being requeued to be listed again.
+    static let requeueWait = 180.0
 
     /// Under the node's submission lock: a job already queued or running for this node (a
     /// detached build's, or another head's) is followed instead of submitting a second one.
@@ -90,13 +115,7 @@ extension BuildRun {
     /// The store is the truth: a record for the key means the job succeeded, whatever squeue or
     /// sacct might say; no record means it failed, and its log says why.
     private func outcome(_ i: Int, node: Node, key: NodeKey, job: SubmittedJob) async -> AttemptOutcome {
-        // A shared file system may show another host's new files a moment late.
-        var record = try? store.record(forKey: key.key)
-        for delay in [1.0, 2.0] where record == nil {
-            try? await Task.sleep(for: .seconds(delay))
-            record = try? store.record(forKey: key.key)
-        }
-        if let record, rebuilder.cachedOutput(i, key: key) != nil {
+        if let record = try? store.record(forKey: key.key), rebuilder.cachedOutput(i, key: key) != nil {
             lock.withLock {
                 outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i)
             }

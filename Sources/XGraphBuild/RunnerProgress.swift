@@ -38,15 +38,28 @@ public final class RunnerProgress: BuildObserver, @unchecked Sendable {
         return marker + "cached: the store already holds this key (inputs came out byte-identical)"
     }
 
-    /// From a node log: the runner's closing verdict and the step's last output lines, e.g.
-    /// `exit status 3; last output: CUDA out of memory`. Empty when the log has neither.
-    public static func failureSummary(logPath: String) -> String {
-        guard let h = FileHandle(forReadingAtPath: logPath) else { return "" }
+    /// Whether the job's latest run ended in a requeue (Slurm's own line, or the runner's after
+    /// SIGUSR1) with no later run started: the job id will be pending again.
+    public static func isBeingRequeued(logPath: String) -> Bool {
+        let lines = tail(logPath)
+        guard let last = lines.lastIndex(where: { $0.contains("DUE TO JOB REQUEUE") || $0.hasPrefix("xgraph: requeueing Slurm job") })
+        else { return false }
+        return !lines[(last + 1)...].contains { $0.hasPrefix("xgraph: running ") }
+    }
+
+    private static func tail(_ logPath: String) -> [String] {
+        guard let h = FileHandle(forReadingAtPath: logPath) else { return [] }
         defer { try? h.close() }
         let size = (try? h.seekToEnd()) ?? 0
         try? h.seek(toOffset: size > 16_384 ? size - 16_384 : 0)
-        let lines = String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
+        return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// From a node log: the runner's closing verdict and the step's last output lines, e.g.
+    /// `exit status 3; last output: CUDA out of memory`. Empty when the log has neither.
+    public static func failureSummary(logPath: String) -> String {
+        let lines = tail(logPath)
         let verdict = lines.last { $0.hasPrefix(marker) }.map { String($0.dropFirst(marker.count)) }
         let output = lines.filter { !$0.hasPrefix("xgraph") }.suffix(2)
         var parts: [String] = []

@@ -163,7 +163,9 @@ final class CacheTrustTests: XCTestCase {
               leaky:
                 command: |
                   cd {{ out }}
-                  setsid sh -c 'sleep 3; echo late > late.txt' > /dev/null 2>&1 &
+                  setsid sh -c 'touch started; sleep 3; echo late > late.txt' > /dev/null 2>&1 &
+                  # Until the child has left the step's process group it would be stopped with it.
+                  while [ ! -f started ]; do sleep 0.05; done
                   echo done > result.txt
               clean:
                 foreach: { i: [1, 2] }

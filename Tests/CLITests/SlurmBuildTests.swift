@@ -29,6 +29,25 @@ final class SlurmBuildTests: SlurmTestCase {
         XCTAssertTrue(try queue().isEmpty)
     }
 
+    /// The README's quickstart, as shipped in experiments/, through Slurm and locally.
+    func testTheQuickstartThroughSlurmEqualsTheLocalBuild() throws {
+        let h = try CLIHarness()
+        let experiments = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("experiments")
+        for file in ["quickstart.yaml", "quickstart/fit.awk", "quickstart/eval.awk", "data/samples.txt", "data/heldout.txt"] {
+            try h.write(file, try String(contentsOf: experiments.appendingPathComponent(file), encoding: .utf8))
+        }
+        let slurm = try h.run(["build", "quickstart.yaml", "--executor", "slurm", "--store", "on-slurm"])
+        XCTAssertEqual(slurm.status, 0, slurm.all)
+        XCTAssertEqual(try h.run(["build", "quickstart.yaml", "--store", "here"]).status, 0)
+        XCTAssertEqual(try h.keys("on-slurm"), try h.keys("here"))
+        XCTAssertEqual(h.listing("on-slurm/artifacts"), h.listing("here/artifacts"))
+        let args = ["results", "quickstart.yaml", "--step", "eval", "--pivot", "data,model", "--metric", "nll"]
+        let table = try h.run(args + ["--store", "on-slurm"]).out
+        XCTAssertTrue(table.contains("b64"), table)
+        XCTAssertEqual(table, try h.run(args + ["--store", "here"]).out)
+    }
+
     func testAJobStartsOnlyAfterItsInputsRecordExists() throws {
         let h = try CLIHarness()
         try h.write("chain.yaml", """

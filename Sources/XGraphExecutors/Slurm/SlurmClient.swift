@@ -1,6 +1,12 @@
 import Foundation
 import Subprocess
+import Synchronization
 import XGraphCore
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Runs Slurm's client commands (`sbatch`, `squeue`, `scancel`, `sinfo`, `scontrol`) with an
 /// argument vector, never through a shell, so no value of a node or profile is ever re-parsed.
@@ -22,12 +28,33 @@ public struct SlurmClient: Sendable {
 
     public init() {}
 
+    /// The program's path on PATH, found once per process: given a bare name, swift-subprocess
+    /// tries to start it in every PATH folder in turn, a process per folder, on every call.
+    private static let found = Mutex<[String: String]>([:])
+
+    static func locate(_ program: String) -> String? {
+        if let known = found.withLock({ $0[program] }) { return known }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(program)"
+            if access(candidate, X_OK) == 0 {
+                found.withLock { $0[program] = candidate }
+                return candidate
+            }
+        }
+        return nil
+    }
+
     /// Runs `program` with `arguments`, `input` on its stdin. Throws a usage error naming the
     /// program when it is not installed (xgraph runs on a machine that is not a login node).
     public func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Output {
+        guard let path = Self.locate(program) else {
+            throw XGraphError.usage("\(program) not found on PATH: --executor slurm runs on a Slurm login node "
+                + "(a machine where `\(program)` works); on this machine use --executor local")
+        }
         do {
             let result = try await Subprocess.run(
-                .name(program), arguments: Arguments(arguments),
+                .path(FilePath(path)), arguments: Arguments(arguments),
                 input: .string(input ?? ""),
                 output: .string(limit: 64 << 20), error: .string(limit: 1 << 20))
             let status: Int32

@@ -60,7 +60,8 @@ public actor SlurmQueue {
     /// The state of `job`, or nil when squeue does not list it (it has ended). When squeue
     /// fails the last good answer stands: a controller that is briefly unreachable must not
     /// make running jobs look ended.
-    public func state(of job: String) async -> SlurmJobState? {
+    public func state(of job: String, fresh: Bool = false) async -> SlurmJobState? {
+        if fresh { takenAt = nil }
         await refreshIfStale()
         return jobs[job]
     }

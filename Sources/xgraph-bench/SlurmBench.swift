@@ -20,7 +20,7 @@ enum SlurmBench {
     static let nodes = 1000
     /// Jobs held pending for the waiting figure, and how long it is watched.
     static let waiting = 20
-    static let watchSeconds = 35.0
+    static let watchSeconds = 30.0
 
     static func run(xgraph: String, scratch: String) throws {
         say("\n== Slurm executor (private single-node cluster, \(nodes) tiny independent jobs)")

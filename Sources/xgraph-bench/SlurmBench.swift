@@ -1,0 +1,306 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Slurm executor's figures, on a private single-node cluster (Tests/Slurm/local-cluster.sh)
+/// that declares 32 CPUs so that many tiny jobs run at once. One graph of 1,000 tiny independent
+/// steps is built four ways: locally, on Slurm attached, on Slurm detached, and (20 of them,
+/// held pending) with the head only waiting. Targets: ≤ 20 ms of xgraph's own CPU per submitted
+/// job, attached or detached, and < 5 % of one core while the head waits on a queue that does
+/// not move.
+///
+/// "xgraph's own CPU" is the utime+stime of the xgraph process alone, without its sbatch and
+/// squeue children: read from /proc/PID/stat after it exits but before it is reaped (waitid with
+/// WNOWAIT leaves the zombie, whose stat holds the final figures of all its threads). wait4's
+/// rusage would add the children it reaped; sampling /proc while it runs would miss its last
+/// moments. The children's CPU is printed beside it (rusage minus own).
+enum SlurmBench {
+    static let nodes = 1000
+    /// Jobs held pending for the waiting figure, and how long it is watched.
+    static let waiting = 20
+    static let watchSeconds = 30.0
+
+    static func run(xgraph: String, scratch: String) throws {
+        say("\n== Slurm executor (private single-node cluster, \(nodes) tiny independent jobs)")
+        guard getuid() == 0 else {
+            say("  Slurm figures skipped: the private cluster needs root (slurmd starts jobs as their users)")
+            return
+        }
+        let missing = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo"].filter { onPath($0) == nil }
+        guard missing.isEmpty else {
+            say("  Slurm figures skipped: \(missing.joined(separator: ", ")) not installed (make deps installs slurm-wlm and munge)")
+            return
+        }
+        guard let script = clusterScript(xgraph: xgraph) else {
+            say("  Slurm figures skipped: Tests/Slurm/local-cluster.sh not found above \(FileManager.default.currentDirectoryPath) or \(xgraph)")
+            return
+        }
+
+        let dir = scratch + "/slurm"
+        let clusterDir = dir + "/cluster"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let t0 = Date()
+        let started = capture([script, "start", clusterDir, "--cpus", "32", "--gpus", "0", "--watch", String(getpid())], cwd: dir)
+        // Stopped on every way out of here, errors included; should the bench itself be killed,
+        // the watcher (--watch) stops it.
+        defer {
+            let stopped = capture([script, "stop", clusterDir], cwd: dir)
+            if stopped.status != 0 { say("  warning: stopping the cluster: \(stopped.err.trimmingCharacters(in: .whitespacesAndNewlines))") }
+            unsetenv("SLURM_CONF")
+            unsetenv("XGRAPH_DEBUG_SLURM")
+        }
+        guard started.status == 0, let line = started.out.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") }) else {
+            say("  Slurm figures skipped: the private cluster did not start (exit \(started.status)):")
+            for l in started.err.split(separator: "\n").suffix(8) { say("    " + l) }
+            return
+        }
+        // Every child inherits both: xgraph and its jobs talk to this cluster alone, and each
+        // squeue poll of xgraph prints one stderr line, which is how polls are counted.
+        setenv("SLURM_CONF", String(line.dropFirst("export SLURM_CONF=".count)), 1)
+        setenv("XGRAPH_DEBUG_SLURM", "1", 1)
+        say("  cluster up in \(String(format: "%.1f s", Date().timeIntervalSince(t0))) (32 CPUs declared, on \(ProcessInfo.processInfo.activeProcessorCount) real ones)")
+
+        let yaml = """
+            steps:
+              tiny:
+                foreach: { i: [\((1...nodes).map(String.init).joined(separator: ", "))] }
+                command: "echo {{ i }} > {{ out }}/x"
+
+            """
+        try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+
+        // Local, for scale.
+        let local = Child.spawn([xgraph, "build", "tiny.yaml", "--store", "store-local"], cwd: dir).wait()
+        say("  local executor: `xgraph build` \(String(format: "%.1f s", local.seconds)) (exit \(local.status)),"
+              + " \(String(format: "%.0f", Double(nodes) / local.seconds)) nodes/s")
+
+        // Attached: the head submits each node and follows it through the shared squeue poll.
+        let attachedCommand = ["build", "tiny.yaml", "--executor", "slurm", "--store", "store-attached"]
+        var daemons = daemonCPU(clusterDir)
+        let att = Child.spawn([xgraph] + attachedCommand, cwd: dir, stderr: dir + "/attached.err").wait()
+        let attDaemons = daemonCPU(clusterDir) - daemons
+        let attPolls = polls(dir + "/attached.err")
+        say("  Slurm attached (`xgraph \(attachedCommand.joined(separator: " "))`, fresh store, with the once-per-store probe job):")
+        say("    \(String(format: "%.1f s", att.seconds)) (exit \(att.status)), \(String(format: "%.1f", Double(nodes) / att.seconds)) jobs completed/s,"
+              + " \(attPolls) squeue polls")
+        say("    xgraph's own CPU \(String(format: "%.2f s", att.ownCPU)): \(ms(att.ownCPU / Double(nodes))) per job (target ≤ 20 ms: ratio"
+              + " \(String(format: "%.2f", att.ownCPU / Double(nodes) / 0.020))); its sbatch/squeue children \(ms(att.childrenCPU / Double(nodes))) per job,"
+              + " Slurm's daemons \(ms(attDaemons / Double(nodes))) per job")
+        if att.status != 0 { tail(dir + "/attached.err") }
+
+        // Detached: the whole graph submitted at once; then the queue drains without a head.
+        let detachedCommand = ["build", "tiny.yaml", "--executor", "slurm", "--detach", "--max-queued", String(nodes), "--store", "store-detached"]
+        daemons = daemonCPU(clusterDir)
+        let det = Child.spawn([xgraph] + detachedCommand, cwd: dir, stdout: dir + "/detached.out", stderr: dir + "/detached.err").wait()
+        let drainStart = Date()
+        var drained = false
+        while Date().timeIntervalSince(drainStart) < 120 {
+            let q = capture(["squeue", "--noheader", "--format=%i"], cwd: dir)
+            if q.status == 0 && q.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { drained = true; break }
+            usleep(250_000)
+        }
+        let drain = Date().timeIntervalSince(drainStart)
+        let detDaemons = daemonCPU(clusterDir) - daemons
+        let submittedLine = (try? String(contentsOfFile: dir + "/detached.out", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("submitted ") }.map(String.init) ?? "no summary line"
+        let status = capture([xgraph, "status", "tiny.yaml", "--store", "store-detached"], cwd: dir)
+        say("  Slurm detached (`xgraph \(detachedCommand.joined(separator: " "))`, fresh store, with the probe job):")
+        say("    submitted in \(String(format: "%.1f s", det.seconds)) (exit \(det.status); \(submittedLine)),"
+              + " \(String(format: "%.1f", Double(nodes) / det.seconds)) submissions/s, \(polls(dir + "/detached.err")) squeue polls")
+        say("    xgraph's own CPU \(String(format: "%.2f s", det.ownCPU)): \(ms(det.ownCPU / Double(nodes))) per job (target ≤ 20 ms: ratio"
+              + " \(String(format: "%.2f", det.ownCPU / Double(nodes) / 0.020))); its sbatch/squeue children \(ms(det.childrenCPU / Double(nodes))) per job,"
+              + " Slurm's daemons \(ms(detDaemons / Double(nodes))) per job (until drained)")
+        say("    queue \(drained ? "drained" : "NOT drained") \(String(format: "%.1f s", drain)) after xgraph returned;"
+              + " `xgraph status`: \(status.out.split(separator: "\n").last.map(String.init) ?? "exit \(status.status)")")
+        if det.status != 0 { tail(dir + "/detached.err") }
+
+        try headWhileWaiting(xgraph: xgraph, dir: dir)
+
+        let left = capture(["squeue", "--noheader", "--format=%i"], cwd: dir).out.split(separator: "\n").count
+        if left > 0 { say("  warning: \(left) jobs still queued; stopping the cluster cancels them") }
+        say("  Slurm section: \(String(format: "%.0f s", Date().timeIntervalSince(t0))) in all")
+    }
+
+    /// A head whose jobs stay pending (`--begin=now+1hour`): its CPU over `watchSeconds` of
+    /// waiting, then Ctrl-C (not on a terminal it leaves the jobs and says so) and `xgraph cancel`.
+    /// The attached build's store is reused, so its probe job (which would pend as well) is done.
+    static func headWhileWaiting(xgraph: String, dir: String) throws {
+        try """
+            steps:
+              held:
+                foreach: { i: [\((1...waiting).map(String.init).joined(separator: ", "))] }
+                command: "true"
+
+            """.write(toFile: dir + "/held.yaml", atomically: true, encoding: .utf8)
+        let command = ["build", "held.yaml", "--executor", "slurm", "--store", "store-attached", "--sbatch-arg=--begin=now+1hour"]
+        let err = dir + "/held.err"
+        let head = Child.spawn([xgraph] + command, cwd: dir, stderr: err)
+        let deadline = Date().addingTimeInterval(30)
+        var queued = 0
+        while Date() < deadline && head.running {
+            queued = capture(["squeue", "--noheader", "--format=%i", "--states=PD"], cwd: dir).out.split(separator: "\n").count
+            if queued >= waiting { break }
+            usleep(200_000)
+        }
+        guard queued >= waiting, let cpu0 = head.ownCPU() else {
+            kill(head.pid, SIGKILL)
+            let r = head.wait()
+            say("  head while waiting: only \(queued) of \(waiting) jobs were queued (exit \(r.status))")
+            tail(err)
+            _ = capture([xgraph, "cancel", "held.yaml", "--store", "store-attached"], cwd: dir)
+            return
+        }
+        let polls0 = polls(err), w0 = Date()
+        usleep(UInt32(watchSeconds * 1_000_000))
+        let cpu1 = head.ownCPU() ?? cpu0, polls1 = polls(err), watched = Date().timeIntervalSince(w0)
+        kill(head.pid, SIGINT)
+        let r = head.wait(timeout: 20)
+        let said = (try? String(contentsOfFile: err, encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("left ") }.map { String($0.prefix(60)) + "…" } ?? "nothing about the jobs it left"
+        let cancelled = capture([xgraph, "cancel", "held.yaml", "--store", "store-attached"], cwd: dir)
+        let percent = 100 * (cpu1 - cpu0) / watched
+        say("  head while waiting (`xgraph \(command.joined(separator: " "))`, \(waiting) jobs pending):")
+        say("    xgraph's own CPU over \(String(format: "%.0f s", watched)) of waiting: \(String(format: "%.2f s", cpu1 - cpu0)) ="
+              + " \(String(format: "%.2f", percent)) % of one core (target < 5 %), \(polls1 - polls0) squeue polls in that time")
+        say("    Ctrl-C: exit \(r.status)\(r.timedOut ? " (killed: it did not stop within 20 s)" : ""), it said \"\(said)\";"
+              + " `xgraph cancel`: \(cancelled.out.split(separator: "\n").last.map(String.init) ?? "exit \(cancelled.status)")")
+    }
+
+    /// CPU seconds of the cluster's daemons (munged, slurmctld, slurmd) so far, with the children
+    /// they reaped (slurmd forks per launch); the jobs' slurmstepd and runner are not among them.
+    static func daemonCPU(_ clusterDir: String) -> Double {
+        guard let text = try? String(contentsOfFile: clusterDir + "/run/pids", encoding: .utf8) else { return 0 }
+        var total = 0.0
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 3, f[0] != "watcher", let pid = pid_t(f[1]),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let v = stat[stat.index(after: close)...].split(separator: " ")
+            guard v.count > 14 else { continue }
+            total += (11...14).compactMap { Double(v[$0]) }.reduce(0, +)
+        }
+        return total / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The squeue polls an `XGRAPH_DEBUG_SLURM=1` run logged so far.
+    static func polls(_ stderrPath: String) -> Int {
+        guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").filter { $0.contains("squeue poll ") }.count
+    }
+
+    static func tail(_ path: String) {
+        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+            .filter { !$0.contains("squeue poll ") && !$0.contains("scontrol: job") }
+        for l in lines.suffix(5) { say("    | " + l) }
+    }
+
+    static func onPath(_ tool: String) -> String? {
+        for d in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        where FileManager.default.isExecutableFile(atPath: "\(d)/\(tool)") {
+            return "\(d)/\(tool)"
+        }
+        return nil
+    }
+
+    /// Tests/Slurm/local-cluster.sh of this checkout: above the working folder (make runs the
+    /// bench from the package root), else above the folder that holds the binaries.
+    static func clusterScript(xgraph: String) -> String? {
+        for start in [URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                      URL(fileURLWithPath: xgraph).resolvingSymlinksInPath().deletingLastPathComponent()] {
+            var dir = start
+            while true {
+                let s = dir.appendingPathComponent("Tests/Slurm/local-cluster.sh").path
+                if FileManager.default.isExecutableFile(atPath: s) { return s }
+                if dir.path == "/" { break }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    /// Runs a short command to its end; its output, both streams.
+    static func capture(_ argv: [String], cwd: String) -> (status: Int32, out: String, err: String) {
+        let base = cwd + "/.capture-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(base + ".out"); unlink(base + ".err") }
+        let r = Child.spawn(argv, cwd: cwd, stdout: base + ".out", stderr: base + ".err").wait()
+        return (r.status, (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+    }
+}
+
+/// A process started with stdin from /dev/null (so a Ctrl-C'd build never asks a question),
+/// whose own CPU time can be read while it runs and, exactly, once it has exited.
+struct Child {
+    struct Exit {
+        var status: Int32
+        var seconds: Double
+        /// utime+stime of the process itself (all its threads), from its zombie's /proc stat.
+        var ownCPU: Double
+        /// Its reaped children's CPU (wait4's rusage, which counts them, minus its own).
+        var childrenCPU: Double
+        var timedOut = false
+    }
+
+    let pid: pid_t
+    let start: Date
+
+    static func spawn(_ argv: [String], cwd: String, stdout: String = "/dev/null", stderr: String = "/dev/null") -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // As in spawnMeasured: the shell changes folder and execs, so the pid is the program's.
+        let full = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd] + argv
+        let cargs = full.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = Date()
+        if posix_spawn(&pid, "/bin/sh", &actions, nil, cargs, environ) != 0 { pid = -1 }
+        return Child(pid: pid, start: start)
+    }
+
+    /// utime+stime of the process itself, in seconds; nil once it is gone.
+    func ownCPU() -> Double? {
+        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After the command name: state is field 3, utime 14, stime 15.
+        let f = stat[stat.index(after: close)...].split(separator: " ")
+        guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return nil }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    var running: Bool {
+        var info = siginfo_t()
+        return pid > 0 && waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0 && info.si_signo != SIGCHLD
+    }
+
+    /// Waits for the exit (SIGKILL after `timeout` seconds), reads the zombie's CPU, reaps it.
+    func wait(timeout: Double? = nil) -> Exit {
+        guard pid > 0 else { return Exit(status: -1, seconds: 0, ownCPU: 0, childrenCPU: 0) }
+        var timedOut = false
+        var info = siginfo_t()
+        if let timeout {
+            let deadline = Date().addingTimeInterval(timeout)
+            while running {
+                if Date() > deadline && !timedOut { kill(pid, SIGKILL); timedOut = true }
+                usleep(20_000)
+            }
+        } else {
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let own = ownCPU() ?? 0
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let all = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Exit(status: code, seconds: seconds, ownCPU: own, childrenCPU: max(0, all - own), timedOut: timedOut)
+    }
+}

@@ -63,6 +63,10 @@ final class TwoSourceGridTests: XCTestCase {
         let build = try h.run(["build", "exp.yaml"])
         XCTAssertEqual(build.status, 0, build.all)
 
+        // The keys are stable: nothing runs twice (the part cache once mixed the datasets up).
+        let again = try h.run(["build", "exp.yaml"])
+        XCTAssertTrue(again.all.contains("nothing to do: all 12 nodes up to date"), again.all)
+
         let plan = try h.run(["plan", "exp.yaml"])
         XCTAssertTrue(plan.all.contains("pretrain/source=inet/data=20"), plan.all)
 

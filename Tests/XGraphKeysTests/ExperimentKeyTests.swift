@@ -16,14 +16,18 @@ final class ExperimentKeyTests: XCTestCase {
     static let experiments = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("experiments").path
 
-    /// Every non-dataset node of the file as `name key` lines, in graph order.
+    /// Every non-dataset node of the file as `name key` lines, in graph order. Keyed twice, with
+    /// the per-graph part cache builds use and without: they must agree.
     func keys(_ file: String) throws -> [String] {
         let graph = try Expander.expand(try SpecLoader.load(path: ExperimentKeyTests.experiments + "/" + file))
+        let cache = KeyPartCache()
         return try graph.nodes.compactMap { node in
             if case .source = node.kind { return nil }
             let code = Dictionary(zip(node.code, node.codeNames.map { Digest.of($0) }), uniquingKeysWith: { a, _ in a })
             let inputs = Dictionary(node.inputs.map { ($0.name, Digest.of($0.node)) }, uniquingKeysWith: { a, _ in a })
             let key = try NodeKeyer.key(for: node, codeDigests: code, inputDigests: inputs, builtinVersion: 1)
+            let cached = try NodeKeyer.key(for: node, codeDigests: code, inputDigests: inputs, builtinVersion: 1, cache: cache)
+            XCTAssertEqual(key.key, cached.key, "\(file): \(node.id) keyed through the part cache")
             return "\(node.id) \(key.key.hex)"
         }
     }
@@ -54,5 +58,16 @@ final class ExperimentKeyTests: XCTestCase {
             "transfer/data=10k/model=large/task=coarse/mode=frozen":
                 "c93d2b398dfbd48cf3881d3d8a9c4a1691ce1e3c4e20be4a16f0d4f541a37103",
         ])
+    }
+
+    /// Two datasets' subsets share the size labels: the part cache, keyed by label, gave the
+    /// second dataset's nodes the first one's subset params (issue 13.1).
+    func testTwoSourcesKeysDifferPerDatasetAndAgreeWithAndWithoutTheCache() throws {
+        let lines = try keys("two-sources.yaml")
+        XCTAssertEqual(lines.count, 2 * 3 + 2 * 2 * 3 * 2)
+        let key = { (id: String) in lines.first { $0.hasPrefix(id + " ") } }
+        XCTAssertNotNil(key("fit/source=uniform/data=200/model=b16"))
+        XCTAssertNotEqual(key("fit/source=uniform/data=200/model=b16")?.split(separator: " ").last,
+                          key("fit/source=samples/data=200/model=b16")?.split(separator: " ").last)
     }
 }

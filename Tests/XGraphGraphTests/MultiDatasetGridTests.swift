@@ -206,3 +206,25 @@ final class MultiDatasetGridTests: XCTestCase {
             + "so two nodes would share a name; give the sizes distinct labels or range over one family, e.g. subsets.jft")
     }
 }
+
+/// The grid example in docs/spec-format.md ("Grids over several datasets") expands as the
+/// document says.
+final class DocumentedGridExampleTests: XCTestCase {
+    func testTheDocumentedGridExampleExpandsAsDescribed() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/spec-format.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        let section = try XCTUnwrap(text.range(of: "### Grids over several datasets"))
+        let open = try XCTUnwrap(text.range(of: "```yaml\n", range: section.upperBound..<text.endIndex))
+        let close = try XCTUnwrap(text.range(of: "```\n", range: open.upperBound..<text.endIndex))
+        let g = try Expander.expand(try Fixture().load(String(text[open.upperBound..<close.lowerBound])))
+        let count = { (step: String) in g.nodes.filter { $0.step == step }.count }
+        XCTAssertEqual([count("dataset"), count("subset"), count("pretrain"), count("probe"), count("compare")], [2, 5, 10, 6, 2])
+        XCTAssertNotNil(g.index(of: "subset/source=jft/data=100M"))
+        XCTAssertNil(g.index(of: "subset/source=inet/data=100M"))
+        let probe = g.nodes[try XCTUnwrap(g.index(of: "probe/data=10M/model=r101"))]
+        XCTAssertEqual(probe.inputs, [InputEdge(name: "ckpt", node: "pretrain/source=jft/data=10M/model=r101")])
+        let compare = g.nodes[try XCTUnwrap(g.index(of: "compare/source=inet"))]
+        XCTAssertEqual(compare.inputs, [InputEdge(name: "ckpt", node: "pretrain/source=inet/data=10M/model=r50")])
+    }
+}

@@ -217,7 +217,8 @@ extension SpecBuilder {
             return .literal(values)
         }
         let usage = "an axis source is subsets, subsets.NAME, models, models.NAME, tasks, tasks.NAME, datasets, "
-            + "datasets.NAME or a literal list such as [0.1, 0.01]"
+            + "datasets.NAME, AXIS.subsets (the subsets of the datasets on an axis over datasets) "
+            + "or a literal list such as [0.1, 0.01]"
         guard case .scalar(let s) = node else { throw r.fail(node, usage + ", found \(r.describe(node))") }
         let text = s.string
         let dot = text.firstIndex(of: ".")

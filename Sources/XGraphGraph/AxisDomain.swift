@@ -6,6 +6,10 @@ import XGraphSpec
 struct AxisPoint {
     var label: String
     var object: JSONValue
+    /// For a subset: its family and the dataset it is drawn from. Two datasets' subsets may
+    /// share a label, so inputs match subsets on the dataset as well (issue 13.1).
+    var family: String? = nil
+    var dataset: String? = nil
 }
 
 /// The values of every axis source, computed once per source for all steps that use it.
@@ -25,19 +29,9 @@ struct AxisDomains {
     private func compute(_ source: AxisSource) -> [AxisPoint] {
         switch source {
         case .subsets(let n):
-            return spec.subsets.filter { n == nil || $0.name == n }.flatMap { s in
-                let items = spec.dataset(named: s.dataset)?.items
-                return s.sizes.map { size in
-                    var o: [String: JSONValue] = [
-                        "kind": .string("subset"), "name": .string(size.label), "size": .int(size.count),
-                        "subset": .string(s.name), "dataset": .string(s.dataset),
-                        "seed": .int(s.seed), "nested": .bool(s.nested),
-                    ]
-                    if let noise = s.labelNoise { o["label_noise"] = .double(noise) }
-                    if let items { o["items"] = .int(items) }
-                    return AxisPoint(label: size.label, object: .object(o))
-                }
-            }
+            return subsetPoints(spec.subsets.filter { n == nil || $0.name == n })
+        case .subsetsOf(_, let n):
+            return subsetPoints(spec.subsets.filter { n == nil || $0.dataset == n })
         case .models(let n):
             return spec.models.filter { n == nil || $0.name == n }.flatMap { m in
                 m.capacities.map { c in
@@ -58,6 +52,23 @@ struct AxisDomains {
             }
         case .literal(let values):
             return values.map { AxisPoint(label: $0.label, object: $0.value) }
+        }
+    }
+
+    /// One point per size of each family, labelled by the size as written.
+    private func subsetPoints(_ families: [SubsetSpec]) -> [AxisPoint] {
+        families.flatMap { s in
+            let items = spec.dataset(named: s.dataset)?.items
+            return s.sizes.map { size in
+                var o: [String: JSONValue] = [
+                    "kind": .string("subset"), "name": .string(size.label), "size": .int(size.count),
+                    "subset": .string(s.name), "dataset": .string(s.dataset),
+                    "seed": .int(s.seed), "nested": .bool(s.nested),
+                ]
+                if let noise = s.labelNoise { o["label_noise"] = .double(noise) }
+                if let items { o["items"] = .int(items) }
+                return AxisPoint(label: size.label, object: .object(o), family: s.name, dataset: s.dataset)
+            }
         }
     }
 

@@ -15,9 +15,10 @@ public enum Expander {
 
         // Datasets read by some step come first: they have no inputs.
         var datasetNode: [String: Int] = [:]
-        let used = Set(spec.steps.flatMap { $0.inputs.compactMap { i -> String? in
+        var used = Set(spec.steps.flatMap { $0.inputs.compactMap { i -> String? in
             if case .dataset(let d) = i.ref { return d } else { return nil }
         } })
+        for step in spec.steps { used.formUnion(GridChecks.datasetsRead(by: step, domains: &domains)) }
         for d in spec.datasets where used.contains(d.name) {
             let id = "dataset/\(d.name)"
             datasetNode[d.name] = nodes.count
@@ -33,12 +34,7 @@ public enum Expander {
             var points: [[AxisPoint]] = []
             for axis in axes {
                 let p = domains.points(axis.source)
-                var seen = Set<String>()
-                for v in p where !seen.insert(v.label).inserted {
-                    throw XGraphError.spec(axis.location, "axis '\(axis.name)' of step '\(step.name)' takes the value '\(v.label)' "
-                        + "twice (from \(axis.source)), so two nodes would share a name; give the values distinct names "
-                        + "or name one source, e.g. \(axis.source.kind == "capacity" ? "models.NAME" : "subsets.NAME")")
-                }
+                try GridChecks.checkDistinct(axis, p, step: step)
                 points.append(p)
             }
             let total = try combinations(step, points.map(\.count))
@@ -53,6 +49,7 @@ public enum Expander {
             let inputs = try step.inputs.map { try InputMatcher(input: $0, step: step, axes: axes, points: points,
                                                                  expanded: expanded, datasetNode: datasetNode) }
             let filters = try Filters(step: step, points: points)
+            let subsetSource = GridChecks.SubsetSource(step: step, points: points)
 
             var out = ExpandedStep(axes: axes, points: points)
             let slurm = step.slurm.map { spec.slurm.overridden(by: $0) } ?? spec.slurm
@@ -97,6 +94,7 @@ public enum Expander {
                     // One upstream node read under two input names is one dependency.
                     if !upstream.contains(u) { upstream.append(u) }
                 }
+                try subsetSource?.check(point, edges: edges, node: id)
                 var envValues: [String: String] = [:]
                 for (name, t) in env { envValues[name] = try t.render(point, axes: axes, points: points, node: id) }
                 out.nodeAt[combination] = i

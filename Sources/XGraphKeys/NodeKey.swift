@@ -39,8 +39,14 @@ public enum NodeKeyer {
         for (name, value) in (node.params.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let cache {
                 // Within one graph a step's param, or its axis entry for one axis value, is the
-                // same object in every node that has it: look it up by that identity.
-                let label = node.axes.first(where: { $0.axis == name })?.value
+                // same object in every node that has it: look it up by that identity. A label
+                // names one value of an axis, except on a grid over several datasets
+                // (`data: source.subsets`), where two datasets' subsets share a size label and
+                // their family tells them apart.
+                var label = node.axes.first(where: { $0.axis == name })?.value
+                if let l = label, case .object(let o) = value, case .string(let family)? = o["subset"] {
+                    label = l + "\u{0}" + family
+                }
                 parts.append(cache.part(step: node.step, name: "param:\(name)", label: label, value.canonical))
             } else {
                 add("param:\(name)", value.canonical)

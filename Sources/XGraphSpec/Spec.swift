@@ -110,6 +110,11 @@ public enum AxisSource: Hashable, Sendable, CustomStringConvertible {
     case tasks(String?)
     /// `datasets` or `datasets.NAME`.
     case datasets(String?)
+    /// `AXIS.subsets`: the subsets of the datasets that axis `axis` of the same step ranges
+    /// over (`datasets` if `datasets` is nil, else `datasets.NAME`). A node takes only the subsets
+    /// of its own value on that axis, so the subsets of several datasets form one grid whose
+    /// nodes are named by dataset and size (`source=jft/data=1M`), never by size alone.
+    case subsetsOf(axis: String, datasets: String?)
     /// A literal list `[0.1, 0.01]`: each item's YAML text is its label.
     case literal([LiteralValue])
 
@@ -120,6 +125,7 @@ public enum AxisSource: Hashable, Sendable, CustomStringConvertible {
         case .models(let n): return named("models", n)
         case .tasks(let n): return named("tasks", n)
         case .datasets(let n): return named("datasets", n)
+        case .subsetsOf(let axis, _): return "\(axis).subsets"
         case .literal(let vs): return "[" + vs.map(\.label).joined(separator: ", ") + "]"
         }
     }
@@ -127,7 +133,7 @@ public enum AxisSource: Hashable, Sendable, CustomStringConvertible {
     /// What kind of thing the axis ranges over; an input matches axes of the same kind.
     public var kind: String {
         switch self {
-        case .subsets: return "subset"
+        case .subsets, .subsetsOf: return "subset"
         case .models: return "capacity"
         case .tasks: return "task"
         case .datasets: return "dataset"
@@ -161,6 +167,9 @@ public enum InputRef: Sendable {
     case step(String, where: [AxisPin])
     /// A declared dataset, read in place.
     case dataset(String)
+    /// `datasets.{{ AXIS }}`: the dataset this node takes on axis AXIS (an axis over datasets),
+    /// read in place: each node of a grid over datasets reads its own.
+    case datasetOnAxis(String)
 }
 
 public struct InputSpec: Sendable {

@@ -36,7 +36,7 @@ extension SpecBuilder {
 
         let foreach = try keys["foreach"].map { try axes($0.value, r: r, step: name) } ?? []
         let axisNames = Set(foreach.map(\.name))
-        let inputs = try keys["inputs"].map { try inputList($0.value, r: r, step: name, allSteps: allSteps) } ?? []
+        let inputs = try keys["inputs"].map { try inputList($0.value, r: r, step: name, allSteps: allSteps, axes: foreach) } ?? []
 
         var params: [String: JSONValue] = [:]
         if let p = keys["params"], !r.isNull(p.value) {
@@ -178,13 +178,25 @@ extension SpecBuilder {
     // MARK: foreach
 
     private func axes(_ node: Yams.Node, r: YAMLReader, step: String) throws -> [AxisSpec] {
-        try r.mapping(node, "'foreach' of step '\(step)'").map { e in
+        var axes: [AxisSpec] = []
+        // `AXIS.subsets` may name an axis listed after it: resolved once all axes are read.
+        var paired: [(index: Int, axis: String, node: Yams.Node)] = []
+        for e in try r.mapping(node, "'foreach' of step '\(step)'") {
             guard SpecBuilder.isIdentifier(e.key), !SpecBuilder.reservedAxisNames.contains(e.key) else {
                 throw r.fail(e.keyNode, "axis name '\(e.key)' must be an identifier (letters, digits, '_') and not one of "
                     + SpecBuilder.reservedAxisNames.joined(separator: ", "))
             }
-            return AxisSpec(name: e.key, source: try axisSource(e.value, r: r), location: r.location(e.value))
+            if let axis = SpecBuilder.pairedAxisName(e.value) {
+                paired.append((axes.count, axis, e.value))
+                axes.append(AxisSpec(name: e.key, source: .subsetsOf(axis: axis, datasets: nil), location: r.location(e.value)))
+            } else {
+                axes.append(AxisSpec(name: e.key, source: try axisSource(e.value, r: r), location: r.location(e.value)))
+            }
         }
+        for p in paired {
+            axes[p.index].source = try pairedSource(p.axis, at: p.node, axes: axes, r: r, step: step)
+        }
+        return axes
     }
 
     static let sourceKinds = ["subsets", "models", "tasks", "datasets"]
@@ -205,7 +217,8 @@ extension SpecBuilder {
             return .literal(values)
         }
         let usage = "an axis source is subsets, subsets.NAME, models, models.NAME, tasks, tasks.NAME, datasets, "
-            + "datasets.NAME or a literal list such as [0.1, 0.01]"
+            + "datasets.NAME, AXIS.subsets (the subsets of the datasets on an axis over datasets) "
+            + "or a literal list such as [0.1, 0.01]"
         guard case .scalar(let s) = node else { throw r.fail(node, usage + ", found \(r.describe(node))") }
         let text = s.string
         let dot = text.firstIndex(of: ".")
@@ -239,13 +252,17 @@ extension SpecBuilder {
         case .models(let n): return models.filter { n == nil || $0.name == n }.flatMap { $0.capacities.map(\.name) }
         case .tasks(let n): return tasks.filter { n == nil || $0.name == n }.map(\.name)
         case .datasets(let n): return datasets.filter { n == nil || $0.name == n }.map(\.name)
+        case .subsetsOf(_, let n):
+            // Two datasets' subsets may share a size label: a filter value names all of them.
+            return subsets.filter { n == nil || $0.dataset == n }.flatMap { $0.sizes.map(\.label) }
         case .literal(let vs): return vs.map(\.label)
         }
     }
 
     // MARK: inputs
 
-    private func inputList(_ node: Yams.Node, r: YAMLReader, step: String, allSteps: [String]) throws -> [InputSpec] {
+    private func inputList(_ node: Yams.Node, r: YAMLReader, step: String, allSteps: [String],
+                           axes: [AxisSpec]) throws -> [InputSpec] {
         try r.mapping(node, "'inputs' of step '\(step)'").map { e in
             guard SpecBuilder.isIdentifier(e.key) else {
                 throw r.fail(e.keyNode, "input name '\(e.key)' must be an identifier (letters, digits, '_'): "
@@ -254,6 +271,10 @@ extension SpecBuilder {
             let loc = r.location(e.value)
             func stepRef(_ valueNode: Yams.Node, pins: [AxisPin]) throws -> InputSpec {
                 let target = try r.string(valueNode, "inputs.\(e.key)")
+                if let ref = try datasetOnAxis(target, input: e.key, at: valueNode, axes: axes, r: r, step: step) {
+                    guard pins.isEmpty else { throw r.fail(valueNode, "'where' applies to step inputs, not to datasets") }
+                    return InputSpec(name: e.key, ref: ref, location: loc)
+                }
                 if target.hasPrefix("datasets.") {
                     let ds = String(target.dropFirst(9))
                     guard datasetIndex[ds] != nil else {

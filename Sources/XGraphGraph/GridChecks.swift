@@ -1,0 +1,90 @@
+import XGraphCore
+import XGraphSpec
+
+/// Checks for grids over several datasets' subsets (issue 13.1): names stay distinct, each
+/// `datasets.{{ AXIS }}` input has its dataset nodes, and builtin:subset draws from its own
+/// subset's dataset.
+enum GridChecks {
+    /// Two values of one axis with one label would give two nodes one name. On an
+    /// `AXIS.subsets` axis the dataset axis tells two datasets' subsets apart, so only a size
+    /// that two families of one dataset share collides there.
+    static func checkDistinct(_ axis: AxisSpec, _ points: [AxisPoint], step: StepSpec) throws {
+        if case .subsetsOf = axis.source {
+            var seen: [String: AxisPoint] = [:]
+            for p in points {
+                let key = (p.dataset ?? "") + "\u{0}" + p.label
+                guard let other = seen.updateValue(p, forKey: key) else { continue }
+                throw XGraphError.spec(axis.location, "axis '\(axis.name)' of step '\(step.name)' takes the value '\(p.label)' of "
+                    + "dataset '\(p.dataset ?? "")' twice (from subsets \(other.family ?? "") and \(p.family ?? "")), so two nodes "
+                    + "would share a name; give the sizes distinct labels or range over one family, e.g. subsets.\(other.family ?? "NAME")")
+            }
+            return
+        }
+        var seen: [String: AxisPoint] = [:]
+        for p in points {
+            guard let other = seen.updateValue(p, forKey: p.label) else { continue }
+            var message = "axis '\(axis.name)' of step '\(step.name)' takes the value '\(p.label)' twice (from \(axis.source)), "
+                + "so two nodes would share a name; give the values distinct names or name one source, e.g. "
+                + (axis.source.kind == "capacity" ? "models.NAME" : "subsets.NAME")
+            if let a = other.dataset, let b = p.dataset, a != b {
+                message += "; for the subsets of several datasets, name each by its dataset too: "
+                    + "foreach: { source: datasets, \(axis.name): source.subsets }"
+            }
+            throw XGraphError.spec(axis.location, message)
+        }
+    }
+
+    /// The datasets a step reads through `datasets.{{ AXIS }}`: the values of AXIS, less those
+    /// that an `AXIS.subsets` axis of the step pairs with no subset (they make no node).
+    static func datasetsRead(by step: StepSpec, domains: inout AxisDomains) -> [String] {
+        var read: [String] = []
+        for input in step.inputs {
+            guard case .datasetOnAxis(let axis) = input.ref,
+                  let source = step.foreach.first(where: { $0.name == axis })?.source else { continue }
+            var names = domains.points(source).map(\.label)
+            for a in step.foreach {
+                guard case .subsetsOf(axis, _) = a.source else { continue }
+                let paired = Set(domains.points(a.source).compactMap(\.dataset))
+                names = names.filter(paired.contains)
+            }
+            read += names
+        }
+        return read
+    }
+
+    /// builtin:subset draws from its `dataset` input with the item count and seed of its
+    /// subset: reading another dataset than the subset's would draw one dataset's subset from
+    /// another's files. Nil when the step is no builtin:subset reading a dataset.
+    struct SubsetSource {
+        let input: InputSpec
+        /// For each subset axis: `expected[v]`, the dataset node its value `v` must read.
+        let expected: [(axis: Int, nodes: [String])]
+        let suggestion: String
+
+        init?(step: StepSpec, points: [[AxisPoint]]) {
+            guard case .builtin("subset") = step.action,
+                  let input = step.inputs.first(where: { $0.name == "dataset" }) else { return nil }
+            switch input.ref {
+            case .dataset, .datasetOnAxis: break
+            case .step: return nil
+            }
+            self.input = input
+            expected = points.indices.compactMap { a in
+                points[a].allSatisfy({ $0.dataset != nil }) ? (a, points[a].map { "dataset/\($0.dataset ?? "")" }) : nil
+            }
+            let datasetAxis = step.foreach.first { if case .datasets = $0.source { return true } else { return false } }
+            suggestion = datasetAxis.map { "\"datasets.{{ \($0.name) }}\"" } ?? "datasets.NAME"
+        }
+
+        func check(_ point: [Int], edges: [InputEdge], node: @autoclosure () -> String) throws {
+            guard let edge = edges.first(where: { $0.name == input.name }) else { return }
+            for (a, nodes) in expected where nodes[point[a]] != edge.node {
+                let want = nodes[point[a]].dropFirst("dataset/".count)
+                let got = edge.node.dropFirst("dataset/".count)
+                let fix = suggestion == "datasets.NAME" ? "datasets.\(want)" : suggestion
+                throw XGraphError.spec(input.location, "node '\(node())' draws a subset of dataset '\(want)', but its input "
+                    + "'\(input.name)' reads dataset '\(got)'; write inputs: { \(input.name): \(fix) }")
+            }
+        }
+    }
+}

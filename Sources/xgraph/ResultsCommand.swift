@@ -90,7 +90,7 @@ struct ResultsCommand: AsyncParsableCommand {
 struct FitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "Fit metric = a + b·log10(data size) per series: slope ± SE, 95 % interval, R², plateau test, comparisons.",
+        abstract: "Fit metric = a + b·log10(data size) per series: slope ± SE, 95 % interval, R², plateau test, slope comparisons.",
         discussion: "The statistics, their assumptions and the json fields are in docs/results.md.")
 
     @OptionGroup var store: StoreOptions

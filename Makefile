@@ -37,7 +37,7 @@ demo: build
 	@echo
 	$(XGRAPH) results $(DEMO) --step transfer --pivot data,model --metric accuracy
 	@echo
-	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode
+	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode --compare model
 
 bench: deps
 	$(SWIFT) build $(RELEASE) --product xgraph

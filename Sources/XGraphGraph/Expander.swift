@@ -50,6 +50,7 @@ public enum Expander {
                                                                  expanded: expanded, datasetNode: datasetNode) }
             let filters = try Filters(step: step, points: points)
             let subsetSource = GridChecks.SubsetSource(step: step, points: points)
+            let replicateSeed = try ReplicateSeed(step: step, points: points)
 
             var out = ExpandedStep(axes: axes, points: points)
             let slurm = step.slurm.map { spec.slurm.overridden(by: $0) } ?? spec.slurm
@@ -81,6 +82,7 @@ public enum Expander {
                     values.append(axisValues[a][v])
                     params[axes[a].name] = points[a][v].object
                 }
+                replicateSeed?.apply(&params, point: point)
                 guard index.updateValue(i, forKey: id) == nil else {
                     throw XGraphError.spec(step.location, "two nodes are named '\(id)'; rename the step or the axis values")
                 }

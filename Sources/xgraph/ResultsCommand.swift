@@ -90,7 +90,8 @@ struct ResultsCommand: AsyncParsableCommand {
 struct FitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "Fit metric = a + b·log10(data size) per series, with R², plateau flags and the next decade's prediction.")
+        abstract: "Fit metric = a + b·log10(data size) per series: slope ± SE, 95 % interval, R², plateau test, slope comparisons.",
+        discussion: "The statistics, their assumptions and the json fields are in docs/results.md.")
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filters: QueryOptions
@@ -107,13 +108,40 @@ struct FitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")
     var series = "model"
 
+    @Option(name: .long, help: "An axis whose values are replicate runs (e.g. seed): pooled into one fit per series, mean ± sd per size.")
+    var replicates: String?
+
+    @Option(name: .long, help: "A series axis (e.g. model): compare the slopes of series that differ only on it.")
+    var compare: String?
+
+    @Flag(name: .long, help: "Also list each point's residual (the json output always has them).")
+    var residuals = false
+
+    func validate() throws {
+        if filters.format == .csv && residuals && compare != nil {
+            throw ValidationError("csv holds one table: ask for --residuals or --compare, or use --format json")
+        }
+    }
+
     func run() async throws {
         do {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let q = try filters.query(ctx)
-            let seriesAxes = series.split(separator: ",").map(String.init)
-            let table = try ctx.index.fitTable(q, sizeAxis: sizeAxis, seriesAxes: seriesAxes, metric: metric)
-            table.print(filters.format)
+            let options = ScalingFitOptions(
+                metric: metric, sizeAxis: sizeAxis, seriesAxes: series.split(separator: ",").map(String.init),
+                replicateAxis: replicates, compareAxis: compare)
+            let report = try ctx.index.scalingFits(q, options)
+            switch filters.format {
+            case .table:
+                print(report.text(residuals: residuals))
+            case .json:
+                print(report.json.canonical)
+                if let footer = report.footer { FileHandle.standardError.write(Data((footer + "\n").utf8)) }
+            case .csv:
+                var table = residuals ? report.residualTable() : compare != nil ? report.comparisonTable() : report.fitTable()
+                table.footer = report.footer
+                table.print(.csv)
+            }
         } catch {
             XGraph.fail(error)
         }

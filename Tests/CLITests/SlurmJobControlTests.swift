@@ -39,13 +39,19 @@ final class SlurmJobControlTests: SlurmTestCase {
         }
         job = try XCTUnwrap(try queue().first { $0.name == "xg:long" }?.id)
         try interrupt(job)
-        // Slurm holds a requeued job for two minutes (reason BeginTime); start it whenever seen so.
+        // Slurm holds a requeued job for two minutes (reason BeginTime). Start it sooner, but not
+        // at once: a job restarted while its last run is still being cleaned up fails for good
+        // ("Killing non-startable batch JobId=N: Job credential revoked").
         var requeued = false
+        var held: Date?
         defer { if build.isRunning { XCTFail("the build did not end: \((try? h.read("build.log")) ?? "")\n\((try? h.run(["logs", "long", "--store", "s"]).out) ?? "")") } }
         try wait("the requeued job to run and the build to end", timeout: 150) {
             let state = (try? cluster.client("squeue", ["--noheader", "--jobs", job, "--format=%T %r"])) ?? ""
             if state.contains("PENDING") { requeued = true }
-            if state.contains("BeginTime") { _ = try? cluster.client("scontrol", ["update", "jobid=\(job)", "StartTime=now"]) }
+            if state.contains("BeginTime") {
+                if held == nil { held = Date() }
+                if let h = held, Date().timeIntervalSince(h) > 5 { _ = try? cluster.client("scontrol", ["update", "jobid=\(job)", "StartTime=now"]) }
+            }
             return !build.isRunning
         }
         XCTAssertTrue(requeued, "the job was never seen pending again")

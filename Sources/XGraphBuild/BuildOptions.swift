@@ -134,6 +134,9 @@ public enum BuildEvent: Sendable {
     case waiting(node: String, reason: String)
     /// Handed to a cluster queue as job `job` (submitted, or an earlier submission followed).
     case submitted(node: String, job: String)
+    /// Seconds each selected node is expected to take if it runs, from the same duration
+    /// history the scheduler orders by (per node, else per step scaled by data size).
+    case estimated([String: Double])
 }
 
 public protocol BuildObserver: Sendable {

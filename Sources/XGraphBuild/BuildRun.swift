@@ -43,6 +43,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
         lock.withLock { summary.selected = selection.count }
         builder.observer.event(.planned(total: selection.count, toRun: selection.count))
+        var estimates: [String: Double] = [:]
+        for t in tasks where t.duration > 0 { estimates[t.id] = t.duration }
+        builder.observer.event(.estimated(estimates))
         // `max_parallel` limits a step: its jobs form one group of the pool.
         var limits: [String: Int] = [:]
         for i in selection { if let m = graph.nodes[i].maxParallel { limits[graph.nodes[i].step] = m } }

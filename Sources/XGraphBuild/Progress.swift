@@ -31,6 +31,8 @@ public final class LineProgress: BuildObserver, @unchecked Sendable {
                 print("[\(t)] wait   \(node): \(reason)")
             case .submitted(let node, let job):
                 print("[\(t)] queued \(node) (Slurm job \(job))")
+            case .estimated:
+                break
             }
             fflush(nil)
         }
@@ -55,6 +57,7 @@ public final class JSONProgress: BuildObserver, @unchecked Sendable {
         case .blocked(let n, let by): o["event"] = "blocked"; o["node"] = .string(n); o["by"] = .string(by)
         case .waiting(let n, let r): o["event"] = "waiting"; o["node"] = .string(n); o["reason"] = .string(r)
         case .submitted(let n, let j): o["event"] = "submitted"; o["node"] = .string(n); o["job"] = .string(j)
+        case .estimated: return
         }
         let line = JSONValue.object(o).canonical
         lock.withLock { print(line); fflush(nil) }

@@ -92,7 +92,7 @@ enum StudyGenerator {
             echo "$kind $first $*" > "$out/a.txt"
             echo "$*" > "$out/b.txt"
             echo "$kind" > "$out/c.txt"
-            echo "{"loss": ${#first}, "acc": 0.5, "args": "$*"}" > "$out/metrics.json"
+            echo "{\"loss\": ${#first}, \"acc\": 0.5, \"args\": \"$*\"}" > "$out/metrics.json"
 
             """#
         // The floor: the same commands; the output folders are made beforehand in a few

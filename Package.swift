@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore", "XGraphCore"]),
         .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer", "XGraphCore", "CZlib"]),
         .testTarget(name: "XGraphBuildTests", dependencies: [
-            "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphSpec", "XGraphStore",
+            "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphResults", "XGraphSpec", "XGraphStore",
         ]),
         .testTarget(name: "CLITests", dependencies: ["xgraph", "xgraph-train"]),
         .testTarget(name: "XGraphFuzzTests", dependencies: ["XGraphFuzz"]),

@@ -23,6 +23,9 @@ public struct BuildOptions: Sendable {
     public var builtinVersion: Int
     /// Set for the node runner of a cluster job: the build may run only this node.
     public var single: SingleNodeRun?
+    /// Where the build hands each action record it writes (the results index, in batches), so
+    /// that no record is kept in memory for the whole build; nil: records are only in the store.
+    public var records: (any RecordSink)?
 
     public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
@@ -89,8 +92,6 @@ public struct BuildProvenance: Sendable {
 public struct BuildSummary: Sendable {
     public var selected = 0
     public var ran: [String] = []
-    /// The action records this build wrote, for the results index.
-    public var records: [ActionRecord] = []
     public var cached = 0
     /// Nodes whose inputs were rebuilt but came out byte-identical, so they did not run.
     public var cutOff: [String] = []
@@ -102,6 +103,13 @@ public struct BuildSummary: Sendable {
     public var cancelled = false
 
     public var succeeded: Bool { failed.isEmpty && blocked.isEmpty && notStarted.isEmpty && !cancelled }
+}
+
+/// Receives the action records a build writes, as nodes finish. `flush` is called once the
+/// scheduler is done, before `build` returns, whether the build succeeded or not.
+public protocol RecordSink: Sendable {
+    func recorded(_ record: ActionRecord)
+    func flush()
 }
 
 /// Why a node did not have to run.

@@ -117,8 +117,9 @@ extension BuildRun {
     private func outcome(_ i: Int, node: Node, key: NodeKey, job: SubmittedJob) async -> AttemptOutcome {
         if let record = try? store.record(forKey: key.key), rebuilder.cachedOutput(i, key: key) != nil {
             lock.withLock {
-                outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i)
+                outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i); keys[i] = nil
             }
+            builder.options.records?.recorded(record)
             builder.observer.event(.finished(node: node.id, seconds: record.provenance.end.timeIntervalSince(record.provenance.start)))
             return .succeeded
         }

@@ -14,7 +14,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     let selection: [Int]
     let lock = NSLock()
     var outputs: [Int: Digest] = [:]
-    private var keys: [Int: NodeKey] = [:]
+    var keys: [Int: NodeKey] = [:]
     var summary = BuildSummary()
     var ranSet: Set<Int> = []
 
@@ -55,6 +55,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                                             maxJobs: builder.slurm?.maxQueued ?? builder.options.jobs))
         let outcome = await scheduler.run(tasks, delegate: self)
         try? store.saveDigestCache()
+        builder.options.records?.flush()
         return lock.withLock {
             for (node, by) in outcome.blocked.sorted(by: { $0.key < $1.key }) { summary.blocked.append((node, by)) }
             summary.notStarted = outcome.notStarted.sorted()
@@ -260,7 +261,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             }
             let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
             if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
-            lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); summary.records.append(record); ranSet.insert(i) }
+            lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i); keys[i] = nil }
+            builder.options.records?.recorded(record)
             builder.observer.event(.finished(node: node.id, seconds: result.end.timeIntervalSince(result.start)))
             return .succeeded
         } catch {
@@ -348,6 +350,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let node = graph.nodes[i]
         let hit = lock.withLock { () -> CacheHit in
             outputs[i] = out
+            // Decided: its key (every part's text) is not needed again.
+            keys[i] = nil
             summary.cached += 1
             if waited { summary.builtElsewhere.append(node.id); return .builtElsewhere }
             guard node.inputs.contains(where: { ranSet.contains(graph.index(of: $0.node)!) }) else { return .upToDate }

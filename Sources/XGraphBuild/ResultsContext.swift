@@ -108,10 +108,55 @@ extension Workspace {
         return h
     }
 
-    /// Adds a build's new records to the index, so the next plan knows their durations; a null
-    /// build touches nothing.
-    public func index(_ records: [ActionRecord]) {
-        guard !records.isEmpty, let index = try? ResultsIndex(path: resultsIndexPath) else { return }
-        _ = try? index.add(records)
+    /// A record sink (`BuildOptions.records`) that adds a build's new records to this store's
+    /// results index as they come, so the next plan knows their durations; a null build
+    /// touches nothing.
+    public func indexWriter() -> IndexWriter { IndexWriter(path: resultsIndexPath) }
+}
+
+/// Adds a build's new action records to the results index in batches of `batchSize`, as nodes
+/// finish, and the rest at `flush`. A build used to keep every record it wrote until it ended
+/// and index them all then: with params, key parts and metrics, that was most of the memory of
+/// a 50k-node build. Best effort, as before: the index is derived data, and `results` syncs it
+/// with the store's records anyway. Nothing is opened until the first batch, so a null build
+/// touches no index.
+public final class IndexWriter: RecordSink, @unchecked Sendable {
+    public let path: String
+    public let batchSize: Int
+    /// Guards `pending`; never held while writing, so finishing nodes do not wait for SQLite.
+    private let lock = NSLock()
+    private var pending: [ActionRecord] = []
+    /// One batch written at a time; guards `index` and `openFailed`.
+    private let writing = NSLock()
+    private var index: ResultsIndex?
+    private var openFailed = false
+
+    public init(path: String, batchSize: Int = 256) {
+        self.path = path; self.batchSize = max(1, batchSize)
+    }
+
+    public func recorded(_ record: ActionRecord) {
+        let full: [ActionRecord]? = lock.withLock {
+            pending.append(record)
+            guard pending.count >= batchSize else { return nil }
+            defer { pending = [] }
+            return pending
+        }
+        if let full { write(full) }
+    }
+
+    public func flush() {
+        write(lock.withLock { defer { pending = [] }; return pending })
+    }
+
+    private func write(_ batch: [ActionRecord]) {
+        guard !batch.isEmpty else { return }
+        writing.withLock {
+            if index == nil && !openFailed {
+                index = try? ResultsIndex(path: path)
+                openFailed = index == nil
+            }
+            _ = try? index?.add(batch)
+        }
     }
 }

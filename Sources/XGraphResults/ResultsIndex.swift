@@ -144,16 +144,18 @@ public final class ResultsIndex: Sendable {
     }
 
     /// Adds records just written (a build's new results) without reading the rest of the store;
-    /// keys already indexed are skipped.
+    /// keys already indexed are skipped. Each key is looked up on its own (the primary key's
+    /// index), not by reading every indexed key: a build adds its records in batches as they
+    /// come, and reading 50k keys per batch would make that quadratic.
     @discardableResult
     public func add(_ records: [ActionRecord]) throws -> Int {
         guard !records.isEmpty else { return 0 }
         let wanted = Self.uniqueByKey(records)
         return try wrap {
             try queue.write { db in
-                let indexed = try Self.indexedKeys(db)
+                let exists = try db.cachedStatement(sql: "SELECT 1 FROM runs WHERE key = ?")
                 var inserted = 0
-                for (key, record) in wanted where !indexed.contains(key) {
+                for (key, record) in wanted where try Int.fetchOne(exists, arguments: [key]) == nil {
                     try Self.insert(record, db)
                     inserted += 1
                 }

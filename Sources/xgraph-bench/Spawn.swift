@@ -10,6 +10,9 @@ struct Measured {
     var status: Int32
     var seconds: Double
     var maxRSSMB: Double
+    /// User and system CPU time of the program and every descendant it waited for: on a shared
+    /// machine a steadier figure than wall time.
+    var cpuSeconds: Double = 0
 }
 
 func spawnMeasured(_ argv: [String], cwd: String, stdoutPath: String = "/dev/null") -> Measured {
@@ -33,7 +36,8 @@ func spawnMeasured(_ argv: [String], cwd: String, stdoutPath: String = "/dev/nul
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let seconds = Date().timeIntervalSince(start)
     let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Measured(status: code, seconds: seconds, maxRSSMB: Double(usage.ru_maxrss) / 1024)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return Measured(status: code, seconds: seconds, maxRSSMB: Double(usage.ru_maxrss) / 1024, cpuSeconds: cpu)
 }
 
 func median(_ xs: [Double]) -> Double {

@@ -40,6 +40,7 @@ struct BuildCommand: AsyncParsableCommand {
             var options = BuildOptions(jobs: jobs ?? 1024, keepGoing: keepGoing, force: force,
                                        builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
+            options.records = ws.indexWriter()
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
             let observer: any BuildObserver
             if json { observer = JSONProgress() }
@@ -64,7 +65,6 @@ struct BuildCommand: AsyncParsableCommand {
             let summary = try await task.value
             withExtendedLifetime(signals) {}
             terminal?.finish()
-            ws.index(summary.records)
             if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
             let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { Console.err(text + "\n") } else { print(text) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XGraphCore
 import XGraphExecutors
 import XGraphGraph
@@ -222,7 +223,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                           gpuIDs: allocation.gpuIDs, readOnlyPaths: inputTrees.isEmpty ? [] : store.immutableFolders)
             let snapshot = store.snapshotInputs(inputTrees)
             builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
-            let result = await builder.executor.run(job) { pgid in lease.setJobProcessGroup(pgid) }
+            let leaderStart = Mutex<UInt64?>(nil)
+            let result = await builder.executor.run(job) { pgid in
+                lease.setJobProcessGroup(pgid)
+                leaderStart.withLock { $0 = ProcessGroup.startTime(pgid) }
+            }
             // Checked whatever the exit status: a failing step may have written into its inputs too.
             let damage = store.damagedInputs(since: snapshot)
             if !damage.isEmpty {
@@ -239,7 +244,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             case .exited(let c): return .failed("exit status \(c)", logPath, retry: true)
             case .signaled(let s): return .failed("killed by signal \(s)", logPath, retry: true)
             }
-            let users = FolderUsers.of(outDir)
+            let users = FolderUsers.of(outDir, startedSince: leaderStart.withLock { $0 })
             if !users.isEmpty {
                 let who = users.map { "pid \($0.pid) (\($0.command))" }.joined(separator: ", ")
                 let message = "the step ended but a process it started is still using $XGRAPH_OUT: \(who); "

@@ -17,7 +17,11 @@ public enum FolderUsers {
         public var command: String
     }
 
-    public static func of(_ folder: String) -> [User] {
+    /// - Parameter startedSince: when the step's first process started (clock ticks since boot,
+    ///   `ProcessGroup.startTime`): a process that started before it cannot be one the step
+    ///   left behind, so its open files are not read. That skips nearly every process on a busy
+    ///   machine; reading each one's file table was most of the check's cost.
+    public static func of(_ folder: String, startedSince: UInt64? = nil) -> [User] {
         #if os(Linux)
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         func inside(_ link: String) -> Bool { link == folder || link.hasPrefix(prefix) }
@@ -25,6 +29,7 @@ public enum FolderUsers {
         var users: [User] = []
         for entry in POSIXList.names("/proc") ?? [] {
             guard let pid = Int32(entry), pid != me else { continue }
+            if let since = startedSince, let started = ProcessGroup.startTime(pid), started < since { continue }
             var using = readLink("/proc/\(entry)/cwd").map(inside) ?? false
             if !using {
                 for fd in POSIXList.names("/proc/\(entry)/fd") ?? [] {

@@ -11,7 +11,8 @@ public final class RunnerProgress: BuildObserver, @unchecked Sendable {
 
     private static let host: String = {
         var buf = [CChar](repeating: 0, count: 256)
-        return gethostname(&buf, buf.count - 1) == 0 ? String(cString: buf) : "?"
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "?" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 
     public func event(_ e: BuildEvent) {

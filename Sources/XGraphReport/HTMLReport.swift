@@ -75,6 +75,10 @@ public struct HTMLReport: Sendable {
 
     /// At most this many unbuilt nodes are listed by name; the rest are counted.
     public static let unbuiltListed = 200
+    /// Markers get tooltips up to this many on the page.
+    public static let tooltipMarkers = 5000
+    /// A metric with more panels than this gets one legend above them instead of one in each.
+    public static let sharedLegendPlots = 12
 
     public func render() -> String {
         let e = XMLText.escape
@@ -87,9 +91,21 @@ public struct HTMLReport: Sendable {
         for note in notes { out += "<p class=\"note\">\(e(note))</p>" }
         out += "<section id=\"plots\"><h2>Scaling plots</h2>"
         if groups.isEmpty { out += "<p class=\"note\">No metric to plot.</p>" }
-        for g in groups {
-            out += "<h3>\(e(g.metric))</h3><div class=\"panels\">"
-            for p in g.plots { out += "<figure class=\"panel\">\(p.render())</figure>" }
+        // Tooltips cost about 60 bytes a marker: a page of tens of thousands leaves them out.
+        let markers = groups.reduce(0) { $0 + $1.plots.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.points.count } } }
+        var plotNumber = 0
+        for (n, g) in groups.enumerated() {
+            out += "<h3>\(e(g.metric))</h3>"
+            let shared = g.plots.count > Self.sharedLegendPlots
+            if shared { out += "<figure class=\"legendbox\">\(SVGPlot.legendSVG(g.plots, id: "l\(n)"))</figure>" }
+            out += "<div class=\"panels\">"
+            for var p in g.plots {
+                p.id = "p\(plotNumber)"
+                p.tooltips = markers <= Self.tooltipMarkers
+                p.legend = !shared
+                plotNumber += 1
+                out += "<figure class=\"panel\">\(p.render())</figure>"
+            }
             out += "</div>"
         }
         out += "<p class=\"how\">Each marker is the mean of a series' runs at one data size; a bar is ± one standard "
@@ -176,8 +192,8 @@ public struct HTMLReport: Sendable {
         body{font-family:sans-serif;margin:1.5em;color:#000;background:#fff;max-width:1400px}
         h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #888;margin-top:1.6em}h3{font-size:1.05em}
         table{border-collapse:collapse;margin:.8em 0;font-size:.85em}caption{text-align:left;font-weight:bold;padding:.3em 0}
-        th,td{border:1px solid #bbb;padding:2px 6px}th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
-        td.empty{color:#777;text-align:center}table.kv th{text-align:left}
+        th,td{border:1px solid #bbb;padding:2px 6px}th{background:#eee}td{text-align:right;font-variant-numeric:tabular-nums}td.t{text-align:left}
+        td.empty{color:#777;text-align:center}table.kv th,table.kv td{text-align:left}
         .panels{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0}figure.panel{border:1px solid #ddd}
         .note,.how{color:#333;font-size:.9em}.status{padding:.5em 1em;border:2px solid #000}
         .warn{border-style:dashed;background:#fff4e5}.ok{background:#eef7ee}

@@ -44,9 +44,21 @@ public struct SVGPlot: Sendable {
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
+    /// Prefixes the ids of the marker shapes this plot defines once and reuses (`<use>`); each
+    /// plot of a page needs its own, since inline SVGs share the page's ids.
+    public var id: String
+    /// Give each marker a tooltip (`<title>`: series, size, mean ± SD, n) and its data values
+    /// (`data-size`, `data-value`). A page of very many markers leaves them out to stay small;
+    /// the tables hold the same numbers.
+    public var tooltips: Bool
+    /// Draw the legend inside the plot; a page of many panels draws one legend per metric
+    /// instead (`legendSVG`), since every panel of a metric styles a series alike.
+    public var legend: Bool
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], id: String = "p", tooltips: Bool = true,
+                legend: Bool = true) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
+        self.id = id; self.tooltips = tooltips; self.legend = legend
     }
 
     // Layout, in pixels.
@@ -73,12 +85,18 @@ public struct SVGPlot: Sendable {
         func px(_ size: Double) -> Double { L + (log10(size) - lx) / max(hx - lx, 1e-9) * W }
         func py(_ v: Double) -> Double { T + H - (v - y.lo) / max(y.hi - y.lo, 1e-300) * H }
 
-        let legendHeight = Double(series.count) * Self.legendRow + 24
-        let width = L + W + Self.legendGap + Self.legendWidth
+        let legendHeight = legend ? Double(series.count) * Self.legendRow + 24 : 0
+        let width = L + W + (legend ? Self.legendGap + Self.legendWidth : 16)
         let height = max(T + H + Self.bottom, T + legendHeight)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(c(width))\" height=\"\(c(height))\" "
             + "viewBox=\"0 0 \(c(width)) \(c(height))\" role=\"img\" aria-label=\"\(e(title))\">"
         out += "<title>\(e(title))</title>"
+        // Each series' marker shape, defined once at the origin and placed by `<use>`.
+        out += "<defs>"
+        for (i, s) in series.enumerated() {
+            out += "<path id=\"\(e(id))-m\(i)\" d=\"\(s.style.markerPath(x: 0, y: 0))\"/>"
+        }
+        out += "</defs>"
         out += "<text class=\"ptitle\" x=\"\(c(L + W / 2))\" y=\"18\" text-anchor=\"middle\">\(e(title))</text>"
         out += "<rect class=\"frame\" x=\"\(c(L))\" y=\"\(c(T))\" width=\"\(c(W))\" height=\"\(c(H))\"/>"
 
@@ -102,7 +120,8 @@ public struct SVGPlot: Sendable {
             let dash = st.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             out += "<g class=\"series\" data-series=\"\(i)\" data-label=\"\(e(s.label))\" stroke=\"\(st.color)\" fill=\"\(st.hollow ? "#ffffff" : st.color)\">"
             if let f = s.fit {
-                out += "<line class=\"fit\" data-x0=\"\(f.from)\" data-y0=\"\(f.value(f.from))\" data-x1=\"\(f.to)\" data-y1=\"\(f.value(f.to))\" "
+                out += "<line class=\"fit\" data-x0=\"\(Self.exact(f.from))\" data-y0=\"\(Self.exact(f.value(f.from)))\" "
+                    + "data-x1=\"\(Self.exact(f.to))\" data-y1=\"\(Self.exact(f.value(f.to)))\" "
                     + "x1=\"\(c(px(f.from)))\" y1=\"\(c(py(f.value(f.from))))\" x2=\"\(c(px(f.to)))\" y2=\"\(c(py(f.value(f.to))))\"\(dash)/>"
             }
             for p in s.points {
@@ -111,27 +130,59 @@ public struct SVGPlot: Sendable {
                     let y1 = py(p.mean - sd), y2 = py(p.mean + sd)
                     out += "<path class=\"errorbar\" d=\"M\(c(x)) \(c(y1))V\(c(y2))M\(c(x - 3)) \(c(y1))h6M\(c(x - 3)) \(c(y2))h6\"/>"
                 }
-                let sdText = p.sd.map { " ± " + Self.number($0) } ?? ""
-                out += "<path class=\"marker\" data-size=\"\(p.size)\" data-value=\"\(p.mean)\" d=\"\(st.markerPath(x: x, y: yy))\">"
-                    + "<title>\(e(s.label)), \(e(p.label)): \(Self.number(p.mean))\(sdText) (n=\(p.n))</title></path>"
+                out += "<use class=\"marker\" href=\"#\(e(id))-m\(i)\" x=\"\(c(x))\" y=\"\(c(yy))\""
+                if tooltips {
+                    let sdText = p.sd.map { " ± " + Self.number($0) } ?? ""
+                    out += " data-size=\"\(Self.exact(p.size))\" data-value=\"\(Self.exact(p.mean))\"><title>\(e(s.label)), \(e(p.label)): \(Self.number(p.mean))\(sdText) (n=\(p.n))</title></use>"
+                } else {
+                    out += "/>"
+                }
             }
             out += "</g>"
         }
 
-        // Legend: a line sample with the marker, then the label.
-        let gx = L + W + Self.legendGap
-        out += "<g class=\"legend\"><text class=\"legendtitle\" x=\"\(c(gx))\" y=\"\(c(T + 4))\">legend</text>"
+        if legend { out += legendEntries(x: L + W + Self.legendGap, y: T) }
+        out += "</svg>"
+        return out
+    }
+
+    /// The legend alone, for a page that draws one per metric: the series of `plots`, each
+    /// label once, in order of first appearance.
+    public static func legendSVG(_ plots: [SVGPlot], id: String) -> String {
+        var seen: Set<String> = []
+        var series: [Series] = []
+        for p in plots { for s in p.series where seen.insert(s.label).inserted { series.append(s) } }
+        let plot = SVGPlot(title: "legend", xLabel: "", yLabel: "", series: series, id: id)
+        let height = Double(series.count) * legendRow + 30
+        let c = XMLText.coordinate
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legendbox\" width=\"\(c(legendWidth + 60))\" height=\"\(c(height))\" "
+            + "viewBox=\"0 0 \(c(legendWidth + 60)) \(c(height))\" role=\"img\" aria-label=\"legend\"><defs>"
+        for (i, s) in series.enumerated() { out += "<path id=\"\(XMLText.escape(id))-m\(i)\" d=\"\(s.style.markerPath(x: 0, y: 0))\"/>" }
+        out += "</defs>" + plot.legendEntries(x: 4, y: 4) + "</svg>"
+        return out
+    }
+
+    /// Legend: a line sample with the marker, then the label, per series.
+    func legendEntries(x gx: Double, y T: Double) -> String {
+        let c = XMLText.coordinate, e = XMLText.escape
+        var out = "<g class=\"legend\"><text class=\"legendtitle\" x=\"\(c(gx))\" y=\"\(c(T + 4))\">legend</text>"
         for (i, s) in series.enumerated() {
             let yy = T + 20 + Double(i) * Self.legendRow
             let st = s.style
             let dash = st.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             out += "<g class=\"entry\" stroke=\"\(st.color)\" fill=\"\(st.hollow ? "#ffffff" : st.color)\">"
                 + "<line class=\"fit\" x1=\"\(c(gx))\" y1=\"\(c(yy))\" x2=\"\(c(gx + 30))\" y2=\"\(c(yy))\"\(dash)/>"
-                + "<path d=\"\(st.markerPath(x: gx + 15, y: yy))\"/>"
+                + "<use href=\"#\(e(id))-m\(i)\" x=\"\(c(gx + 15))\" y=\"\(c(yy))\"/>"
                 + "<text stroke=\"none\" fill=\"#000000\" x=\"\(c(gx + 38))\" y=\"\(c(yy + 4))\">\(e(s.label))</text></g>"
         }
-        out += "</g></svg>"
+        out += "</g>"
         return out
+    }
+
+    /// A value for a data attribute: the shortest text that reads back as the same Double
+    /// (`100`, not `100.0`).
+    static func exact(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
     }
 
     /// A value in a tooltip: four significant decimals, as the tables show.

@@ -27,7 +27,9 @@ public enum Ticks {
     public static func linear(_ lo: Double, _ hi: Double, count: Int = 5) -> (ticks: [Double], lo: Double, hi: Double) {
         var lo = lo, hi = hi
         if !lo.isFinite || !hi.isFinite { lo = 0; hi = 1 }
-        if hi <= lo {
+        // Values equal up to rounding (1.1 written by two computations) are one value: a step
+        // of 1e-17 would have no printable label.
+        if hi <= lo || hi - lo <= max(abs(lo), abs(hi)) * 1e-9 {
             // One value: a band around it.
             let pad = lo == 0 ? 1 : abs(lo) * 0.05
             lo -= pad; hi += pad
@@ -49,6 +51,7 @@ public enum Ticks {
 
     /// A linear tick's label: as few decimals as its step needs.
     public static func label(_ v: Double, step: Double) -> String {
+        guard step > 0, step.isFinite, v.isFinite else { return String(format: "%g", v) }
         let decimals = max(0, min(8, -Int(floor(log10(step)))))
         return String(format: "%.\(decimals)f", v)
     }

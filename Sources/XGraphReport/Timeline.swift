@@ -107,6 +107,9 @@ public struct Timeline: Sendable {
         return max(0, e.timeIntervalSince(s))
     }
 
+    /// Bars get a tooltip and `data-node` up to this many.
+    public static let detailedBars = 2000
+
     static let labelWidth = 150.0, chartWidth = 560.0, rowHeight = 16.0, top = 24.0, legendWidth = 150.0
 
     /// The timeline as SVG: bars coloured and patterned by step (`bar` rects with `data-node`,
@@ -142,12 +145,25 @@ public struct Timeline: Sendable {
                 + "<text x=\"\(c(x))\" y=\"\(c(axisY + 14))\" text-anchor=\"middle\">\(e(Ticks.label(t, step: tstep)))</text></g>"
         }
         out += "<text class=\"axislabel\" x=\"\(c(L + W / 2))\" y=\"\(c(axisY + 32))\" text-anchor=\"middle\">time since the build's first start (seconds)</text>"
-        for b in bars {
-            let s = SeriesStyle.at(stepIndex[b.run.step] ?? 0)
-            let x = px(b.run.start), w = max(1, px(b.run.end) - x)
-            out += "<rect class=\"bar\" data-node=\"\(e(b.run.node))\" data-row=\"\(b.row)\" x=\"\(c(x))\" y=\"\(c(T + Double(b.row) * rowH + 1))\" "
-                + "width=\"\(c(w))\" height=\"\(c(max(1, rowH - 2)))\" fill=\"\(s.color)\" fill-opacity=\"\(0.35 + 0.5 * Double((stepIndex[b.run.step] ?? 0) % 2))\">"
-                + "<title>\(e(b.run.node)): \(String(format: "%.1f", b.run.seconds)) s on \(e(rows[b.row]))</title></rect>"
+        // Bars grouped by step, so the fill is written once per step; a node's tooltip and
+        // `data-node` only up to `detailedBars` bars, to keep a 10,000-run timeline small.
+        let detailed = bars.count <= Self.detailedBars
+        var byStep: [Int: [Bar]] = [:]
+        for b in bars { byStep[stepIndex[b.run.step] ?? 0, default: []].append(b) }
+        for (i, _) in steps.enumerated() {
+            let s = SeriesStyle.at(i)
+            out += "<g class=\"step\" fill=\"\(s.color)\" fill-opacity=\"\(0.35 + 0.5 * Double(i % 2))\">"
+            for b in byStep[i] ?? [] {
+                let x = px(b.run.start), w = max(1, px(b.run.end) - x)
+                out += "<rect class=\"bar\" x=\"\(c(x))\" y=\"\(c(T + Double(b.row) * rowH + 1))\" width=\"\(c(w))\" height=\"\(c(max(1, rowH - 2)))\""
+                if detailed {
+                    out += " data-node=\"\(e(b.run.node))\" data-row=\"\(b.row)\"><title>\(e(b.run.node)): "
+                        + "\(String(format: "%.1f", b.run.seconds)) s on \(e(rows[b.row]))</title></rect>"
+                } else {
+                    out += "/>"
+                }
+            }
+            out += "</g>"
         }
         let gx = L + W + 16
         out += "<g class=\"legend\">"

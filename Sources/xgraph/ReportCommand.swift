@@ -53,10 +53,18 @@ struct ReportCommand: AsyncParsableCommand {
         do {
             let start = Date()
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
-            let html = try ReportAssembler(ctx: ctx, command: self).render()
+            let opened = Date()
+            var assembler = ReportAssembler(ctx: ctx, command: self)
+            let html = try assembler.render()
             try Data(html.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             let seconds = Date().timeIntervalSince(start)
             print("wrote \(output) (\(html.utf8.count / 1024) KiB, \(String(format: "%.2f", seconds)) s)")
+            if store.verbose {
+                // Where the time went, for studies large enough to notice.
+                let t = assembler.timings
+                Console.err(String(format: "report: index open and sync %.2f s, plan %.2f s, queries %.2f s, html %.2f s\n",
+                                   opened.timeIntervalSince(start), t.plan, t.queries, t.html))
+            }
             XGraph.finish()
         } catch {
             XGraph.fail(error)
@@ -68,19 +76,24 @@ struct ReportCommand: AsyncParsableCommand {
 struct ReportAssembler {
     let ctx: ResultsContext
     let command: ReportCommand
+    /// Seconds spent planning (current keys, estimates), querying the index, writing HTML.
+    var timings = (plan: 0.0, queries: 0.0, html: 0.0)
 
     private func list(_ text: String?) -> [String]? {
         text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
-    func render() throws -> String {
+    mutating func render() throws -> String {
         let index = ctx.index
+        var clock = Date()
+        func lap() -> Double { let now = Date(); defer { clock = now }; return now.timeIntervalSince(clock) }
         let c = command
         let seriesAxes = list(c.series) ?? []
         let panelAxes = list(c.panel)
         try checkNames(seriesAxes: seriesAxes, panelAxes: panelAxes ?? [])
 
         let planned = c.diff.isEmpty ? try ctx.currentPlan() : nil
+        timings.plan = lap()
         var sources: [(q: ResultsQuery, tag: String?)] = []
         if c.diff.isEmpty {
             sources = [(try ctx.query(where: c.where, commit: nil, step: c.step, latestOnly: true, current: planned?.nodes), nil)]
@@ -95,9 +108,11 @@ struct ReportAssembler {
         var commitRuns: [String: Int] = [:], commitOrder: [String] = []
         var tags: [String?] = []
         for t in tables {
+            // Each column once: `column` copies it.
+            let status = t.column("status")
             let labels = (t.column("commit") ?? []).enumerated().compactMap { i, v -> String? in
                 // Unbuilt rows have no commit; they are not results shown.
-                if t.column("status")?[i].display != nil, t.column("status")?[i] != .string("current") { return nil }
+                if let status, status[i] != .string("current") { return nil }
                 return v == .null ? "(none)" : v.display
             }
             for l in labels {
@@ -173,8 +188,11 @@ struct ReportAssembler {
         var title = "Scaling report"
         if let path = ctx.specPath { title += ": " + (path as NSString).lastPathComponent }
         if !c.diff.isEmpty { title += " (\(c.diff[0]) vs \(c.diff[1]))" }
-        return HTMLReport(title: title, provenance: provenance, unbuilt: unbuilt, notes: notes, groups: groups,
-                          pivots: pivots, fits: fits, timeline: timeline, cost: cost).render()
+        timings.queries = lap()
+        let html = HTMLReport(title: title, provenance: provenance, unbuilt: unbuilt, notes: notes, groups: groups,
+                              pivots: pivots, fits: fits, timeline: timeline, cost: cost).render()
+        timings.html = lap()
+        return html
     }
 
     /// Unknown axes and steps are errors that name the valid ones, before any work.

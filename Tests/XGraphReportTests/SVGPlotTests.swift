@@ -47,6 +47,17 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(Double(f["data-y1"] ?? "")), 0.2 + 0.1 * log10(30_000), accuracy: 1e-12)
     }
 
+    func testConstantValuesGetARoundAxis() {
+        let t = Ticks.linear(1.1, 1.1000000000000001)
+        XCTAssertGreaterThan(t.hi - t.lo, 0.01)
+        XCTAssertEqual(Ticks.label(1.1, step: 0), "1.1")
+        let flat = SVGPlot(title: "loss", xLabel: "data", yLabel: "loss", series: [
+            .init(label: "m", style: .at(0), points: [.init(size: 10, label: "10", mean: 1.1, sd: nil, n: 1),
+                                                     .init(size: 100, label: "100", mean: 1.1000000000000001, sd: nil, n: 1)],
+                  fit: .init(a: 1.1, b: 0, from: 10, to: 100))])
+        XCTAssertNil(XMLElements(flat.render()).error)
+    }
+
     func testTextIsEscaped() throws {
         let svg = plot(hostile: "<script>&\"'\u{1}").render()
         XCTAssertNil(XMLElements(svg).error)

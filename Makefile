@@ -2,7 +2,8 @@
 # Both install what they need from Debian's packages first.
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge
+# chromium: the report test renders `xgraph report`'s page in a real (headless) browser.
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.
@@ -38,6 +39,9 @@ demo: build
 	$(XGRAPH) results $(DEMO) --step transfer --pivot data,model --metric accuracy
 	@echo
 	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode --compare model
+	@echo
+	$(XGRAPH) report $(DEMO) --step transfer --metric accuracy,loss -o report.html
+	@echo "open $(CURDIR)/report.html in a browser: the plots, tables, provenance and timeline (docs/report.md)"
 
 bench: deps
 	$(SWIFT) build $(RELEASE) --product xgraph

@@ -3,7 +3,7 @@
 import PackageDescription
 
 // The layering (see docs/architecture.md): core ← spec, store, executors, trainer ← graph ← keys,
-// scheduler, results ← build ← CLI. Nothing imports a layer above itself.
+// scheduler, results ← build, report ← CLI. Nothing imports a layer above itself.
 //
 // Every module a target imports is listed as its own dependency, even when another dependency
 // brings it in: SwiftPM recompiles a target when a *listed* dependency changes, and a target that
@@ -53,8 +53,10 @@ let package = Package(
             "XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys", "XGraphStore",
             "XGraphScheduler", "XGraphExecutors", "XGraphResults",
         ]),
+        // `xgraph report`: the HTML page with SVG plots and the build's timeline.
+        .target(name: "XGraphReport", dependencies: ["XGraphCore", "XGraphResults"]),
         .executableTarget(name: "xgraph", dependencies: [
-            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors",
+            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors", "XGraphReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler", "XGraphCore"]),
         .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors", "XGraphCore"]),
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore", "XGraphCore"]),
+        .testTarget(name: "XGraphReportTests", dependencies: ["XGraphReport", "XGraphResults", "XGraphCore"]),
         .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer", "XGraphCore", "CZlib"]),
         .testTarget(name: "XGraphBuildTests", dependencies: [
             "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphResults", "XGraphSpec", "XGraphStore",

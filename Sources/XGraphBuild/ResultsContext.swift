@@ -13,6 +13,16 @@ public struct ResultsContext {
     let workspace: Workspace?
     public let repoPath: String
 
+    /// The experiment file's current nodes and plan (see `Workspace.currentPlan`), with the
+    /// duration history for estimates; nil without a file.
+    public func currentPlan() throws -> (nodes: [CurrentNode], plan: Plan)? {
+        guard let workspace else { return nil }
+        return try workspace.currentPlan(history: workspace.durationHistory())
+    }
+
+    /// The experiment file's path as given; nil without one.
+    public var specPath: String? { workspace?.specPath }
+
     public static func open(file: String?, storePath: String?) throws -> ResultsContext {
         let cwd = FileManager.default.currentDirectoryPath
         if let file {
@@ -37,10 +47,16 @@ public struct ResultsContext {
     /// Parses `--where 'model=r101,data!=300M'`. With an experiment file and neither a commit
     /// nor `latestOnly` off, each node shows the run of its current key (docs/results-schema.md,
     /// "What results show"); otherwise the runs of the file's node names.
-    public func query(where text: String?, commit: String?, step: String?, latestOnly: Bool) throws -> ResultsQuery {
+    /// `current`: the file's current nodes when the caller has planned them already.
+    public func query(where text: String?, commit: String?, step: String?, latestOnly: Bool,
+                      current: [CurrentNode]? = nil) throws -> ResultsQuery {
         var q = ResultsQuery()
         // Planned only here: `--sql`, `--commit` and `--all` need no keys.
-        if let workspace, commit == nil, latestOnly { q.current = try workspace.currentNodes() } else { q.nodes = nodes }
+        if let workspace, commit == nil, latestOnly {
+            q.current = try current ?? workspace.currentNodes()
+        } else {
+            q.nodes = nodes
+        }
         q.step = step
         q.latestOnly = latestOnly
         q.commit = commit.map(resolve)
@@ -63,18 +79,26 @@ extension Workspace {
     /// stand now: the dry run `plan` makes, so nothing runs. A node downstream of one that
     /// must run has no key yet.
     public func currentNodes() throws -> [CurrentNode] {
+        try currentPlan(history: DurationHistory()).nodes
+    }
+
+    /// `currentNodes` and the plan they come from, whose estimates (GPU-hours, wall time) use
+    /// `history`: one dry run for both, which `xgraph report` needs.
+    public func currentPlan(history: DurationHistory) throws -> (nodes: [CurrentNode], plan: Plan) {
         let builder = Builder(graph: graph, store: store, executor: NullExecutor(),
                               renderer: CommandRenderer(builtinCommand: []),
                               options: BuildOptions(builtinVersion: BuiltinSteps.version),
-                              provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
+                              provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil),
+                              history: history)
         let plan = try builder.plan(selection: Array(graph.nodes.indices))
         // The plan has one entry per selected node, in selection order.
-        return zip(graph.nodes, plan.entries).compactMap { node, entry in
+        let nodes = zip(graph.nodes, plan.entries).compactMap { node, entry -> CurrentNode? in
             if case .source = node.kind { return nil }
             return CurrentNode(node: node.id, step: node.step,
                                axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
                                key: entry.key?.key.hex)
         }
+        return (nodes, plan)
     }
 
     /// The results index, synced with the store's records.

@@ -45,7 +45,8 @@ extension ResultsIndex {
                     }
                     cells[rowKey, default: [:]][columnKey] = run
                 }
-                let rowKeys = cells.keys.sorted { a, b in LabelOrder.less(a, b) }
+                let sizes = LabelOrder.Sizes(cells.keys.lazy.flatMap { $0.compactMap { $0 } })
+                let rowKeys = cells.keys.sorted { a, b in sizes.less(a, b) }
                 let columnKeys = Set(cells.values.flatMap(\.keys)).sorted { a, b in
                     LabelOrder.less(a.map(Optional.some), b.map(Optional.some))
                 }

@@ -44,7 +44,7 @@ public struct ResultTable: Sendable, Equatable {
 
     /// Floats get 4 decimals (`0.7634`), so a column's decimal points line up; magnitudes 4
     /// decimals cannot show (below 1e-4, from 1e12) get 4 significant digits in exponent form.
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         guard d.isFinite else { return d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf") }
         // Counts (examples, steps, classes) are stored as REAL like every metric: show them whole.
         if d.rounded() == d && abs(d) < 1e12 { return String(Int(d)) }

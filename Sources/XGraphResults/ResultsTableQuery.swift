@@ -17,9 +17,10 @@ extension ResultsIndex {
                 let unbuilt = try unbuilt(q, db)
                 let metricNames = metrics ?? Set(runs.flatMap { $0.metrics.keys }).sorted()
                 let withStatus = q.current != nil
+                let sizes = LabelOrder.Sizes((runs + unbuilt.map(\.run)).lazy.flatMap { $0.axes.map(\.value) })
                 let entries = (runs.map { (run: $0, status: withStatus ? "current" : nil, built: true) }
                     + unbuilt.map { (run: $0.run, status: Optional($0.status.rawValue), built: false) })
-                    .sorted { Self.displayOrder($0.run, $1.run) }
+                    .sorted { Self.displayOrder($0.run, $1.run, sizes) }
                 let axes = Self.axesInOrder(entries.map(\.run))
                 let rows: [[JSONValue]] = entries.map { entry in
                     let run = entry.run

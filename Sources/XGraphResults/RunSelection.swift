@@ -28,7 +28,8 @@ extension ResultsIndex {
             }
             runs = Array(newest.values)
         }
-        return runs.sorted(by: Self.displayOrder)
+        let sizes = LabelOrder.Sizes(runs.lazy.flatMap { $0.axes.map(\.value) })
+        return runs.sorted { Self.displayOrder($0, $1, sizes) }
     }
 
     /// Each current node that has a run of its current key, with that run, named as the current
@@ -73,13 +74,13 @@ extension ResultsIndex {
             + " `xgraph build` makes \(n == 1 ? "it" : "them") current"
     }
 
-    static func displayOrder(_ a: IndexedRun, _ b: IndexedRun) -> Bool {
+    static func displayOrder(_ a: IndexedRun, _ b: IndexedRun, _ sizes: LabelOrder.Sizes = LabelOrder.Sizes([])) -> Bool {
         if a.step != b.step { return a.step < b.step }
         let n = min(a.axes.count, b.axes.count)
         for i in 0..<n {
             let x = a.axes[i], y = b.axes[i]
             if x.name != y.name { return x.name < y.name }
-            if x.value != y.value { return LabelOrder.less(x.value, y.value) }
+            if x.value != y.value { return sizes.less(x.value, y.value) }
         }
         if a.axes.count != b.axes.count { return a.axes.count < b.axes.count }
         if a.node != b.node { return a.node < b.node }

@@ -95,7 +95,7 @@ extension ScalingFitReport {
         return parts.joined(separator: "\n\n")
     }
 
-    private func summaryText() -> ResultTable {
+    public func summaryText() -> ResultTable {
         let rows = series.map { s -> [JSONValue] in
             let key = s.values.map { $0.map(JSONValue.string) ?? .null }
             guard let f = s.fit else {
@@ -114,7 +114,7 @@ extension ScalingFitReport {
             rows: rows, title: title)
     }
 
-    private func sizeText() -> ResultTable {
+    public func sizeText() -> ResultTable {
         let rows = series.flatMap { s in
             ScalingFit.summaries(s.points).map { z -> [JSONValue] in
                 s.values.map { $0.map(JSONValue.string) ?? .null }
@@ -125,7 +125,7 @@ extension ScalingFitReport {
                            title: "per \(options.sizeAxis): mean ± sd over \(options.replicateAxis ?? "replicates")")
     }
 
-    private func comparisonText() -> ResultTable {
+    public func comparisonText() -> ResultTable {
         let axis = options.compareAxis ?? "series"
         let groupColumns = columns.filter { $0 != axis }
         let rows = comparisons.map { c -> [JSONValue] in

@@ -103,7 +103,8 @@ extension ResultsIndex {
                     throw XGraphError.usage("fit: no selected run has both a \(o.sizeAxis) axis and the metric \(o.metric)")
                 }
                 let columns = split.columns + o.seriesAxes
-                let series = points.keys.sorted { a, b in LabelOrder.less(a, b) }.map { key in
+                let sizes = LabelOrder.Sizes(points.keys.lazy.flatMap { $0.compactMap { $0 } })
+                let series = points.keys.sorted { a, b in sizes.less(a, b) }.map { key in
                     let p = points[key] ?? []
                     return ScalingSeries(
                         values: key,

@@ -13,6 +13,9 @@ struct ExplainCommand: AsyncParsableCommand {
     @Argument(help: "The experiment file (optional), then the node name.")
     var arguments: [String]
 
+    @Flag(name: .long, help: "Print the explanation as one JSON object (docs/json.md).")
+    var json = false
+
     func validate() throws {
         if arguments.isEmpty || arguments.count > 2 { throw ValidationError("usage: xgraph explain [FILE] NODE") }
     }
@@ -21,7 +24,10 @@ struct ExplainCommand: AsyncParsableCommand {
         do {
             let file = arguments.count == 2 ? arguments[0] : nil
             let ws = try Workspace.open(file: file, storePath: store.store)
-            print(try Explainer(workspace: ws, builtinVersion: BuiltinSteps.version).explain(arguments.last!))
+            // validate() ensures one or two arguments.
+            let name = arguments.last ?? ""
+            let explanation = try Explainer(workspace: ws, builtinVersion: BuiltinSteps.version).explanation(name)
+            print(json ? explanation.json.canonical : explanation.text)
         } catch {
             XGraph.fail(error)
         }

@@ -19,6 +19,23 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Hide cached nodes.")
     var changedOnly = false
 
+    @Flag(name: .long, help: "Print the plan as one JSON object (docs/json.md).")
+    var json = false
+
+    @Flag(name: .long, help: "Draw the node graph (with each node's status) in Graphviz dot.")
+    var dot = false
+
+    @Flag(name: .long, help: "Draw the node graph in Mermaid (flowchart).")
+    var mermaid = false
+
+    @Flag(name: .long, help: "With --dot or --mermaid: draw the step graph (node counts per step) instead of every node.")
+    var steps = false
+
+    func validate() throws {
+        if [json, dot, mermaid].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --dot and --mermaid") }
+        if steps && !(dot || mermaid) { throw ValidationError("--steps draws the step graph: add --dot or --mermaid") }
+    }
+
     func run() async throws {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
@@ -30,7 +47,14 @@ struct PlanCommand: AsyncParsableCommand {
                                   // On Slurm no node is blocked for not fitting this machine.
                                   slurm: try cluster.slurmSettings(ws))
             let plan = try builder.plan(selection: try ws.selection(experiment.targets))
-            print(PlanReport.render(plan, showCached: !changedOnly))
+            if json {
+                print(plan.json.canonical)
+            } else if dot || mermaid {
+                let drawing = steps ? GraphDrawing(stepsOf: ws.graph, plan: plan) : GraphDrawing(graph: ws.graph, plan: plan)
+                print(drawing.render(dot ? .dot : .mermaid))
+            } else {
+                print(PlanReport.render(plan, showCached: !changedOnly))
+            }
             XGraph.finish()
         } catch {
             XGraph.fail(error)

@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphReport
+import XGraphResults
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one self-contained HTML page: scaling plots with fits, the pivot and fit tables, provenance, unbuilt nodes, the last build's timeline.",
+        discussion: "What each part shows and how to read it: docs/report.md.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "An experiment file: report the runs of its nodes' current keys, and list the nodes not built for the current spec.")
+    var file: String?
+
+    @Option(name: .shortAndLong, help: "The HTML file to write.")
+    var output = "report.html"
+
+    @Option(name: .long, help: "Only this step's nodes (as results and fit).")
+    var step: String?
+
+    @Option(name: .long, help: "Filter on axes, e.g. 'model=r101,data!=300M'.")
+    var `where`: String?
+
+    @Option(name: .long, help: "Metrics to plot (comma-separated; default: every metric the selected runs recorded).")
+    var metric: String?
+
+    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    var sizeAxis = "data"
+
+    @Option(name: .long, help: "Axes whose values make one line each (comma-separated).")
+    var series = "model"
+
+    @Option(name: .long, help: "Axes whose values make one plot each (default: every other axis that varies, e.g. task,mode).")
+    var panel: String?
+
+    @Option(name: .long, help: "An axis whose values are replicate runs (e.g. seed): mean ± SD error bars, one fit on all runs.")
+    var replicates: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Two commits A B: draw both commits' curves in each plot (A hollow, B filled).")
+    var diff: [String] = []
+
+    func validate() throws {
+        if !diff.isEmpty && diff.count != 2 {
+            throw ValidationError("--diff takes two commits, A and B (got \(diff.count)); put the experiment file before --diff")
+        }
+    }
+
+    func run() async throws {
+        do {
+            let start = Date()
+            let ctx = try ResultsContext.open(file: file, storePath: store.store)
+            let opened = Date()
+            var assembler = ReportAssembler(ctx: ctx, command: self)
+            let html = try assembler.render()
+            try Data(html.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            let seconds = Date().timeIntervalSince(start)
+            print("wrote \(output) (\(html.utf8.count / 1024) KiB, \(String(format: "%.2f", seconds)) s)")
+            if store.verbose {
+                // Where the time went, for studies large enough to notice.
+                let t = assembler.timings
+                Console.err(String(format: "report: index open and sync %.2f s, plan %.2f s, queries %.2f s, html %.2f s\n",
+                                   opened.timeIntervalSince(start), t.plan, t.queries, t.html))
+            }
+            XGraph.finish()
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}
+
+/// Gathers what the report shows from the results index and the plan.
+struct ReportAssembler {
+    let ctx: ResultsContext
+    let command: ReportCommand
+    /// Seconds spent planning (current keys, estimates), querying the index, writing HTML.
+    var timings = (plan: 0.0, queries: 0.0, html: 0.0)
+
+    private func list(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+
+    mutating func render() throws -> String {
+        let index = ctx.index
+        var clock = Date()
+        func lap() -> Double { let now = Date(); defer { clock = now }; return now.timeIntervalSince(clock) }
+        let c = command
+        let seriesAxes = list(c.series) ?? []
+        let panelAxes = list(c.panel)
+        try checkNames(seriesAxes: seriesAxes, panelAxes: panelAxes ?? [])
+
+        let planned = c.diff.isEmpty ? try ctx.currentPlan() : nil
+        timings.plan = lap()
+        var sources: [(q: ResultsQuery, tag: String?)] = []
+        if c.diff.isEmpty {
+            sources = [(try ctx.query(where: c.where, commit: nil, step: c.step, latestOnly: true, current: planned?.nodes), nil)]
+        } else {
+            for rev in c.diff {
+                sources.append((try ctx.query(where: c.where, commit: rev, step: c.step, latestOnly: true), rev))
+            }
+        }
+        // The plain table of each source: its commits, its unbuilt nodes, the metrics recorded.
+        let tables = try sources.map { try index.table($0.q) }
+        let knownAxes = try distinct("SELECT DISTINCT axis FROM axes ORDER BY axis")
+        var commitRuns: [String: Int] = [:], commitOrder: [String] = []
+        var tags: [String?] = []
+        for t in tables {
+            // Each column once: `column` copies it.
+            let status = t.column("status")
+            let labels = (t.column("commit") ?? []).enumerated().compactMap { i, v -> String? in
+                // Unbuilt rows have no commit; they are not results shown.
+                if let status, status[i] != .string("current") { return nil }
+                return v == .null ? "(none)" : v.display
+            }
+            for l in labels {
+                if commitRuns[l] == nil { commitOrder.append(l) }
+                commitRuns[l, default: 0] += 1
+            }
+            tags.append(Set(labels).count == 1 ? labels.first : nil)
+        }
+        let metricNames: [String]
+        if let named = list(c.metric) {
+            metricNames = named
+        } else {
+            let exclude = Set(["node", "commit", "duration_s", "status"]).union(knownAxes)
+            var seen: [String] = []
+            for t in tables { for col in t.columns where !exclude.contains(col) && !seen.contains(col) { seen.append(col) } }
+            metricNames = seen
+        }
+
+        var notes: [String] = []
+        var groups: [HTMLReport.PlotGroup] = []
+        var pivots: [ResultTable] = []
+        var fits: [ResultTable] = []
+        for metric in metricNames {
+            let options = ScalingFitOptions(metric: metric, sizeAxis: c.sizeAxis,
+                                            seriesAxes: (panelAxes ?? []) + seriesAxes, replicateAxis: c.replicates)
+            var reports: [ScalingPanels.Source] = []
+            do {
+                for (i, source) in sources.enumerated() {
+                    let r = try index.scalingFits(source.q, options)
+                    let tag = source.tag.map { rev in tags[i].map { "\(rev) (\($0))" } ?? rev }
+                    reports.append(.init(report: r, tag: tag, hollow: sources.count > 1 && i == 0))
+                }
+            } catch let error as XGraphError where list(c.metric) == nil {
+                // A default metric that cannot be plotted (no run has it with a size) is noted;
+                // a metric the user named is an error.
+                notes.append("\(metric) is not plotted: \(error.description)")
+                continue
+            }
+            let plots = ScalingPanels.plots(reports, panelColumns: panelAxes, units: ScalingPanels.units(of: metric))
+            groups.append(HTMLReport.PlotGroup(metric: metric, plots: plots))
+            for source in reports {
+                var fit = source.report.summaryText()
+                if let tag = source.tag { fit.title = (fit.title ?? "") + " @ " + tag }
+                fits.append(fit)
+                if c.replicates != nil { fits.append(source.report.sizeText()) }
+            }
+            for (i, source) in sources.enumerated() {
+                var t = try index.pivot(source.q, rows: [c.sizeAxis], columns: seriesAxes, metric: metric)
+                if let tag = reports[i].tag { t.title = (t.title ?? "") + " @ " + tag }
+                pivots.append(t)
+            }
+        }
+
+        let unbuilt: [HTMLReport.Unbuilt]? = planned == nil ? nil : tables.first.map { t in
+            guard let status = t.column("status"), let nodes = t.column("node") else { return [] }
+            return zip(nodes, status).compactMap { node, s in
+                s == .string("current") ? nil : HTMLReport.Unbuilt(node: node.display, status: s.display)
+            }
+        }
+        let timeline = try lastBuild()
+        let cost = HTMLReport.Cost(lastBuildGPUHours: timeline.gpuHours, lastBuildWallSeconds: timeline.wallSeconds,
+                                   lastBuildRuns: timeline.runs.count, plannedGPUHours: planned?.plan.gpuHours,
+                                   plannedNodes: planned?.plan.toRun, plannedWallSeconds: planned?.plan.wallSeconds)
+        var selection = c.diff.isEmpty
+            ? (planned != nil ? "each node's run of its current key" : "the newest run of each node")
+            : "the newest run of each node at commit \(c.diff[0]) (hollow markers) and at \(c.diff[1]) (filled)"
+        if let step = c.step { selection += "; step \(step)" }
+        if let w = c.where { selection += "; where \(w)" }
+        if let r = c.replicates { selection += "; replicates pooled over \(r)" }
+        let provenance = HTMLReport.Provenance(
+            commits: commitOrder.map { ($0, commitRuns[$0] ?? 0) }, xgraphVersion: XGraphVersion.string,
+            store: ctx.store.root, generated: TimeText.iso8601(Date()), file: ctx.specPath, selection: selection)
+        var title = "Scaling report"
+        if let path = ctx.specPath { title += ": " + (path as NSString).lastPathComponent }
+        if !c.diff.isEmpty { title += " (\(c.diff[0]) vs \(c.diff[1]))" }
+        timings.queries = lap()
+        let html = HTMLReport(title: title, provenance: provenance, unbuilt: unbuilt, notes: notes, groups: groups,
+                              pivots: pivots, fits: fits, timeline: timeline, cost: cost).render()
+        timings.html = lap()
+        return html
+    }
+
+    /// Unknown axes and steps are errors that name the valid ones, before any work.
+    private func checkNames(seriesAxes: [String], panelAxes: [String]) throws {
+        let axes = try distinct("SELECT DISTINCT axis FROM axes ORDER BY axis")
+        if axes.isEmpty { throw XGraphError.usage("report: the store has no results yet; run `xgraph build` first") }
+        let named = [("--size-axis", [command.sizeAxis]), ("--series", seriesAxes), ("--panel", panelAxes),
+                     ("--replicates", command.replicates.map { [$0] } ?? [])]
+        for (option, names) in named {
+            for name in names where !axes.contains(name) {
+                throw XGraphError.usage("report: \(option): unknown axis '\(name)'; axes that exist: \(axes.joined(separator: ", "))")
+            }
+        }
+        if let step = command.step {
+            let steps = try distinct("SELECT DISTINCT step FROM runs ORDER BY step")
+            if !steps.contains(step) {
+                throw XGraphError.usage("report: --step: no results of step '\(step)'; steps with results: \(steps.joined(separator: ", "))")
+            }
+        }
+    }
+
+    private func distinct(_ sql: String) throws -> [String] {
+        try ctx.index.sql(sql).rows.compactMap { $0.first?.display }
+    }
+
+    /// The runs of the last build among the file's nodes (every run without a file).
+    private func lastBuild() throws -> Timeline {
+        let rows = try ctx.index.sql("SELECT node, step, host, gpu_ids, start, \"end\" FROM runs").rows
+        var runs: [Timeline.Run] = []
+        runs.reserveCapacity(rows.count)
+        for row in rows where row.count == 6 {
+            let node = row[0].display
+            if let nodes = ctx.nodes, !nodes.contains(node) { continue }
+            // Times are the index's own ISO 8601 text; a row that does not parse is left out.
+            guard let start = Timeline.parseTime(row[4].display), let end = Timeline.parseTime(row[5].display) else { continue }
+            let gpus = row[3].display.split(separator: ",").compactMap { Int($0) }
+            runs.append(Timeline.Run(node: node, step: row[1].display, host: row[2].display, gpus: gpus, start: start, end: end))
+        }
+        return Timeline(runs: Timeline.lastBuild(runs))
+    }
+}

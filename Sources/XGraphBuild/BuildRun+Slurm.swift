@@ -98,17 +98,8 @@ extension BuildRun {
                 slurm.executor.track(old.job)
                 return old
             }
-            let log = try store.logPath(forNode: node.id, attempt: attempt)
-            let request = SlurmJobRequest(
-                node: node.id,
-                command: slurm.runnerCommand(node: node.id, store: store.root, key: key.key, attempt: attempt, log: log,
-                                             forced: rebuilder.forced.contains(graph.index(of: node.id) ?? -1)),
-                workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
-                profile: node.slurm.overridden(by: slurm.profile), resume: node.resume)
-            let id = try await slurm.executor.submit(request)
-            let job = SubmittedJob(node: node.id, file: file, executor: "slurm", job: id, key: key.key.hex, log: log, attempt: attempt)
-            try store.recordSubmittedJob(job)
-            return job
+            return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [],
+                                                forced: rebuilder.forced.contains(graph.index(of: node.id) ?? -1), slurm: slurm)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XGraphCore
 import XGraphExecutors
+import XGraphGraph
 import XGraphStore
 
 /// What `build --detach` did.
@@ -48,17 +49,8 @@ extension Builder {
                     return (old.job, false)
                 }
                 guard inQueue < slurm.maxQueued else { return nil }
-                let log = try store.logPath(forNode: node.id, attempt: 1)
-                let request = SlurmJobRequest(
-                    node: node.id,
-                    command: slurm.runnerCommand(node: node.id, store: store.root, key: key, attempt: 1, log: log,
-                                                 forced: rebuilder.forced.contains(i)),
-                    workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
-                    profile: node.slurm.overridden(by: slurm.profile), resume: node.resume, afterOK: after)
-                let id = try await slurm.executor.submit(request)
-                try store.recordSubmittedJob(SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: id,
-                                                          key: key?.hex, log: log, attempt: 1))
-                return (id, true)
+                let job = try await submitNode(node, key: key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i), slurm: slurm)
+                return (job.job, true)
             }
             guard let decided else { report.left.append(node.id); continue }
             jobOf[i] = decided.job
@@ -66,6 +58,22 @@ extension Builder {
             if decided.new { report.submitted.append((node.id, decided.job)) } else { report.followed.append((node.id, decided.job)) }
         }
         return report
+    }
+
+    /// Submits one attempt of `node` as a Slurm job and records the submission in the store's
+    /// registry. The caller holds the node's submission lock.
+    func submitNode(_ node: Node, key: Digest?, attempt: Int, afterOK: [String], forced: Bool,
+                    slurm: SlurmSettings) async throws -> SubmittedJob {
+        let log = try store.logPath(forNode: node.id, attempt: attempt)
+        let request = SlurmJobRequest(
+            node: node.id,
+            command: slurm.runnerCommand(node: node.id, store: store.root, key: key, attempt: attempt, log: log, forced: forced),
+            workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
+            profile: node.slurm.overridden(by: slurm.profile), resume: node.resume, afterOK: afterOK)
+        let id = try await slurm.executor.submit(request)
+        let job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: id, key: key?.hex, log: log, attempt: attempt)
+        try store.recordSubmittedJob(job)
+        return job
     }
 
     /// The nodes of `selection` that will run, for the checks made before anything is submitted.

@@ -48,21 +48,10 @@ extension Builder {
             exec \(shellQuote(slurm.xgraph)) --version > \(shellQuote(version))
 
             """
-        var args = ["--parsable", "--job-name=xg:probe", "--output=/dev/null", "--cpus-per-task=1", "--time=0-00:05:00",
-                    "--chdir=" + slurm.workingDirectory]
-        if let p = profile.partition { args.append("--partition=" + p) }
-        if let x = profile.account { args.append("--account=" + x) }
-        if let x = profile.qos { args.append("--qos=" + x) }
-        if let x = profile.constraint { args.append("--constraint=" + x) }
-        if let x = profile.reservation { args.append("--reservation=" + x) }
-        let out = try await slurm.executor.client.run("sbatch", args + profile.sbatchArgs, input: script)
-        guard out.succeeded else {
-            throw XGraphError.build("Slurm refused the probe job (sbatch \((args + profile.sbatchArgs).joined(separator: " "))), "
-                + "so it would refuse the nodes' jobs too: \(out.message)")
-        }
-        let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
-        slurm.executor.track(id)
-        await slurm.executor.queue.noteSubmitted(id)
+        let args = ["--parsable", "--job-name=xg:probe", "--output=/dev/null", "--cpus-per-task=1", "--time=0-00:05:00",
+                    "--chdir=" + slurm.workingDirectory] + SlurmJobRequest.placement(profile) + profile.sbatchArgs
+        let id = try await slurm.executor.submit(arguments: args, script: script, what: "the probe job",
+                                                 refused: ", so it would refuse the nodes' jobs too")
         var announced = false
         while await slurm.executor.queue.state(of: id) != nil {
             if !announced {

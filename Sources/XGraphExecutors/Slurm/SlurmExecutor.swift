@@ -22,16 +22,21 @@ public final class SlurmExecutor: Sendable {
 
     /// Submits `request`; returns the job id. A refusal is an error with Slurm's own words.
     public func submit(_ request: SlurmJobRequest) async throws -> String {
+        try await submit(arguments: request.sbatchArguments, script: request.script, what: "the job of \(request.node)")
+    }
+
+    /// Runs `sbatch --parsable ARGUMENTS` with `script` on stdin and follows the job it makes.
+    /// - Parameter what: the job in messages ("the job of NODE", "the probe job").
+    public func submit(arguments: [String], script: String, what: String, refused: String = "") async throws -> String {
         let started = ContinuousClock.now
-        let out = try await client.run("sbatch", request.sbatchArguments, input: request.script)
+        let out = try await client.run("sbatch", arguments, input: script)
         guard out.succeeded else {
-            throw XGraphError.build("Slurm refused the job of \(request.node): \(out.message) "
-                + "(sbatch \(request.sbatchArguments.joined(separator: " ")))")
+            throw XGraphError.build("Slurm refused \(what)\(refused): \(out.message) (sbatch \(arguments.joined(separator: " ")))")
         }
         // --parsable prints `id` or `id;cluster`.
         let id = out.stdout.split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init) ?? ""
         guard !id.isEmpty, id.allSatisfy({ $0.isNumber || $0 == "_" }) else {
-            throw XGraphError.build("sbatch accepted the job of \(request.node) but printed no job id: \(out.stdout)")
+            throw XGraphError.build("sbatch accepted \(what) but printed no job id: \(out.stdout)")
         }
         let spent = (ContinuousClock.now - started) / .seconds(1)
         submitted.withLock { $0.count += 1; $0.seconds += spent }

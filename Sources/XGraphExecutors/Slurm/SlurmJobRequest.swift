@@ -46,11 +46,7 @@ public struct SlurmJobRequest: Sendable {
         if resources.memMB > 0 { a.append("--mem=\(resources.memMB)M") }
         if resources.gpus > 0 { a.append("--gres=gpu:\(resources.gpus)") }
         if let t = resources.timeSeconds { a.append("--time=" + Self.slurmTime(t + Self.timeMargin)) }
-        if let p = profile.partition { a.append("--partition=" + p) }
-        if let x = profile.account { a.append("--account=" + x) }
-        if let x = profile.qos { a.append("--qos=" + x) }
-        if let x = profile.constraint { a.append("--constraint=" + x) }
-        if let x = profile.reservation { a.append("--reservation=" + x) }
+        a += Self.placement(profile)
         if resume {
             a.append("--requeue")
             // B: the signal goes to the batch shell only, which is the runner (the script
@@ -63,6 +59,18 @@ public struct SlurmJobRequest: Sendable {
             a.append("--kill-on-invalid-dep=yes")
         }
         return a + profile.sbatchArgs
+    }
+
+    /// The profile's partition, account, qos, constraint and reservation as sbatch arguments
+    /// (its `sbatch_args` come last, after everything xgraph writes).
+    public static func placement(_ profile: SlurmProfile) -> [String] {
+        var a: [String] = []
+        if let p = profile.partition { a.append("--partition=" + p) }
+        if let x = profile.account { a.append("--account=" + x) }
+        if let x = profile.qos { a.append("--qos=" + x) }
+        if let x = profile.constraint { a.append("--constraint=" + x) }
+        if let x = profile.reservation { a.append("--reservation=" + x) }
+        return a
     }
 
     /// Seconds before the end at which a `resume: true` job is signalled: the profile's (5

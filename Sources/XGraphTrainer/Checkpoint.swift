@@ -7,7 +7,8 @@ import XGraphCore
 /// `layers.<2·depth>.weight` [classes, width]. Inputs are flattened 28×28 images, pixel/255.
 ///
 /// Metadata (all strings): format = "xgraph-mlp", format_version, input, width, depth,
-/// classes, activation = "relu", labels = "fine" | "coarse".
+/// classes, activation = "relu", labels = "fine" | "coarse", and `label_classes` (the
+/// Fashion-MNIST classes the labels cover, e.g. "0,1,4,5,8,9") when not all ten.
 ///
 /// Version History:
 /// * 1: First version.
@@ -18,11 +19,17 @@ public struct Checkpoint: Sendable, Equatable {
     public static let formatName = "xgraph-mlp"
 
     public var model: MLP
-    public var labels: LabelSet
+    /// The labels the head predicts.
+    public var vocabulary: Vocabulary
+    public var labels: LabelSet { vocabulary.labels }
+
+    public init(model: MLP, vocabulary: Vocabulary) {
+        self.model = model
+        self.vocabulary = vocabulary
+    }
 
     public init(model: MLP, labels: LabelSet) {
-        self.model = model
-        self.labels = labels
+        self.init(model: model, vocabulary: Vocabulary(labels: labels))
     }
 
     public static func tensorName(layer: Int, _ part: String) -> String { "layers.\(2 * layer).\(part)" }
@@ -35,7 +42,7 @@ public struct Checkpoint: Sendable, Equatable {
             entries.append(.init(name: Self.tensorName(layer: l, "bias"),
                                  tensor: Tensor(shape: [layer.outputs], values: layer.bias)))
         }
-        return SafetensorsFile(entries: entries, metadata: [
+        var metadata = [
             "format": Self.formatName,
             "format_version": String(Self.formatVersion),
             "input": String(model.inputSize),
@@ -44,7 +51,11 @@ public struct Checkpoint: Sendable, Equatable {
             "classes": String(model.classes),
             "activation": "relu",
             "labels": labels.rawValue,
-        ])
+        ]
+        // Only when some classes are left out, so that the checkpoints of studies over all ten
+        // classes keep their bytes.
+        if !vocabulary.coversAllClasses { metadata["label_classes"] = vocabulary.classList }
+        return SafetensorsFile(entries: entries, metadata: metadata)
     }
 
     public init(_ file: SafetensorsFile, path: String) throws {
@@ -67,9 +78,17 @@ public struct Checkpoint: Sendable, Equatable {
             }
             layers.append(DenseLayer(inputs: w.shape[1], outputs: w.shape[0], weight: w.values, bias: b.values))
         }
-        self.init(model: MLP(layers: layers), labels: labels)
+        var included = Vocabulary.all
+        if let list = m["label_classes"] {
+            guard let parsed = Vocabulary.parseClassList(list) else { throw bad("`label_classes` is \(list), expected class numbers 0–9 such as 0,1,4") }
+            included = parsed
+        }
+        self.init(model: MLP(layers: layers), vocabulary: Vocabulary(labels: labels, classes: included))
         if let classes = m["classes"].flatMap(Int.init), classes != model.classes {
             throw bad("metadata says \(classes) classes, the head has \(model.classes)")
+        }
+        guard vocabulary.count == model.classes else {
+            throw bad("the head has \(model.classes) outputs, but \(labels.rawValue) labels of classes \(vocabulary.classList) are \(vocabulary.count)")
         }
     }
 

@@ -50,8 +50,8 @@ final class ExperimentKeyTests: XCTestCase {
         ])
     }
 
-    func testFashionScalingKeysAreUnchanged() throws {
-        try check("fashion-scaling.yaml", count: 5 + 15 + 60,
+    func testFashionMLPKeysAreUnchanged() throws {
+        try check("fashion-mlp.yaml", count: 5 + 15 + 60,
                   all: "eb9d464c15b597cfd72e36c4155fca3c4c56a24740236d1eef402deb25c2c6ae", samples: [
             "subset/data=1k": "702e116a267c5a9fd6972ba3fa4014f9701f7fc6cd8247e9ab4f2ad251ad3a7c",
             "pretrain/data=3k/model=medium": "b09ffce84ea80f16114eee70c2ff47ab255ef2772adb5ce786dcffda9c1beba8",

@@ -39,18 +39,18 @@ enum TransferStep {
         let start = pretrained.model.withNewHead(classes: labelSet.classes, seed: config.seed)
         log("transfer: \(mode.rawValue), \(labelSet.rawValue) labels (\(labelSet.classes) classes), \(trainRows.count) train / \(evalRows.count) eval images")
 
-        let model: MLP
+        let model: Network
         let report: TrainingReport
         switch mode {
         case .frozen:
             // The backbone never changes, so its features are computed once and only the head
             // trains: the same result as backpropagating into a frozen network, far cheaper.
             let features = start.features(of: trainRows)
-            var head = MLP(layers: [start.layers[start.layers.count - 1]])
+            var head = MLP(layers: [start.head])
             report = Trainer.train(&head, on: LabelledRows(pixels: features, dimension: start.featureSize, labels: trainRows.labels),
                                    config: config, log: log)
             var full = start
-            full.layers[full.layers.count - 1] = head.layers[0]
+            full.head = head.layers[0]
             model = full
         case .finetune:
             var full = start

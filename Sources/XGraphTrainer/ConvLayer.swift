@@ -1,6 +1,6 @@
 /// One 3×3 convolution (padding 1, stride 1), stored as PyTorch's `nn.Conv2d` stores it:
-/// `weight` is [outputs, inputs, 3, 3] row-major, so row o of the [outputs, inputs·9] matrix is
-/// output channel o's filter, and im2col columns are ordered (input channel, ky, kx) to match.
+/// `weight` is [outputs, inputs, 3, 3] row-major (row o of the [outputs, inputs·9] matrix is
+/// output channel o's filter), whatever order the convolution uses internally.
 /// Every conv layer is followed by ReLU and 2×2 max pooling (floor), as in the CNN's definition.
 public struct ConvLayer: Sendable, Equatable {
     public static let kernel = 3

@@ -1,7 +1,10 @@
 /// The buffers of one mini-batch pass through a CNN, allocated once per run so the training
 /// loop allocates nothing. Feature maps are NHWC (image, row, column, channel), so one im2col
-/// matrix per layer and batch, [batch·side², inputs·9], times the weightᵀ gives the whole
-/// layer's output, [batch·side², outputs], in a single sgemm. The last pooling writes each
+/// matrix per layer and batch, [batch·side², 9·inputs], times the filtersᵀ gives the whole
+/// layer's output, [batch·side², outputs], in a single sgemm. im2col columns are ordered
+/// (ky, kx, channel), so each tap is a contiguous copy of a pixel's channels (and a whole row of
+/// three taps inside the image); the filters are permuted to match before each forward pass
+/// and their gradients permuted back to PyTorch's (channel, ky, kx) order, both tiny. The last pooling writes each
 /// image's map in PyTorch's flatten order (channel, row, column) straight into the dense
 /// part's input, so the first dense layer's weights are PyTorch's.
 final class ConvWorkspace {
@@ -14,8 +17,12 @@ final class ConvWorkspace {
     /// The gathered images, [capacity, side², channels].
     let images: UnsafeMutablePointer<Float>
     private var columns: [UnsafeMutablePointer<Float>]
-    /// Post-ReLU conv outputs, [capacity·side², outputs].
+    /// Conv outputs before bias and ReLU, [capacity·side², outputs]: both commute with the max
+    /// (bias per channel, ReLU monotonic), so pooling applies them to the 4× fewer maxima.
     private var conv: [UnsafeMutablePointer<Float>]
+    /// Each layer's weights in (output, ky, kx, input) order, and a gradient in that order.
+    private var filters: [UnsafeMutablePointer<Float>]
+    private let filterGradient: UnsafeMutablePointer<Float>
     /// Pooled outputs of every layer but the last (that one is `dense.input`).
     private var pooled: [UnsafeMutablePointer<Float>]
     /// For each pooled value, the index in `conv` of the maximum it came from.
@@ -52,11 +59,14 @@ final class ConvWorkspace {
         argmax = pooledCounts.map { .allocate(capacity: $0) }
         columnGradient = .allocate(capacity: convs.indices.map { pixels[$0] * convs[$0].fanIn }.max() ?? 1)
         weightGradients = convs.map { .allocate(capacity: $0.weight.count) }
+        filters = convs.map { .allocate(capacity: $0.weight.count) }
+        filterGradient = .allocate(capacity: convs.map(\.weight.count).max() ?? 1)
         biasGradients = convs.map { .allocate(capacity: $0.outputs) }
     }
 
     deinit {
-        for p in columns + conv + convGradient + pooled + pooledGradient + weightGradients + biasGradients { p.deallocate() }
+        for p in columns + conv + convGradient + pooled + pooledGradient + weightGradients + biasGradients + filters { p.deallocate() }
+        filterGradient.deallocate()
         for p in argmax { p.deallocate() }
         images.deallocate()
         imageGradient.deallocate()
@@ -89,22 +99,17 @@ final class ConvWorkspace {
             let rows = count * s * s
             let out = conv[l]
             Self.im2col(layerInput(l), images: count, side: s, channels: layer.inputs, into: columns[l])
-            layer.bias.withUnsafeBufferPointer { b in
-                for i in 0..<rows { (out + i * layer.outputs).update(from: b.baseAddress!, count: layer.outputs) }
-            }
-            flops += layer.weight.withUnsafeBufferPointer { w in
-                GEMM.multiply(columns[l], transposed: false, lda: layer.fanIn,
-                              w.baseAddress!, transposed: true, ldb: layer.fanIn,
-                              into: out, ldc: layer.outputs, beta: 1, m: rows, n: layer.outputs, k: layer.fanIn)
-            }
-            for i in 0..<(rows * layer.outputs) where out[i] < 0 { out[i] = 0 }
-            pool(l, count: count, flattenForDense: l == convs.count - 1)
+            layer.weight.withUnsafeBufferPointer { Self.permute($0.baseAddress!, outputs: layer.outputs, inputs: layer.inputs, toTapMajor: true, into: filters[l]) }
+            flops += GEMM.multiply(columns[l], transposed: false, lda: layer.fanIn,
+                                   filters[l], transposed: true, ldb: layer.fanIn,
+                                   into: out, ldc: layer.outputs, beta: 0, m: rows, n: layer.outputs, k: layer.fanIn)
+            layer.bias.withUnsafeBufferPointer { pool(l, count: count, bias: $0.baseAddress!, flattenForDense: l == convs.count - 1) }
         }
     }
 
     /// 2×2 max pooling (floor) of conv[l]. Maps between conv layers stay NHWC; the last one is
     /// written (channel, row, column) per image, PyTorch's flatten order.
-    private func pool(_ l: Int, count: Int, flattenForDense: Bool) {
+    private func pool(_ l: Int, count: Int, bias: UnsafePointer<Float>, flattenForDense: Bool) {
         let s = sides[l], p = s / 2, c = outputs[l]
         let src = conv[l], dst = layerOutput(l), arg = argmax[l]
         for img in 0..<count {
@@ -119,7 +124,8 @@ final class ConvWorkspace {
                         if src[d] > src[best] { best = d }
                         if src[e] > src[best] { best = e }
                         let o = flattenForDense ? ((img * c + ch) * p + oy) * p + ox : ((img * p + oy) * p + ox) * c + ch
-                        dst[o] = src[best]
+                        let v = src[best] + bias[ch]
+                        dst[o] = v > 0 ? v : 0
                         arg[o] = best
                     }
                 }
@@ -135,17 +141,16 @@ final class ConvWorkspace {
             let layer = convs[l]
             let s = sides[l], p = s / 2
             let rows = count * s * s
-            let dz = convGradient[l], z = conv[l], arg = argmax[l], up = outputGradient(l)
-            // Unpooling: each pooled value's gradient goes to its maximum, through the ReLU.
+            let dz = convGradient[l], y = layerOutput(l), arg = argmax[l], up = outputGradient(l)
+            // Unpooling: each pooled value's gradient goes to its maximum, through the ReLU
+            // (open where the pooled output is positive).
             dz.update(repeating: 0, count: rows * layer.outputs)
-            for i in 0..<(count * p * p * layer.outputs) {
-                let j = arg[i]
-                if z[j] > 0 { dz[j] = up[i] }
-            }
+            for i in 0..<(count * p * p * layer.outputs) where y[i] > 0 { dz[arg[i]] = up[i] }
             flops += GEMM.multiply(dz, transposed: true, lda: layer.outputs,
                                    columns[l], transposed: false, ldb: layer.fanIn,
-                                   into: weightGradients[l], ldc: layer.fanIn, beta: 0,
+                                   into: filterGradient, ldc: layer.fanIn, beta: 0,
                                    m: layer.outputs, n: layer.fanIn, k: rows)
+            Self.permute(filterGradient, outputs: layer.outputs, inputs: layer.inputs, toTapMajor: false, into: weightGradients[l])
             let db = biasGradients[l]
             db.update(repeating: 0, count: layer.outputs)
             for i in 0..<rows {
@@ -153,20 +158,32 @@ final class ConvWorkspace {
                 for j in 0..<layer.outputs { db[j] += row[j] }
             }
             if l > lowest || wantImages {
-                flops += layer.weight.withUnsafeBufferPointer { w in
-                    GEMM.multiply(dz, transposed: false, lda: layer.outputs,
-                                  w.baseAddress!, transposed: false, ldb: layer.fanIn,
-                                  into: columnGradient, ldc: layer.fanIn, beta: 0,
-                                  m: rows, n: layer.fanIn, k: layer.outputs)
-                }
+                flops += GEMM.multiply(dz, transposed: false, lda: layer.outputs,
+                                       filters[l], transposed: false, ldb: layer.fanIn,
+                                       into: columnGradient, ldc: layer.fanIn, beta: 0,
+                                       m: rows, n: layer.fanIn, k: layer.outputs)
                 Self.col2im(columnGradient, images: count, side: s, channels: layer.inputs,
                             into: l == 0 ? imageGradient : pooledGradient[l - 1])
             }
         }
     }
 
+    /// Filters between PyTorch's (output, input, ky, kx) order and im2col's (output, ky, kx, input).
+    static func permute(_ src: UnsafePointer<Float>, outputs: Int, inputs c: Int, toTapMajor: Bool,
+                        into dst: UnsafeMutablePointer<Float>) {
+        for o in 0..<outputs {
+            let base = o * c * ConvLayer.taps
+            for ch in 0..<c {
+                for tap in 0..<ConvLayer.taps {
+                    let pytorch = base + ch * ConvLayer.taps + tap, tapMajor = base + tap * c + ch
+                    if toTapMajor { dst[tapMajor] = src[pytorch] } else { dst[pytorch] = src[tapMajor] }
+                }
+            }
+        }
+    }
+
     /// Row (image, y, x) of the result holds the 3×3 neighbourhood of (y, x), zero outside the
-    /// image, at column (channel·9 + ky·3 + kx): the order of a PyTorch filter's weights.
+    /// image, at column (ky·3 + kx)·channels + channel.
     static func im2col(_ src: UnsafePointer<Float>, images: Int, side s: Int, channels c: Int,
                        into dst: UnsafeMutablePointer<Float>) {
         let width = c * ConvLayer.taps
@@ -176,14 +193,25 @@ final class ConvWorkspace {
                 for x in 0..<s {
                     for ky in 0..<3 {
                         let yy = y + ky - 1
-                        for kx in 0..<3 {
-                            let xx = x + kx - 1
-                            let tap = ky * 3 + kx
-                            if yy < 0 || yy >= s || xx < 0 || xx >= s {
-                                for ch in 0..<c { row[ch * 9 + tap] = 0 }
-                            } else {
-                                let pixel = src + ((img * s + yy) * s + xx) * c
-                                for ch in 0..<c { row[ch * 9 + tap] = pixel[ch] }
+                        let segment = row + ky * 3 * c
+                        guard yy >= 0 && yy < s else {
+                            segment.update(repeating: 0, count: 3 * c)
+                            continue
+                        }
+                        let line = src + (img * s + yy) * s * c
+                        if x >= 1 && x + 1 < s {
+                            let from = line + (x - 1) * c
+                            for i in 0..<(3 * c) { segment[i] = from[i] }
+                        } else {
+                            for kx in 0..<3 {
+                                let xx = x + kx - 1
+                                let to = segment + kx * c
+                                if xx < 0 || xx >= s {
+                                    for i in 0..<c { to[i] = 0 }
+                                } else {
+                                    let from = line + xx * c
+                                    for i in 0..<c { to[i] = from[i] }
+                                }
                             }
                         }
                     }
@@ -205,12 +233,18 @@ final class ConvWorkspace {
                     for ky in 0..<3 {
                         let yy = y + ky - 1
                         guard yy >= 0 && yy < s else { continue }
-                        for kx in 0..<3 {
-                            let xx = x + kx - 1
-                            guard xx >= 0 && xx < s else { continue }
-                            let tap = ky * 3 + kx
-                            let pixel = dst + ((img * s + yy) * s + xx) * c
-                            for ch in 0..<c { pixel[ch] += row[ch * 9 + tap] }
+                        let segment = row + ky * 3 * c
+                        let line = dst + (img * s + yy) * s * c
+                        if x >= 1 && x + 1 < s {
+                            let to = line + (x - 1) * c
+                            for i in 0..<(3 * c) { to[i] += segment[i] }
+                        } else {
+                            for kx in 0..<3 {
+                                let xx = x + kx - 1
+                                guard xx >= 0 && xx < s else { continue }
+                                let to = line + xx * c, from = segment + kx * c
+                                for i in 0..<c { to[i] += from[i] }
+                            }
                         }
                     }
                     row += width

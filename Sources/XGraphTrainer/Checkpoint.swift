@@ -8,14 +8,16 @@ import XGraphCore
 /// `layers.0.weight` [width, 784], `layers.0.bias` [width], `layers.2.weight`, ..., and the head
 /// `layers.<2·depth>.weight` [classes, width]. Inputs are flattened 28×28 images, pixel/255.
 /// Metadata (all strings): format = "xgraph-mlp", format_version, input, width, depth,
-/// classes, activation = "relu", labels = "fine" | "coarse".
+/// classes, activation = "relu", labels = "fine" | "coarse", and `label_classes` (the
+/// Fashion-MNIST classes the labels cover, e.g. "0,1,4,5,8,9") when not all ten.
 ///
 /// A CNN (format `xgraph-cnn`) has two `nn.Sequential` attributes: `features`, of
 /// (Conv2d(c, c', 3, padding=1), ReLU, MaxPool2d(2)) per conv layer, so `features.<3l>.weight`
 /// [c', c, 3, 3] and `.bias`; and `classifier`, laid out like the MLP's `layers` on the flattened
 /// (channel, row, column) maps: `classifier.<2j>.weight`, `.bias`. Metadata: format =
 /// "xgraph-cnn", format_version, input, side, channels and hidden (comma-separated, hidden
-/// may be empty), classes, activation = "relu", pooling = "max2", labels.
+/// may be empty), classes, activation = "relu", pooling = "max2", labels, and `label_classes`
+/// as for an MLP.
 ///
 /// Version History:
 /// * 1: First version (both formats).
@@ -27,11 +29,21 @@ public struct Checkpoint: Sendable, Equatable {
     public static let cnnFormatName = "xgraph-cnn"
 
     public var model: Network
-    public var labels: LabelSet
+    /// The labels the head predicts.
+    public var vocabulary: Vocabulary
+    public var labels: LabelSet { vocabulary.labels }
+
+    public init(model: Network, vocabulary: Vocabulary) {
+        self.model = model
+        self.vocabulary = vocabulary
+    }
 
     public init(model: Network, labels: LabelSet) {
-        self.model = model
-        self.labels = labels
+        self.init(model: model, vocabulary: Vocabulary(labels: labels))
+    }
+
+    public init(model: MLP, vocabulary: Vocabulary) {
+        self.init(model: Network(mlp: model), vocabulary: vocabulary)
     }
 
     public init(model: MLP, labels: LabelSet) {
@@ -43,7 +55,11 @@ public struct Checkpoint: Sendable, Equatable {
     public static func classifierTensorName(layer: Int, _ part: String) -> String { "classifier.\(2 * layer).\(part)" }
 
     public var safetensors: SafetensorsFile {
-        model.convs.isEmpty ? mlpSafetensors(model.dense) : cnnSafetensors
+        var file = model.convs.isEmpty ? mlpSafetensors(model.dense) : cnnSafetensors
+        // Only when some classes are left out, so that the checkpoints of studies over all ten
+        // classes keep their bytes.
+        if !vocabulary.coversAllClasses { file.metadata["label_classes"] = vocabulary.classList }
+        return file
     }
 
     private static func denseEntries(_ layers: [DenseLayer], name: (Int, String) -> String) -> [SafetensorsFile.Entry] {
@@ -102,15 +118,24 @@ public struct Checkpoint: Sendable, Equatable {
             throw XGraphError.io("\(path) has checkpoint format version \(version); this xgraph reads up to \(Self.formatVersion), upgrade xgraph")
         }
         guard let labels = LabelSet(rawValue: m["labels"] ?? "fine") else { throw bad("unknown labels \(m["labels"] ?? "")") }
+        var included = Vocabulary.all
+        if let list = m["label_classes"] {
+            guard let parsed = Vocabulary.parseClassList(list) else { throw bad("`label_classes` is \(list), expected class numbers 0–9 such as 0,1,4") }
+            included = parsed
+        }
+        let vocabulary = Vocabulary(labels: labels, classes: included)
         if format == Self.formatName {
             guard let depth = m["depth"].flatMap(Int.init), depth >= 0 else { throw bad("no depth") }
             let layers = try Self.readDense(file, count: depth + 1, name: Self.tensorName, inputs: nil, bad: bad)
-            self.init(model: MLP(layers: layers), labels: labels)
+            self.init(model: MLP(layers: layers), vocabulary: vocabulary)
         } else {
-            self.init(model: try Self.readCNN(file, bad: bad), labels: labels)
+            self.init(model: try Self.readCNN(file, bad: bad), vocabulary: vocabulary)
         }
         if let classes = m["classes"].flatMap(Int.init), classes != model.classes {
             throw bad("metadata says \(classes) classes, the head has \(model.classes)")
+        }
+        guard vocabulary.count == model.classes else {
+            throw bad("the head has \(model.classes) outputs, but \(labels.rawValue) labels of classes \(vocabulary.classList) are \(vocabulary.count)")
         }
     }
 

@@ -13,8 +13,8 @@ enum EvalStep {
         guard images.dimension == checkpoint.model.inputSize else {
             throw XGraphError.io("the checkpoint takes \(checkpoint.model.inputSize) inputs, the images in \(dir) have \(images.dimension) pixels")
         }
-        let labels = images.labels.map { checkpoint.labels.label(ofFine: $0) }
-        let result = checkpoint.model.evaluate(LabelledRows(pixels: images.pixels, dimension: images.dimension, labels: labels))
+        // The images of the classes the head knows, in its vocabulary.
+        let result = checkpoint.model.evaluate(checkpoint.vocabulary.rows(of: images))
         log("eval: \(split.rawValue) split, \(result.count) images, accuracy \(formatMetric(result.accuracy)), loss \(formatMetric(result.loss))")
         try MetricsFile.write(["accuracy": .double(result.accuracy), "loss": .double(result.loss), "examples": .int(result.count)], to: context)
     }

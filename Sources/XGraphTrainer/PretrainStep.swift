@@ -19,20 +19,34 @@ enum PretrainStep {
         if let bad = subset.indices.first(where: { $0 >= train.count }) {
             throw XGraphError.io("\(subsetFolder): index \(bad) is outside Fashion-MNIST's \(train.count) training images")
         }
-        let labels = subset.labels ?? subset.indices.map { train.labels[$0] }
+        // The label vocabulary pretraining learns (WSL's 1.5k vs 17k hashtags): each class of the
+        // subset, or the coarse groups they fall into.
+        let vocabulary = Vocabulary(labels: LabelSet(rawValue: try params.choice(
+            "vocabulary", allowed: LabelSet.allCases.map(\.rawValue), default: LabelSet.fine.rawValue)) ?? .fine,
+            classes: subset.classes)
+        let fineLabels = subset.labels ?? subset.indices.map { train.labels[$0] }
+        var labels: [Int32] = []
+        labels.reserveCapacity(fineLabels.count)
+        for (index, fine) in zip(subset.indices, fineLabels) {
+            guard let label = vocabulary.label(ofFine: fine) else {
+                throw XGraphError.io("\(subsetFolder): image \(index) has class \(fine), outside the subset's classes \(vocabulary.classList)")
+            }
+            labels.append(label)
+        }
         let data = LabelledRows(pixels: train.pixels, dimension: train.dimension,
-                                rows: subset.indices.map { Int32($0) }, labels: labels.map { Int32($0) })
+                                rows: subset.indices.map { Int32($0) }, labels: labels)
 
         if case .cnn = capacity, Network.squareSide(train.dimension) == nil {
             throw XGraphError.io("\(dir): images of \(train.dimension) pixels are not square, which `model: cnn` needs")
         }
-        var model = Network.random(capacity: capacity, inputSize: train.dimension, classes: FashionMNIST.classes, seed: config.seed)
-        log("pretrain: \(model.summary) on \(data.count) images, \(Trainer.plannedEpochs(examples: data.count, config: config)) epochs")
+        var model = Network.random(capacity: capacity, inputSize: train.dimension, classes: vocabulary.count, seed: config.seed)
+        log("pretrain: \(model.summary) (\(vocabulary.labels.rawValue) labels of classes \(vocabulary.classList)) on \(data.count) images, \(Trainer.plannedEpochs(examples: data.count, config: config)) epochs")
         let report = Trainer.train(&model, on: data, config: config, log: log)
-        try Checkpoint(model: model, labels: .fine).write(to: context.output("model.safetensors"))
+        try Checkpoint(model: model, vocabulary: vocabulary).write(to: context.output("model.safetensors"))
 
+        // Held out: the test images of the same classes, with clean labels.
         let test = try FashionMNIST.load(.test, directory: dir)
-        let held = model.evaluate(LabelledRows(pixels: test.pixels, dimension: test.dimension, labels: test.labels.map { Int32($0) }))
+        let held = model.evaluate(vocabulary.rows(of: test))
         var metrics = MetricsFile.training(report)
         metrics["train_examples"] = .int(data.count)
         metrics["parameters"] = .int(model.parameterCount)

@@ -17,6 +17,10 @@ enum SubsetStep {
         let noise = try params.double("label_noise", axis: "subset", default: 0, in: 0...1)
         let items: Int
         let trainLabels = labelled ? try FashionMNIST.labels(.train, directory: dir) : []
+        let classes = try Vocabulary.classes(params, axis: "subset")
+        guard labelled || classes == Vocabulary.all else {
+            throw params.error("classes", "needs a labelled data set (Fashion-MNIST IDX files), and \(dir) has none")
+        }
         if labelled {
             items = try params.int("items", axis: "subset", default: trainLabels.count, min: 1)
             guard items <= trainLabels.count else {
@@ -25,26 +29,40 @@ enum SubsetStep {
         } else {
             items = try params.int("items", axis: "subset", default: nil, min: 1)
         }
-        guard size <= items else { throw params.error("size", "is \(size), larger than the \(items) items to draw from") }
+        // With some classes left out, a draw picks positions in the list of the first `items`
+        // training images of the included classes. With all of them that list would be 0..<items,
+        // so it is never built: draws stay O(size) on a 300M-item folder and are as they were
+        // before classes existed.
+        let pool: [Int]? = classes == Vocabulary.all ? nil : (0..<items).filter { classes.contains(trainLabels[$0]) }
+        let available = pool?.count ?? items
+        guard size <= available else {
+            let which = classes == Vocabulary.all ? "" : " of classes \(classes.map(String.init).joined(separator: ", "))"
+            throw params.error("size", "is \(size), larger than the \(available) items\(which) to draw from")
+        }
         guard noise == 0 || labelled else {
             throw params.error("label_noise", "needs a labelled data set (Fashion-MNIST IDX files), and \(dir) has none")
         }
 
-        let indices = SubsetDraw.indices(items: items, size: size, seed: seed, nested: nested)
+        let positions = SubsetDraw.indices(items: available, size: size, seed: seed, nested: nested)
+        let indices = pool.map { pool in positions.map { UInt32(pool[Int($0)]) } } ?? positions
         try (indices.map(String.init).joined(separator: "\n") + "\n")
             .write(toFile: context.output("indices.txt"), atomically: true, encoding: .utf8)
         try NumpyArray.write(indices.map(UInt64.init), as: .uint32, to: context.output("indices.npy"))
 
         var info: [String: JSONValue] = [
             "size": .int(size), "seed": .int(Int(seed)), "nested": .bool(nested),
-            "items": .int(items), "label_noise": .double(noise),
+            "items": .int(available), "label_noise": .double(noise),
         ]
-        var metrics: [String: JSONValue] = ["size": .int(size), "items": .int(items)]
+        if classes != Vocabulary.all { info["classes"] = .array(classes.map { .int(Int($0)) }) }
+        var metrics: [String: JSONValue] = ["size": .int(size), "items": .int(available)]
         if labelled {
             var flipped = 0
             let labels = indices.map { i -> UInt64 in
                 let clean = trainLabels[Int(i)]
-                let noisy = SubsetDraw.noisyLabel(item: Int(i), label: clean, classes: FashionMNIST.classes, rate: noise, seed: seed)
+                // A wrong label is another included class: noise never teaches an excluded one.
+                let position = UInt8(classes.firstIndex(of: clean) ?? 0)
+                let noisyPosition = SubsetDraw.noisyLabel(item: Int(i), label: position, classes: classes.count, rate: noise, seed: seed)
+                let noisy = classes[Int(noisyPosition)]
                 if noisy != clean { flipped += 1 }
                 return UInt64(noisy)
             }
@@ -62,19 +80,33 @@ enum SubsetStep {
         try MetricsFile.write(metrics, to: context)
     }
 
-    /// A subset folder's indices and, when it carries label noise, its labels.
-    static func read(folder: String) throws -> (indices: [Int], labels: [UInt8]?) {
+    /// A subset folder's indices, its labels when it carries label noise, and the classes it
+    /// was drawn from (subset.json's `classes`; every class when absent).
+    static func read(folder: String) throws -> (indices: [Int], labels: [UInt8]?, classes: [UInt8]) {
         let indexPath = (folder as NSString).appendingPathComponent("indices.npy")
         guard FileManager.default.fileExists(atPath: indexPath) else {
             throw XGraphError.io("\(folder) is not a subset output: it has no indices.npy")
         }
         let indices = try NumpyArray.read(path: indexPath).map { Int($0) }
+        let classes = try readClasses(folder: folder)
         let labelPath = (folder as NSString).appendingPathComponent("labels.npy")
-        guard FileManager.default.fileExists(atPath: labelPath) else { return (indices, nil) }
+        guard FileManager.default.fileExists(atPath: labelPath) else { return (indices, nil, classes) }
         let labels = try NumpyArray.read(path: labelPath)
         guard labels.count == indices.count, labels.allSatisfy({ $0 < UInt64(FashionMNIST.classes) }) else {
             throw XGraphError.io("\(labelPath) must hold one label in 0..<\(FashionMNIST.classes) per index (\(indices.count))")
         }
-        return (indices, labels.map { UInt8($0) })
+        return (indices, labels.map { UInt8($0) }, classes)
+    }
+
+    private static func readClasses(folder: String) throws -> [UInt8] {
+        let path = (folder as NSString).appendingPathComponent("subset.json")
+        guard let data = FileManager.default.contents(atPath: path) else { return Vocabulary.all }
+        guard case .object(let info) = try JSONValue.parse(data) else { throw XGraphError.io("\(path) is not a JSON object") }
+        guard let list = info["classes"] else { return Vocabulary.all }
+        let classes = list.arrayValue?.compactMap { $0.intValue.flatMap { (0..<FashionMNIST.classes).contains($0) ? UInt8($0) : nil } }
+        guard let classes, classes.count == list.arrayValue?.count, classes.count >= 2 else {
+            throw XGraphError.io("\(path): `classes` must list Fashion-MNIST classes 0–9, got \(list.canonical)")
+        }
+        return classes
     }
 }

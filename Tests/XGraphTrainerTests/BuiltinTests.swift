@@ -109,7 +109,7 @@ final class BuiltinTests: XCTestCase {
     func testBadParametersNameTheParameterAndTheValidValues() throws {
         let pre = try pretrain(try subset(size: 100))
         XCTAssertThrowsError(try run("transfer", params: .object(["mode": .string("thaw")]), inputs: ["checkpoint": pre, "dataset": dataset])) { error in
-            XCTAssertEqual("\(error)", "error: builtin:transfer: parameter `mode` must be one of frozen, finetune, got \"thaw\"")
+            XCTAssertEqual("\(error)", "error: builtin:transfer: parameter `mode` must be one of frozen, finetune, kshot, scratch, got \"thaw\"")
         }
         XCTAssertThrowsError(try run("transfer", params: .object([:]), inputs: ["checkpoint": pre, "dataset": dataset])) { error in
             XCTAssertTrue("\(error)".contains("`mode` is required: one of frozen, finetune"), "\(error)")

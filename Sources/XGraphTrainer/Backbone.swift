@@ -4,7 +4,7 @@ import XGraphCore
 /// What a transfer starts from: a pretrained checkpoint, or untrained weights of a declared
 /// capacity (the random-backbone and from-scratch baselines).
 struct Backbone {
-    var model: MLP
+    var model: Network
     /// The classes pretraining saw; nil for a random backbone.
     var pretrainedOn: Vocabulary?
 
@@ -20,10 +20,13 @@ struct Backbone {
             guard !hasCheckpoint else {
                 throw params.error("backbone", "is `random`, but the step also gives a `checkpoint` input; remove one of them")
             }
-            let (width, depth) = try PretrainStep.capacity(params)
+            let capacity = try Network.parse(params)
             let seed = try params.seed()
+            if case .cnn = capacity, Network.squareSide(inputSize) == nil {
+                throw XGraphError.io("images of \(inputSize) pixels are not square, which `model: cnn` needs")
+            }
             // The classes only size a head that every transfer replaces.
-            let model = MLP(inputSize: inputSize, width: width, depth: depth, classes: FashionMNIST.classes, seed: seed)
+            let model = Network.random(capacity: capacity, inputSize: inputSize, classes: FashionMNIST.classes, seed: seed)
             return Backbone(model: model, pretrainedOn: nil)
         }
         let checkpoint = try context.checkpoint(builtin: "transfer")

@@ -30,6 +30,8 @@ final class BatchWorkspace {
 
     var input: UnsafeMutablePointer<Float> { activations[0] }
     var logits: UnsafeMutablePointer<Float> { activations[sizes.count - 1] }
+    /// ∂loss/∂input after `backward(..., inputGradient: true)`.
+    var inputDeltas: UnsafeMutablePointer<Float> { deltas[0] }
 
     /// Copies whole rows into the input buffer.
     func load(_ rows: [Float]) {
@@ -101,7 +103,9 @@ final class BatchWorkspace {
 
     /// Backpropagates the deltas left by `softmaxCrossEntropy`, filling the parameter
     /// gradients of layers `from...` (lower layers are neither differentiated nor touched).
-    func backward(_ model: MLP, count: Int, from lowest: Int = 0) {
+    /// With `inputGradient`, also leaves ∂loss/∂input in `inputDeltas` (no ReLU mask: the
+    /// input is whatever feeds the MLP, a CNN's pooled maps).
+    func backward(_ model: MLP, count: Int, from lowest: Int = 0, inputGradient: Bool = false) {
         for l in stride(from: model.layers.count - 1, through: lowest, by: -1) {
             let layer = model.layers[l]
             let dz = deltas[l + 1]
@@ -116,7 +120,7 @@ final class BatchWorkspace {
                 let row = dz + i * n
                 for j in 0..<n { db[j] += row[j] }
             }
-            if l > lowest {
+            if l > lowest || inputGradient {
                 let da = deltas[l]
                 flops += layer.weight.withUnsafeBufferPointer { w in
                     GEMM.multiply(dz, transposed: false, lda: n,
@@ -124,8 +128,10 @@ final class BatchWorkspace {
                                   into: da, ldc: layer.inputs, beta: 0,
                                   m: count, n: layer.inputs, k: n)
                 }
-                let a = activations[l]
-                for i in 0..<(count * layer.inputs) where a[i] <= 0 { da[i] = 0 }
+                if l > lowest {
+                    let a = activations[l]
+                    for i in 0..<(count * layer.inputs) where a[i] <= 0 { da[i] = 0 }
+                }
             }
         }
     }

@@ -3,7 +3,7 @@ import XGraphCore
 /// Runs k-shot episodes on a frozen backbone: its features of the transfer-train and
 /// transfer-eval images are computed once, then each episode trains a new head on its support.
 struct FewShotTransfer {
-    var backbone: MLP
+    var backbone: Network
     var vocabulary: Vocabulary
     var config: TrainingConfig
 
@@ -21,7 +21,7 @@ struct FewShotTransfer {
             var episodeConfig = config
             episodeConfig.seed = Seeds.mix(config.seed, UInt64(episode))
             let start = backbone.withNewHead(classes: vocabulary.count, seed: episodeConfig.seed)
-            var head = MLP(layers: [start.layers[start.layers.count - 1]])
+            var head = MLP(layers: [start.head])
             var pixels: [Float] = []
             pixels.reserveCapacity(support.count * d)
             for i in support { pixels += trainFeatures[(i * d)..<((i + 1) * d)] }

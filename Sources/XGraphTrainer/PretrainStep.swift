@@ -1,7 +1,7 @@
 import Foundation
 import XGraphCore
 
-/// builtin:pretrain — trains an MLP of the node's capacity on a subset of Fashion-MNIST's
+/// builtin:pretrain — trains an MLP or a CNN of the node's capacity on a subset of Fashion-MNIST's
 /// training split, with the subset's (possibly noisy) labels, 10 classes.
 enum PretrainStep {
     static let defaults = TrainingConfig(epochs: 10, minSteps: 300, batchSize: 128, learningRate: 0.05,
@@ -10,7 +10,7 @@ enum PretrainStep {
     static func run(_ context: BuiltinContext, _ params: BuiltinParams, log: (String) -> Void) throws {
         let subsetFolder = try context.requiredInput("subset", builtin: "pretrain", holding: "a subset output folder")
         let dir = try context.datasetDirectory(builtin: "pretrain")
-        let (width, depth) = try capacity(params)
+        let capacity = try Network.parse(params)
         let config = try params.trainingConfig(defaults: defaults)
 
         let train = try FashionMNIST.load(.train, directory: dir)
@@ -36,8 +36,11 @@ enum PretrainStep {
         let data = LabelledRows(pixels: train.pixels, dimension: train.dimension,
                                 rows: subset.indices.map { Int32($0) }, labels: labels)
 
-        var model = MLP(inputSize: train.dimension, width: width, depth: depth, classes: vocabulary.count, seed: config.seed)
-        log("pretrain: MLP \(train.dimension)→\(depth)×\(width)→\(vocabulary.count) (\(vocabulary.labels.rawValue) labels of classes \(vocabulary.classList)) on \(data.count) images, \(Trainer.plannedEpochs(examples: data.count, config: config)) epochs")
+        if case .cnn = capacity, Network.squareSide(train.dimension) == nil {
+            throw XGraphError.io("\(dir): images of \(train.dimension) pixels are not square, which `model: cnn` needs")
+        }
+        var model = Network.random(capacity: capacity, inputSize: train.dimension, classes: vocabulary.count, seed: config.seed)
+        log("pretrain: \(model.summary) (\(vocabulary.labels.rawValue) labels of classes \(vocabulary.classList)) on \(data.count) images, \(Trainer.plannedEpochs(examples: data.count, config: config)) epochs")
         let report = Trainer.train(&model, on: data, config: config, log: log)
         try Checkpoint(model: model, vocabulary: vocabulary).write(to: context.output("model.safetensors"))
 
@@ -46,22 +49,10 @@ enum PretrainStep {
         let held = model.evaluate(vocabulary.rows(of: test))
         var metrics = MetricsFile.training(report)
         metrics["train_examples"] = .int(data.count)
-        metrics["parameters"] = .int(model.layers.reduce(0) { $0 + $1.weight.count + $1.bias.count })
+        metrics["parameters"] = .int(model.parameterCount)
         metrics["test_accuracy"] = .double(held.accuracy)
         metrics["test_loss"] = .double(held.loss)
         log("pretrain: train loss \(formatMetric(report.finalLoss)), test accuracy \(formatMetric(held.accuracy)); trained in \(MetricsFile.speed(report))")
         try MetricsFile.write(metrics, to: context)
-    }
-
-    /// Width and depth from the capacity axis (or top-level params).
-    static func capacity(_ params: BuiltinParams) throws -> (width: Int, depth: Int) {
-        // A top-level `model` is usually the capacity axis itself (an object), not a model name.
-        let named = params.axis("capacity")?["model"] ?? params.value("model").flatMap { $0.objectValue == nil ? $0 : nil }
-        if let model = named, model.stringValue != "mlp" {
-            throw params.error("model", "must be `mlp` for the builtin trainer (the only model it has), got \(model.canonical)")
-        }
-        let depth = try params.int("depth", axis: "capacity", default: 2)
-        let width = try params.int("width", axis: "capacity", default: 256, min: 1)
-        return (width, depth)
     }
 }

@@ -14,7 +14,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var schedule: LearningRateSchedule.Kind
     public var warmupSteps: Int
     public var seed: UInt64
-    /// Layers below this index keep their weights (0 trains everything).
+    /// Layers below this index keep their weights (0 trains everything); a CNN's conv layers
+    /// count first, then its dense layers.
     public var firstTrainedLayer: Int
 
     public init(epochs: Int = 10, minSteps: Int = 0, batchSize: Int = 128, learningRate: Double = 0.05,
@@ -67,16 +68,65 @@ public enum Trainer {
         _ = GEMM.pinThreads
         precondition(data.dimension == model.inputSize && config.batchSize > 0)
         precondition(config.firstTrainedLayer < model.layers.count)
+        let ws = BatchWorkspace(sizes: model.sizes, capacity: max(1, min(config.batchSize, data.count)))
+        var optimiser = SGD(model: model, momentum: config.momentum, weightDecay: config.weightDecay)
+        var report = loop(on: data, config: config, capacity: ws.capacity, log: log) { base, rows, labels, rate in
+            ws.gather(from: base, rows: rows)
+            ws.forward(model, count: rows.count)
+            let r = ws.softmaxCrossEntropy(count: rows.count, labels: labels)
+            ws.backward(model, count: rows.count, from: config.firstTrainedLayer)
+            optimiser.step(&model, gradients: ws, rate: rate, from: config.firstTrainedLayer)
+            return r
+        }
+        report.sgemmFLOPs = ws.flops
+        return report
+    }
+
+    /// Trains every layer from `config.firstTrainedLayer` on, counting conv layers first. A
+    /// network without conv layers trains exactly as its MLP does.
+    public static func train(_ model: inout Network, on data: LabelledRows, config: TrainingConfig,
+                             log: (String) -> Void = { _ in }) -> TrainingReport {
+        guard !model.convs.isEmpty else { return train(&model.dense, on: data, config: config, log: log) }
+        _ = GEMM.pinThreads
+        precondition(data.dimension == model.inputSize && config.batchSize > 0)
+        precondition(config.firstTrainedLayer < model.layerCount)
+        let convCount = model.convs.count
+        let lowestConv = min(config.firstTrainedLayer, convCount)
+        let lowestDense = max(0, config.firstTrainedLayer - convCount)
+        let ws = ConvWorkspace(side: model.side, convs: model.convs, denseSizes: model.dense.sizes,
+                               capacity: max(1, min(config.batchSize, data.count)))
+        var optimiser = SGD(model: model.dense, momentum: config.momentum, weightDecay: config.weightDecay)
+        var convOptimiser = ConvSGD(convs: model.convs, momentum: config.momentum, weightDecay: config.weightDecay)
+        var report = loop(on: data, config: config, capacity: ws.capacity, log: log) { base, rows, labels, rate in
+            ws.gather(from: base, rows: rows)
+            ws.forwardConvs(model.convs, count: rows.count)
+            ws.dense.forward(model.dense, count: rows.count)
+            let r = ws.dense.softmaxCrossEntropy(count: rows.count, labels: labels)
+            ws.dense.backward(model.dense, count: rows.count, from: lowestDense, inputGradient: lowestConv < convCount)
+            if lowestConv < convCount { ws.backwardConvs(model.convs, count: rows.count, from: lowestConv) }
+            optimiser.step(&model.dense, gradients: ws.dense, rate: rate, from: lowestDense)
+            convOptimiser.step(&model.convs, gradients: ws, rate: rate, from: lowestConv)
+            return r
+        }
+        report.sgemmFLOPs = ws.flops
+        return report
+    }
+
+    /// The epochs-and-batches loop every model shares: `step` trains on one batch (row numbers
+    /// into `data.pixels` and their labels) at a learning rate and returns its summed loss and
+    /// correct predictions.
+    private static func loop(
+        on data: LabelledRows, config: TrainingConfig, capacity: Int, log: (String) -> Void,
+        step: (UnsafePointer<Float>, ArraySlice<Int32>, UnsafePointer<Int32>, Double) -> (lossSum: Double, correct: Int)
+    ) -> TrainingReport {
         let n = data.count
         let epochs = plannedEpochs(examples: n, config: config)
         let stepsPerEpoch = (n + config.batchSize - 1) / config.batchSize
         let schedule = LearningRateSchedule(kind: config.schedule, baseRate: config.learningRate,
                                             totalSteps: epochs * stepsPerEpoch, warmupSteps: config.warmupSteps)
-        let ws = BatchWorkspace(sizes: model.sizes, capacity: max(1, min(config.batchSize, n)))
-        var optimiser = SGD(model: model, momentum: config.momentum, weightDecay: config.weightDecay)
         var order = Array(0..<n)
-        var batchRows = [Int32](repeating: 0, count: ws.capacity)
-        var batchLabels = [Int32](repeating: 0, count: ws.capacity)
+        var batchRows = [Int32](repeating: 0, count: capacity)
+        var batchLabels = [Int32](repeating: 0, count: capacity)
         var report = TrainingReport(epochs: epochs, steps: 0, lossPerEpoch: [], accuracyPerEpoch: [],
                                     examplesSeen: 0, seconds: 0, sgemmFLOPs: 0)
         let clock = ContinuousClock()
@@ -94,11 +144,8 @@ public enum Trainer {
                         batchRows[i] = data.rows[order[first + i]]
                         batchLabels[i] = data.labels[order[first + i]]
                     }
-                    ws.gather(from: base.baseAddress!, rows: batchRows[0..<count])
-                    ws.forward(model, count: count)
-                    let r = batchLabels.withUnsafeBufferPointer { ws.softmaxCrossEntropy(count: count, labels: $0.baseAddress!) }
-                    ws.backward(model, count: count, from: config.firstTrainedLayer)
-                    optimiser.step(&model, gradients: ws, rate: schedule.rate(at: report.steps), from: config.firstTrainedLayer)
+                    let rate = schedule.rate(at: report.steps)
+                    let r = batchLabels.withUnsafeBufferPointer { step(base.baseAddress!, batchRows[0..<count], $0.baseAddress!, rate) }
                     lossSum += r.lossSum
                     correct += r.correct
                     report.steps += 1
@@ -112,7 +159,6 @@ public enum Trainer {
         }
         let elapsed = clock.now - start
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        report.sgemmFLOPs = ws.flops
         return report
     }
 

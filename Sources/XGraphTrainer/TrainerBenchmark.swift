@@ -41,6 +41,19 @@ public enum TrainerBenchmark {
         return (report.examplesPerSecond, report.gflops)
     }
 
+    /// One epoch of training a CNN (1×28×28 → conv `channels` → dense `hidden` → 10) on
+    /// `examples` synthetic images: (examples per second, sgemm GFLOP/s over the loop).
+    public static func cnnTrainingThroughput(channels: [Int], hidden: [Int] = [], batchSize: Int, examples: Int)
+        -> (examplesPerSecond: Double, gflops: Double) {
+        var rng = SplitMix64(seed: 2)
+        let pixels = (0..<(examples * 784)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<examples).map { _ in Int32(rng.next(below: 10)) }
+        var model = Network.random(capacity: .cnn(channels: channels, hidden: hidden), inputSize: 784, classes: 10, seed: 3)
+        let config = TrainingConfig(epochs: 1, batchSize: batchSize, learningRate: 0.01)
+        let report = Trainer.train(&model, on: LabelledRows(pixels: pixels, dimension: 784, labels: labels), config: config)
+        return (report.examplesPerSecond, report.gflops)
+    }
+
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }

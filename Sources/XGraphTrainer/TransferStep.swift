@@ -73,8 +73,8 @@ enum TransferStep {
     }
 
     /// The trained model and the report of its last training phase.
-    static func train(_ mode: Mode, _ backbone: MLP, classes: Int, on rows: LabelledRows, _ params: BuiltinParams,
-                      log: (String) -> Void) throws -> (MLP, TrainingReport) {
+    static func train(_ mode: Mode, _ backbone: Network, classes: Int, on rows: LabelledRows, _ params: BuiltinParams,
+                      log: (String) -> Void) throws -> (Network, TrainingReport) {
         switch mode {
         case .frozen:
             let config = try params.trainingConfig(defaults: frozenDefaults)
@@ -105,13 +105,13 @@ enum TransferStep {
 
     /// Trains only the head: the backbone never changes, so its features are computed once and
     /// the head trains on them, the same result as backpropagating into a frozen network.
-    static func trainHead(of model: MLP, on rows: LabelledRows, config: TrainingConfig, log: (String) -> Void) -> (MLP, TrainingReport) {
+    static func trainHead(of model: Network, on rows: LabelledRows, config: TrainingConfig, log: (String) -> Void) -> (Network, TrainingReport) {
         let features = model.features(of: rows)
-        var head = MLP(layers: [model.layers[model.layers.count - 1]])
+        var head = MLP(layers: [model.head])
         let report = Trainer.train(&head, on: LabelledRows(pixels: features, dimension: model.featureSize, labels: rows.labels),
                                    config: config, log: log)
         var full = model
-        full.layers[full.layers.count - 1] = head.layers[0]
+        full.head = head.layers[0]
         return (full, report)
     }
 }

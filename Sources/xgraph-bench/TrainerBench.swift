@@ -2,9 +2,11 @@ import Foundation
 import XGraphTrainer
 
 /// Issue 3's figures: raw sgemm GFLOP/s against the trainer's GFLOP/s in a real training loop
-/// (target ≥ 70 %), training examples/s per capacity, and the demo's wall time.
+/// (target ≥ 70 % for the MLP, ≥ 50 % for the CNN), training examples/s per capacity, and the demo's wall time.
 enum TrainerBench {
     static let capacities: [(name: String, width: Int, depth: Int)] = [("small", 128, 1), ("medium", 256, 2), ("large", 512, 3)]
+
+    static let cnnChannels: [[Int]] = [[8, 16], [16, 32], [32, 64]]
 
     static func run(xgraph: String, scratch: String, demo: Bool) throws {
         say("\n== built-in CPU backend (OpenBLAS)")
@@ -20,6 +22,20 @@ enum TrainerBench {
             say("  \(c.name) (width \(c.width), depth \(c.depth)): \(String(format: "%.0f", best.examplesPerSecond)) examples/s,"
                   + " \(String(format: "%.1f", best.gflops)) GFLOP/s; raw cblas_sgemm 1024³ beside it \(String(format: "%.1f", raw)) GFLOP/s"
                   + " (the trainer's thread setting): \(String(format: "%.0f", 100 * best.gflops / raw)) % of raw (target ≥ 70 %)")
+        }
+        // The CNN's loop also does im2col, col2im, pooling and the k = 9 first layer outside
+        // sgemm, so its share of raw is lower; issue 11 asks for ≥ 50 %.
+        for channels in cnnChannels {
+            var raw = 0.0, best: (examplesPerSecond: Double, gflops: Double) = (0, 0)
+            for _ in 0..<3 {
+                raw = max(raw, TrainerBenchmark.sgemmGFLOPS(n: 1024, repeats: 10))
+                let r = TrainerBenchmark.cnnTrainingThroughput(channels: channels, batchSize: 128, examples: 5_000)
+                if r.gflops > best.gflops { best = r }
+            }
+            say("  CNN conv \(channels.map(String.init).joined(separator: "-")): \(String(format: "%.0f", best.examplesPerSecond)) examples/s"
+                  + " (\(String(format: "%.0f", 1e6 / best.examplesPerSecond)) µs per training example),"
+                  + " \(String(format: "%.1f", best.gflops)) GFLOP/s; raw 1024³ beside it \(String(format: "%.1f", raw)) GFLOP/s:"
+                  + " \(String(format: "%.0f", 100 * best.gflops / raw)) % of raw (target ≥ 50 %)")
         }
         guard demo else { return }
         // The checkout whose build folder holds xgraph: the first parent with experiments/.

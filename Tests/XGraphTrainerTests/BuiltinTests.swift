@@ -75,7 +75,7 @@ final class BuiltinTests: XCTestCase {
     func testPretrainThenEvalAndFrozenTransferKeepsTheBackbone() throws {
         let pre = try pretrain(try subset(size: 500))
         let pretrained = try Checkpoint.read(path: "\(pre)/model.safetensors")
-        XCTAssertEqual(pretrained.model.width, 32)
+        XCTAssertEqual(pretrained.model.dense.width, 32)
         let metrics = try Fixtures.metrics(pre)
         XCTAssertEqual(metrics["steps"], .int(2 * 16))
         XCTAssertGreaterThan(try XCTUnwrap(metrics["test_accuracy"]?.doubleValue), 0.8)
@@ -91,12 +91,12 @@ final class BuiltinTests: XCTestCase {
         let transferred = try Checkpoint.read(path: "\(frozen)/model.safetensors")
         XCTAssertEqual(transferred.labels, .coarse)
         XCTAssertEqual(transferred.model.classes, 4)
-        XCTAssertEqual(transferred.model.layers[0], pretrained.model.layers[0], "frozen backbone unchanged")
+        XCTAssertEqual(transferred.model.dense.layers[0], pretrained.model.dense.layers[0], "frozen backbone unchanged")
         XCTAssertGreaterThan(try XCTUnwrap(Fixtures.metrics(frozen)["accuracy"]?.doubleValue), 0.8)
 
         let tuned = try run("transfer", params: .object(["task": task, "mode": .string("finetune"), "epochs": .int(1)]),
                             inputs: ["checkpoint": pre, "dataset": dataset])
-        XCTAssertNotEqual(try Checkpoint.read(path: "\(tuned)/model.safetensors").model.layers[0], pretrained.model.layers[0])
+        XCTAssertNotEqual(try Checkpoint.read(path: "\(tuned)/model.safetensors").model.dense.layers[0], pretrained.model.dense.layers[0])
     }
 
     func testPretrainIsDeterministic() throws {
@@ -127,6 +127,46 @@ final class BuiltinTests: XCTestCase {
         XCTAssertThrowsError(try run("train", params: .null, inputs: [:])) { error in
             XCTAssertTrue("\(error)".contains("subset, pretrain, transfer, eval"), "\(error)")
         }
+    }
+
+    func testACNNPretrainsEvaluatesAndTransfers() throws {
+        let cnn: JSONValue = .object(["kind": .string("capacity"), "name": .string("cnn"), "model": .string("cnn"),
+                                      "channels": .array([.int(4), .int(8)]), "hidden": .int(16)])
+        let pre = try run("pretrain", params: .object(["model": cnn, "epochs": .int(3), "min_steps": .int(0), "batch_size": .int(32)]),
+                          inputs: ["subset": try subset(size: 500), "dataset": dataset])
+        let pretrained = try Checkpoint.read(path: "\(pre)/model.safetensors")
+        XCTAssertEqual(pretrained.model.convs.map(\.outputs), [4, 8])
+        XCTAssertEqual(pretrained.model.featureSize, 16)
+        XCTAssertTrue(logLines.contains { $0.contains("CNN 1×28×28 → conv 4 → conv 8 → dense 16 → 10") }, "\(logLines)")
+        let metrics = try Fixtures.metrics(pre)
+        XCTAssertEqual(metrics["parameters"], .int(pretrained.model.parameterCount))
+        XCTAssertGreaterThan(try XCTUnwrap(metrics["test_accuracy"]?.doubleValue), 0.8)
+        let eval = try run("eval", params: .object([:]), inputs: ["checkpoint": pre, "dataset": dataset])
+        XCTAssertEqual(try Fixtures.metrics(eval)["accuracy"], metrics["test_accuracy"])
+
+        let frozen = try run("transfer", params: .object(["mode": .string("frozen"), "labels": .string("coarse")]),
+                             inputs: ["checkpoint": pre, "dataset": dataset])
+        let transferred = try Checkpoint.read(path: "\(frozen)/model.safetensors").model
+        XCTAssertEqual(transferred.convs, pretrained.model.convs, "frozen backbone unchanged")
+        XCTAssertEqual(transferred.classes, 4)
+    }
+
+    func testBadCNNCapacitiesNameTheParameter() throws {
+        let data = try subset(size: 50)
+        func failure(_ capacity: [String: JSONValue]) -> String {
+            var axis = capacity
+            axis["kind"] = .string("capacity")
+            do {
+                _ = try run("pretrain", params: .object(["model": .object(axis)]), inputs: ["subset": data, "dataset": dataset])
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(failure(["model": .string("cnn")]).contains("parameter `channels` is required for `model: cnn`"))
+        XCTAssertTrue(failure(["model": .string("cnn"), "channels": .array([.int(8), .int(0)])])
+            .contains("parameter `channels` must be a list of 1 to 3 channel counts"))
+        XCTAssertTrue(failure(["model": .string("cnn"), "channels": .array([.int(1), .int(1), .int(1), .int(1)])]).contains("`channels`"))
+        XCTAssertTrue(failure(["model": .string("cnn"), "channels": .int(4), "hidden": .string("wide")]).contains("parameter `hidden` must be"))
+        XCTAssertTrue(failure(["model": .string("vit")]).contains("`model` must be `mlp` or `cnn`"))
     }
 
     func testUnusedTopLevelParametersAreReported() throws {

@@ -42,8 +42,8 @@ final class TransferProtocolTests: XCTestCase {
         let moved = try run("transfer", ["task": heldOut, "mode": .string("finetune"), "head_epochs": .int(3), "epochs": .int(2)],
                             inputs: ["checkpoint": ckpt, "dataset": dataset])
         let pre = try Checkpoint.read(path: "\(ckpt)/model.safetensors")
-        XCTAssertNotEqual(try Checkpoint.read(path: "\(moved)/model.safetensors").model.layers[0], pre.model.layers[0])
-        XCTAssertEqual(a.model.layers[0], pre.model.layers[0], "the head phase leaves the backbone alone")
+        XCTAssertNotEqual(try Checkpoint.read(path: "\(moved)/model.safetensors").model.dense.layers[0], pre.model.dense.layers[0])
+        XCTAssertEqual(a.model.dense.layers[0], pre.model.dense.layers[0], "the head phase leaves the backbone alone")
     }
 
     func testKShotEpisodesHaveKExamplesPerClassAreSeededAndDiffer() throws {

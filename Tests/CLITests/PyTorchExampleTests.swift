@@ -33,13 +33,14 @@ final class PyTorchExampleTests: XCTestCase {
         return (h, ["PATH": path])
     }
 
-    /// The output folder recorded for `node` in `store`: nodes.log gives its key, keys.log the output.
+    /// The output folder recorded for `node` in `store`: nodes.log gives its key, keys.log
+    /// ("<key> <output> ...") its output.
     func artifact(_ h: CLIHarness, store: String, node: String) throws -> URL {
         let root = h.dir.appendingPathComponent(store)
         let nodes = try String(contentsOf: root.appendingPathComponent("nodes.log"), encoding: .utf8)
         let key = try XCTUnwrap(nodes.split(separator: "\n").last { $0.hasSuffix(" " + node) }?.split(separator: " ").first)
         let keys = try String(contentsOf: root.appendingPathComponent("keys.log"), encoding: .utf8)
-        let output = try XCTUnwrap(keys.split(separator: "\n").last { $0.hasPrefix(key + " ") }?.split(separator: " ").last)
+        let output = try XCTUnwrap(keys.split(separator: "\n").last { $0.hasPrefix(key + " ") }?.split(separator: " ").dropFirst().first)
         return root.appendingPathComponent("artifacts/\(output)")
     }
 

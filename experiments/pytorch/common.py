@@ -11,7 +11,7 @@ import os
 import numpy as np
 import torch
 import torch.nn as nn
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 # Debian's dataset-fashion-mnist; a step may pass another copy as its `dataset` input.
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -85,9 +85,23 @@ def load_mlp(path):
 
 
 def save_mlp(model, path, width, depth, classes=10, labels="fine"):
+    """Writes the safetensors file by hand, as the built-in trainer does: the header is canonical
+    JSON (sorted keys), so equal weights give equal bytes. safetensors' save_file orders the
+    metadata differently from run to run, which would make every re-run look like a change."""
     meta = {"format": "xgraph-mlp", "format_version": "1", "input": "784", "width": str(width),
             "depth": str(depth), "classes": str(classes), "activation": "relu", "labels": labels}
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path, metadata=meta)
+    header, blobs, offset = {"__metadata__": meta}, [], 0
+    for name, tensor in model.state_dict().items():          # layer order
+        data = tensor.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        f.writelines(blobs)
 
 
 def train_resumable(model, opt, x, y, epochs, batch_size, seed, log=print):

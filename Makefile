@@ -3,14 +3,15 @@
 
 SWIFT ?= swift
 # chromium: the report test renders `xgraph report`'s page in a real (headless) browser.
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium
+# python3-venv: `make example-pytorch` makes its virtual environment with it.
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium python3-venv
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.
 RELEASE := -c release --static-swift-stdlib
 DEMO := experiments/fashion-scaling.yaml
 
-.PHONY: deps build test demo bench fuzz clean-cache
+.PHONY: deps build test demo example-pytorch bench fuzz clean-cache
 
 # Installs only the packages that are missing, so a prepared machine needs no root.
 deps:
@@ -42,6 +43,28 @@ demo: build
 	@echo
 	$(XGRAPH) report $(DEMO) --step transfer --metric accuracy,loss -o report.html
 	@echo "open $(CURDIR)/report.html in a browser: the plots, tables, provenance and timeline (docs/report.md)"
+
+# The worked example of docs/pytorch.md: PyTorch steps beside the built-in trainer. torch (the
+# CPU build), safetensors and numpy go into .venv-pytorch, made from Debian's python3 so that any
+# user (the CLI tests' `nobody`) can run it. PyTorch's CPU index is tried first; where it cannot
+# be reached, pip's own configured sources (a local wheel folder, then PyPI) are used.
+PYTORCH_VENV := .venv-pytorch
+PYTORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+PYTORCH_EXAMPLE := experiments/pytorch-fashion.yaml
+example-pytorch: build
+	@[ -x $(PYTORCH_VENV)/bin/python ] || /usr/bin/python3 -m venv $(PYTORCH_VENV)
+	@$(PYTORCH_VENV)/bin/python -c "import torch" 2>/dev/null || \
+	  $(PYTORCH_VENV)/bin/pip install -q --retries 0 --timeout 20 --index-url $(PYTORCH_INDEX) torch || \
+	  { $(PYTORCH_VENV)/bin/pip install -q --no-index --no-deps torch && $(PYTORCH_VENV)/bin/pip install -q torch; } || \
+	  $(PYTORCH_VENV)/bin/pip install -q torch
+	$(PYTORCH_VENV)/bin/pip install -q safetensors numpy
+	PATH="$(CURDIR)/$(PYTORCH_VENV)/bin:$$PATH" $(XGRAPH) build $(PYTORCH_EXAMPLE)
+	@echo
+	$(XGRAPH) results $(PYTORCH_EXAMPLE) --step pretrain --pivot data,model --metric test_accuracy
+	@echo
+	$(XGRAPH) results $(PYTORCH_EXAMPLE) --step pretrain-builtin --pivot data,model --metric test_accuracy
+	@echo
+	$(XGRAPH) results $(PYTORCH_EXAMPLE) --step probe --pivot data,model --metric accuracy
 
 bench: deps
 	$(SWIFT) build $(RELEASE) --product xgraph

@@ -32,16 +32,27 @@ test: deps
 	@if [ "$$(id -u)" -eq 0 ]; then XGRAPH_TEST_AS_ROOT=1 $(SWIFT) test --disable-swift-testing --filter CLITests; fi
 	$(SWIFT) test --disable-swift-testing
 
+# The tables and fits the README's "What make demo shows" discusses: pretraining accuracy on its
+# own classes, then transfer to the held-out classes (probe, fine-tune, k-shot) with the scaling
+# fits (± one standard error, replicate seeds pooled), then the baselines without pretraining.
 demo: build
 	$(XGRAPH) build $(DEMO)
 	@echo
-	$(XGRAPH) results $(DEMO) --step pretrain --pivot data,model --metric test_accuracy
+	$(XGRAPH) fit $(DEMO) --step pretrain --metric test_accuracy --series model,label_noise,vocabulary --replicates seed --compare model
 	@echo
-	$(XGRAPH) results $(DEMO) --step transfer --pivot data,model --metric accuracy
+	$(XGRAPH) fit $(DEMO) --step probe --metric accuracy --series model,label_noise,vocabulary --replicates seed --compare model
 	@echo
-	$(XGRAPH) fit $(DEMO) --step transfer --metric accuracy --series model,task,mode --compare model
+	$(XGRAPH) fit $(DEMO) --step finetune --metric accuracy --series model --replicates seed
 	@echo
-	$(XGRAPH) report $(DEMO) --step transfer --metric accuracy,loss -o report.html
+	$(XGRAPH) fit $(DEMO) --step fewshot --metric accuracy --series shots,model
+	@echo
+	$(XGRAPH) results $(DEMO) --step random-probe --pivot model,seed --metric accuracy
+	@echo
+	$(XGRAPH) results $(DEMO) --step scratch --pivot model,seed --metric accuracy
+	@echo
+	$(XGRAPH) results $(DEMO) --step random-fewshot --pivot model,shots --metric accuracy
+	@echo
+	$(XGRAPH) report $(DEMO) --step probe --metric accuracy,loss --replicates seed -o report.html
 	@echo "open $(CURDIR)/report.html in a browser: the plots, tables, provenance and timeline (docs/report.md)"
 
 # The worked example of docs/pytorch.md: PyTorch steps beside the built-in trainer. torch (the

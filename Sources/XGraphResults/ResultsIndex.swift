@@ -146,7 +146,9 @@ public final class ResultsIndex: Sendable {
     /// Adds records just written (a build's new results) without reading the rest of the store;
     /// keys already indexed are skipped. Each key is looked up on its own (the primary key's
     /// index), not by reading every indexed key: a build adds its records in batches as they
-    /// come, and reading 50k keys per batch would make that quadratic.
+    /// come, and reading 50k keys per batch would make that quadratic. Each run keeps the digest
+    /// of its record's encoding, which is the record file's bytes (`Store.write` writes that
+    /// encoding), so the next `sync(with: Store)` reads the file once but decodes nothing.
     @discardableResult
     public func add(_ records: [ActionRecord]) throws -> Int {
         guard !records.isEmpty else { return 0 }
@@ -157,6 +159,9 @@ public final class ResultsIndex: Sendable {
                 var inserted = 0
                 for (key, record) in wanted where try Int.fetchOne(exists, arguments: [key]) == nil {
                     try Self.insert(record, db)
+                    if let bytes = try? ActionRecordCoding.encode(record) {
+                        try Self.insertFile(key: key, KnownRecordFile(digest: Digest.of(bytes), stamp: nil), db)
+                    }
                     inserted += 1
                 }
                 return inserted
@@ -169,7 +174,7 @@ public final class ResultsIndex: Sendable {
         let wanted = Self.uniqueByKey(records)
         try wrap {
             try queue.write { db in
-                for table in ["metrics", "params", "axes", "runs"] {
+                for table in ["record_files", "metrics", "params", "axes", "runs"] {
                     try db.execute(sql: "DELETE FROM \(table)")
                 }
                 for record in wanted.values { try Self.insert(record, db) }
@@ -188,7 +193,7 @@ public final class ResultsIndex: Sendable {
 
     // MARK: - Writing
 
-    private static func uniqueByKey(_ records: [ActionRecord]) -> [String: ActionRecord] {
+    static func uniqueByKey(_ records: [ActionRecord]) -> [String: ActionRecord] {
         var out: [String: ActionRecord] = [:]
         out.reserveCapacity(records.count)
         for record in records where out[record.key.hex] == nil { out[record.key.hex] = record }
@@ -203,7 +208,7 @@ public final class ResultsIndex: Sendable {
         Set(try String.fetchAll(db, sql: "SELECT key FROM runs"))
     }
 
-    private static func insert(_ record: ActionRecord, _ db: Database) throws {
+    static func insert(_ record: ActionRecord, _ db: Database) throws {
         let key = record.key.hex
         let p = record.provenance
         try db.cachedStatement(sql: """

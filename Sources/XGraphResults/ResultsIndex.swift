@@ -117,8 +117,9 @@ public final class ResultsIndex: Sendable {
     }
 
     /// Makes the index hold exactly `records`: inserts those whose key is not indexed yet and
-    /// deletes rows whose record is gone. Rows are never updated, because a record never changes
-    /// once written. When nothing changed it only reads the set of indexed keys.
+    /// deletes rows whose record is gone. It compares keys only, so it does not see a record
+    /// replaced under its key (a rebuild under `--force`); `sync(with: Store)`, which commands
+    /// use, does. When nothing changed it only reads the set of indexed keys.
     @discardableResult
     public func sync(with records: [ActionRecord]) throws -> SyncSummary {
         let wanted = Self.uniqueByKey(records)
@@ -193,7 +194,7 @@ public final class ResultsIndex: Sendable {
 
     // MARK: - Writing
 
-    static func uniqueByKey(_ records: [ActionRecord]) -> [String: ActionRecord] {
+    private static func uniqueByKey(_ records: [ActionRecord]) -> [String: ActionRecord] {
         var out: [String: ActionRecord] = [:]
         out.reserveCapacity(records.count)
         for record in records where out[record.key.hex] == nil { out[record.key.hex] = record }

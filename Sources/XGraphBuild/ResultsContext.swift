@@ -33,7 +33,7 @@ public struct ResultsContext {
         }
         let store = try Workspace.openStore(storePath)
         let index = try ResultsIndex(path: store.root + "/results.sqlite")
-        try index.sync(with: store.scanRecords())
+        try index.sync(with: store)
         return ResultsContext(index: index, store: store, nodes: nil, workspace: nil,
                               repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)
     }
@@ -104,7 +104,7 @@ extension Workspace {
     /// The results index, synced with the store's records.
     public func resultsIndex() throws -> ResultsIndex {
         let index = try ResultsIndex(path: resultsIndexPath)
-        try index.sync(with: store.scanRecords())
+        try index.sync(with: store)
         return index
     }
 

@@ -18,57 +18,59 @@ extension ResultsIndex {
     /// cell empty, and the footer counts such nodes.
     public func pivot(_ q: ResultsQuery, rows rowAxes: [String], columns columnAxes: [String],
                       metric: String) throws -> ResultTable {
+        try pivot(selectRuns(q), rows: rowAxes, columns: columnAxes, metric: metric)
+    }
+
+    /// `pivot` over runs selected once (see `selectRuns`).
+    public func pivot(_ selection: SelectedRuns, rows rowAxes: [String], columns columnAxes: [String],
+                      metric: String) throws -> ResultTable {
         guard !rowAxes.isEmpty else { throw XGraphError.usage("--pivot needs at least one axis for the rows") }
         let pivotAxes = rowAxes + columnAxes
         if Set(pivotAxes).count != pivotAxes.count {
             throw XGraphError.usage("--pivot names an axis twice: \(pivotAxes.joined(separator: ","))")
         }
-        return try wrap {
-            try queue.read { db in
-                try checkAxes(pivotAxes, db, context: "--pivot")
-                try checkMetrics([metric], db)
-                let runs = try select(q, db).filter { run in
-                    run.metrics[metric] != nil && pivotAxes.allSatisfy { run.axis($0) != nil }
-                }
-                let split = SplitKey(runs: runs, naming: pivotAxes)
-                let keyColumns = split.columns + rowAxes
-
-                var cells: [[String?]: [[String]: IndexedRun]] = [:]
-                for run in runs {
-                    let rowKey = split.values(of: run) + rowAxes.map { run.axis($0) }
-                    let columnKey = columnAxes.map { run.axis($0)! }
-                    if let other = cells[rowKey]?[columnKey] {
-                        let place = zip(keyColumns + columnAxes, rowKey + columnKey.map(Optional.some))
-                            .map { "\($0)=\($1 ?? "-")" }.joined(separator: ", ")
-                        throw XGraphError.usage("pivot cell \(place) holds several runs (\(other.node) ended \(other.end), "
-                            + "and \(run.end)); keep the latest run per node, or pivot on more axes")
-                    }
-                    cells[rowKey, default: [:]][columnKey] = run
-                }
-                let sizes = LabelOrder.Sizes(cells.keys.lazy.flatMap { $0.compactMap { $0 } })
-                let rowKeys = cells.keys.sorted { a, b in sizes.less(a, b) }
-                let columnKeys = Set(cells.values.flatMap(\.keys)).sorted { a, b in
-                    LabelOrder.less(a.map(Optional.some), b.map(Optional.some))
-                }
-
-                var headers = columnKeys.map { key -> String in
-                    columnAxes.count == 1 ? key[0] : zip(columnAxes, key).map { "\($0)=\($1)" }.joined(separator: ",")
-                }
-                if columnAxes.isEmpty { headers = [metric] }
-                if !Set(headers).isDisjoint(with: keyColumns) {
-                    headers = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
-                }
-                let table = rowKeys.map { rowKey -> [JSONValue] in
-                    rowKey.map { $0.map(JSONValue.string) ?? .null }
-                        + columnKeys.map { cells[rowKey]?[$0]?.metrics[metric].map(JSONValue.double) ?? .null }
-                }
-                var title = metric + " by " + rowAxes.joined(separator: ", ")
-                if !columnAxes.isEmpty { title += " × " + columnAxes.joined(separator: ", ") }
-                if !split.columns.isEmpty { title += " (split by " + split.columns.joined(separator: ", ") + ")" }
-                return ResultTable(columns: keyColumns + headers, rows: table, title: title,
-                                   footer: Self.unbuiltFooter(try unbuilt(q, db)))
-            }
+        try selection.checkAxes(pivotAxes, context: "--pivot")
+        try selection.checkMetrics([metric])
+        let runs = selection.runs.filter { run in
+            run.metrics[metric] != nil && pivotAxes.allSatisfy { run.axis($0) != nil }
         }
+        let split = SplitKey(runs: runs, naming: pivotAxes)
+        let keyColumns = split.columns + rowAxes
+
+        var cells: [[String?]: [[String]: IndexedRun]] = [:]
+        for run in runs {
+            let rowKey = split.values(of: run) + rowAxes.map { run.axis($0) }
+            let columnKey = columnAxes.map { run.axis($0)! }
+            if let other = cells[rowKey]?[columnKey] {
+                let place = zip(keyColumns + columnAxes, rowKey + columnKey.map(Optional.some))
+                    .map { "\($0)=\($1 ?? "-")" }.joined(separator: ", ")
+                throw XGraphError.usage("pivot cell \(place) holds several runs (\(other.node) ended \(other.end), "
+                    + "and \(run.end)); keep the latest run per node, or pivot on more axes")
+            }
+            cells[rowKey, default: [:]][columnKey] = run
+        }
+        let sizes = LabelOrder.Sizes(cells.keys.lazy.flatMap { $0.compactMap { $0 } })
+        let rowKeys = cells.keys.sorted { a, b in sizes.less(a, b) }
+        let columnKeys = Set(cells.values.flatMap(\.keys)).sorted { a, b in
+            LabelOrder.less(a.map(Optional.some), b.map(Optional.some))
+        }
+
+        var headers = columnKeys.map { key -> String in
+            columnAxes.count == 1 ? key[0] : zip(columnAxes, key).map { "\($0)=\($1)" }.joined(separator: ",")
+        }
+        if columnAxes.isEmpty { headers = [metric] }
+        if !Set(headers).isDisjoint(with: keyColumns) {
+            headers = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
+        }
+        let table = rowKeys.map { rowKey -> [JSONValue] in
+            rowKey.map { $0.map(JSONValue.string) ?? .null }
+                + columnKeys.map { cells[rowKey]?[$0]?.metrics[metric].map(JSONValue.double) ?? .null }
+        }
+        var title = metric + " by " + rowAxes.joined(separator: ", ")
+        if !columnAxes.isEmpty { title += " × " + columnAxes.joined(separator: ", ") }
+        if !split.columns.isEmpty { title += " (split by " + split.columns.joined(separator: ", ") + ")" }
+        return ResultTable(columns: keyColumns + headers, rows: table, title: title,
+                           footer: selection.footer)
     }
 }
 

@@ -117,8 +117,9 @@ public final class ResultsIndex: Sendable {
     }
 
     /// Makes the index hold exactly `records`: inserts those whose key is not indexed yet and
-    /// deletes rows whose record is gone. Rows are never updated, because a record never changes
-    /// once written. When nothing changed it only reads the set of indexed keys.
+    /// deletes rows whose record is gone. It compares keys only, so it does not see a record
+    /// replaced under its key (a rebuild under `--force`); `sync(with: Store)`, which commands
+    /// use, does. When nothing changed it only reads the set of indexed keys.
     @discardableResult
     public func sync(with records: [ActionRecord]) throws -> SyncSummary {
         let wanted = Self.uniqueByKey(records)
@@ -146,7 +147,9 @@ public final class ResultsIndex: Sendable {
     /// Adds records just written (a build's new results) without reading the rest of the store;
     /// keys already indexed are skipped. Each key is looked up on its own (the primary key's
     /// index), not by reading every indexed key: a build adds its records in batches as they
-    /// come, and reading 50k keys per batch would make that quadratic.
+    /// come, and reading 50k keys per batch would make that quadratic. Each run keeps the digest
+    /// of its record's encoding, which is the record file's bytes (`Store.write` writes that
+    /// encoding), so the next `sync(with: Store)` reads the file once but decodes nothing.
     @discardableResult
     public func add(_ records: [ActionRecord]) throws -> Int {
         guard !records.isEmpty else { return 0 }
@@ -157,6 +160,9 @@ public final class ResultsIndex: Sendable {
                 var inserted = 0
                 for (key, record) in wanted where try Int.fetchOne(exists, arguments: [key]) == nil {
                     try Self.insert(record, db)
+                    if let bytes = try? ActionRecordCoding.encode(record) {
+                        try Self.insertFile(key: key, KnownRecordFile(digest: Digest.of(bytes), stamp: nil), db)
+                    }
                     inserted += 1
                 }
                 return inserted
@@ -169,7 +175,7 @@ public final class ResultsIndex: Sendable {
         let wanted = Self.uniqueByKey(records)
         try wrap {
             try queue.write { db in
-                for table in ["metrics", "params", "axes", "runs"] {
+                for table in ["record_files", "metrics", "params", "axes", "runs"] {
                     try db.execute(sql: "DELETE FROM \(table)")
                 }
                 for record in wanted.values { try Self.insert(record, db) }
@@ -203,7 +209,7 @@ public final class ResultsIndex: Sendable {
         Set(try String.fetchAll(db, sql: "SELECT key FROM runs"))
     }
 
-    private static func insert(_ record: ActionRecord, _ db: Database) throws {
+    static func insert(_ record: ActionRecord, _ db: Database) throws {
         let key = record.key.hex
         let p = record.provenance
         try db.cachedStatement(sql: """

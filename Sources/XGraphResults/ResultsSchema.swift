@@ -9,13 +9,17 @@ import GRDB
 /// - `axes`    (key, axis, ord, value): the node's axis values, `ord` their order in the record;
 /// - `params`  (key, name, value_json, value_num): parameters, nested objects flattened to dotted names;
 /// - `metrics` (key, name, value): numeric metrics, nested objects flattened to dotted names;
+/// - `record_files` (key, digest, size, mtime_ns, ctime_ns, inode, device): the SHA-256 of the
+///   record file each run was made from, and the file's stat when it was read, so that a sync
+///   reads only the records whose file changed;
 /// - view `results`: one row per run with its node, step, commit and duration.
 /// The schema version is `PRAGMA user_version`.
 ///
 /// Version History:
 /// * 1: first version.
+/// * 2: adds `record_files`.
 enum ResultsSchema {
-    static let version = 1
+    static let version = 2
 
     static let statements: [String] = [
         """
@@ -71,6 +75,21 @@ enum ResultsSchema {
         )
         """,
         "CREATE INDEX metrics_name ON metrics(name)",
+        // No row: the run came from records in memory, and the next sync with the store reads
+        // and decodes its record again. A row without a stat (NULLs): the run came from the
+        // build that wrote the record, or its file had just changed; the next sync reads the
+        // file and, if its bytes have this digest, only keeps the stat.
+        """
+        CREATE TABLE record_files (
+            key TEXT PRIMARY KEY NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+            digest TEXT NOT NULL,
+            size INTEGER,
+            mtime_ns INTEGER,
+            ctime_ns INTEGER,
+            inode INTEGER,
+            device INTEGER
+        )
+        """,
         """
         CREATE VIEW results AS
             SELECT key, node, step, git_commit, branch, dirty, "end", duration_s FROM runs
@@ -84,7 +103,7 @@ enum ResultsSchema {
         if current == version { return }
         if current != 0 {
             try db.execute(sql: "DROP VIEW IF EXISTS results")
-            for table in ["metrics", "params", "axes", "runs"] {
+            for table in ["record_files", "metrics", "params", "axes", "runs"] {
                 try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
             }
         }

@@ -10,33 +10,35 @@ extension ResultsIndex {
     /// with the run of its current key, `stale` or `never built` (see `UnbuiltStatus`) for a
     /// node without one, whose other cells are empty; the footer counts those.
     public func table(_ q: ResultsQuery, metrics: [String]? = nil) throws -> ResultTable {
-        try wrap {
-            try queue.read { db in
-                if let metrics { try checkMetrics(metrics, db) }
-                let runs = try select(q, db)
-                let unbuilt = try unbuilt(q, db)
-                let metricNames = metrics ?? Set(runs.flatMap { $0.metrics.keys }).sorted()
-                let withStatus = q.current != nil
-                let sizes = LabelOrder.Sizes((runs + unbuilt.map(\.run)).lazy.flatMap { $0.axes.map(\.value) })
-                let entries = (runs.map { (run: $0, status: withStatus ? "current" : nil, built: true) }
-                    + unbuilt.map { (run: $0.run, status: Optional($0.status.rawValue), built: false) })
-                    .sorted { Self.displayOrder($0.run, $1.run, sizes) }
-                let axes = Self.axesInOrder(entries.map(\.run))
-                let rows: [[JSONValue]] = entries.map { entry in
-                    let run = entry.run
-                    var row: [JSONValue] = [.string(run.node)]
-                    row += axes.map { run.axis($0).map(JSONValue.string) ?? .null }
-                    row += metricNames.map { run.metrics[$0].map(JSONValue.double) ?? .null }
-                    row.append(run.commitLabel.map(JSONValue.string) ?? .null)
-                    row.append(entry.built ? .double(run.duration) : .null)
-                    if let status = entry.status { row.append(.string(status)) }
-                    return row
-                }
-                return ResultTable(columns: ["node"] + axes + metricNames + ["commit", "duration_s"]
-                                       + (withStatus ? ["status"] : []),
-                                   rows: rows, footer: Self.unbuiltFooter(unbuilt))
-            }
+        try table(selectRuns(q), metrics: metrics)
+    }
+
+    /// `table` over runs selected once (see `selectRuns`).
+    public func table(_ selection: SelectedRuns, metrics: [String]? = nil) throws -> ResultTable {
+        let q = selection.query
+        if let metrics { try selection.checkMetrics(metrics) }
+        let runs = selection.runs
+        let unbuilt = selection.unbuilt
+        let metricNames = metrics ?? Set(runs.flatMap { $0.metrics.keys }).sorted()
+        let withStatus = q.current != nil
+        let sizes = LabelOrder.Sizes((runs + unbuilt.map(\.run)).lazy.flatMap { $0.axes.map(\.value) })
+        let entries = (runs.map { (run: $0, status: withStatus ? "current" : nil, built: true) }
+            + unbuilt.map { (run: $0.run, status: Optional($0.status.rawValue), built: false) })
+            .sorted { Self.displayOrder($0.run, $1.run, sizes) }
+        let axes = Self.axesInOrder(entries.map(\.run))
+        let rows: [[JSONValue]] = entries.map { entry in
+            let run = entry.run
+            var row: [JSONValue] = [.string(run.node)]
+            row += axes.map { run.axis($0).map(JSONValue.string) ?? .null }
+            row += metricNames.map { run.metrics[$0].map(JSONValue.double) ?? .null }
+            row.append(run.commitLabel.map(JSONValue.string) ?? .null)
+            row.append(entry.built ? .double(run.duration) : .null)
+            if let status = entry.status { row.append(.string(status)) }
+            return row
         }
+        return ResultTable(columns: ["node"] + axes + metricNames + ["commit", "duration_s"]
+                               + (withStatus ? ["status"] : []),
+                           rows: rows, footer: Self.unbuiltFooter(unbuilt))
     }
 
     /// Axis names in the order they first appear across `runs`.

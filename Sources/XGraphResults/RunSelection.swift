@@ -104,7 +104,12 @@ extension ResultsIndex {
 
     /// Axis names must be ones some indexed run has.
     func checkAxes(_ names: [String], _ db: Database, context: String) throws {
-        let known = try String.fetchAll(db, sql: "SELECT DISTINCT axis FROM axes ORDER BY axis")
+        try Self.checkAxes(names, known: try String.fetchAll(db, sql: "SELECT DISTINCT axis FROM axes ORDER BY axis"),
+                           context: context)
+    }
+
+    /// `known`: every axis name of the index, sorted.
+    static func checkAxes(_ names: [String], known: [String], context: String) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
             let list = known.isEmpty ? "no run has any axis" : "axes that exist: " + known.joined(separator: ", ")
@@ -114,7 +119,11 @@ extension ResultsIndex {
 
     /// Metric names must be ones some indexed run recorded.
     func checkMetrics(_ names: [String], _ db: Database) throws {
-        let known = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM metrics ORDER BY name")
+        try Self.checkMetrics(names, known: try String.fetchAll(db, sql: "SELECT DISTINCT name FROM metrics ORDER BY name"))
+    }
+
+    /// `known`: every metric name of the index, sorted.
+    static func checkMetrics(_ names: [String], known: [String]) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
             let list = known.isEmpty ? "no run has recorded any metric" : "metrics that exist: " + known.joined(separator: ", ")

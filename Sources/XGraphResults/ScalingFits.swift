@@ -67,6 +67,11 @@ extension ResultsIndex {
     /// exception, pooled instead. A size value that is not a positive size label is an error:
     /// exclude it with a filter (`--where data!=full`).
     public func scalingFits(_ q: ResultsQuery, _ options: ScalingFitOptions) throws -> ScalingFitReport {
+        try scalingFits(selectRuns(q), options)
+    }
+
+    /// `scalingFits` over runs selected once (see `selectRuns`).
+    public func scalingFits(_ selection: SelectedRuns, _ options: ScalingFitOptions) throws -> ScalingFitReport {
         let o = options
         let named = [o.sizeAxis] + o.seriesAxes + (o.replicateAxis.map { [$0] } ?? [])
         if Set(named).count != named.count {
@@ -77,46 +82,41 @@ extension ResultsIndex {
             throw XGraphError.usage("fit: --compare \(c) must be one of the series axes (\(o.seriesAxes.joined(separator: ","))); "
                 + "add it to --series")
         }
-        let (columns, series, footer) = try wrap {
-            try queue.read { db -> ([String], [ScalingSeries], String?) in
-                try checkAxes(named, db, context: "fit")
-                try checkMetrics([o.metric], db)
-                let runs = try select(q, db).filter { run in
-                    run.metrics[o.metric] != nil && named.allSatisfy { run.axis($0) != nil }
-                }
-                let split = SplitKey(runs: runs, naming: named)
-                var points: [[String?]: [ScalingFit.Point]] = [:]
-                var labels: [[String?]: [Double: String]] = [:]
-                for run in runs {
-                    // Both present: the filter above kept only runs with every named axis and the metric.
-                    guard let label = run.axis(o.sizeAxis), let value = run.metrics[o.metric] else { continue }
-                    guard let size = SizeLabel.parse(label), size > 0 else {
-                        throw XGraphError.usage("fit: \(run.node): \(o.sizeAxis)=\(label) is not a positive data size "
-                            + "(like 30M); leave it out with --where \(o.sizeAxis)!=\(label)")
-                    }
-                    let key = split.values(of: run) + o.seriesAxes.map { run.axis($0) }
-                    points[key, default: []].append(ScalingFit.Point(size: Double(size), value: value,
-                                                                     replicate: o.replicateAxis.flatMap { run.axis($0) }))
-                    labels[key, default: [:]][Double(size)] = label
-                }
-                if points.isEmpty {
-                    throw XGraphError.usage("fit: no selected run has both a \(o.sizeAxis) axis and the metric \(o.metric)")
-                }
-                let columns = split.columns + o.seriesAxes
-                let sizes = LabelOrder.Sizes(points.keys.lazy.flatMap { $0.compactMap { $0 } })
-                let series = points.keys.sorted { a, b in sizes.less(a, b) }.map { key in
-                    let p = points[key] ?? []
-                    return ScalingSeries(
-                        values: key,
-                        key: Dictionary(zip(columns, key).compactMap { c, v in v.map { (c, $0) } }, uniquingKeysWith: { a, _ in a }),
-                        points: p, labels: labels[key] ?? [:], fit: ScalingFit.fit(points: p, replicates: o.replicateAxis != nil))
-                }
-                return (columns, series, Self.unbuiltFooter(try unbuilt(q, db)))
+        try selection.checkAxes(named, context: "fit")
+        try selection.checkMetrics([o.metric])
+        let runs = selection.runs.filter { run in
+            run.metrics[o.metric] != nil && named.allSatisfy { run.axis($0) != nil }
+        }
+        let split = SplitKey(runs: runs, naming: named)
+        var points: [[String?]: [ScalingFit.Point]] = [:]
+        var labels: [[String?]: [Double: String]] = [:]
+        for run in runs {
+            // Both present: the filter above kept only runs with every named axis and the metric.
+            guard let label = run.axis(o.sizeAxis), let value = run.metrics[o.metric] else { continue }
+            guard let size = SizeLabel.parse(label), size > 0 else {
+                throw XGraphError.usage("fit: \(run.node): \(o.sizeAxis)=\(label) is not a positive data size "
+                    + "(like 30M); leave it out with --where \(o.sizeAxis)!=\(label)")
             }
+            let key = split.values(of: run) + o.seriesAxes.map { run.axis($0) }
+            points[key, default: []].append(ScalingFit.Point(size: Double(size), value: value,
+                                                             replicate: o.replicateAxis.flatMap { run.axis($0) }))
+            labels[key, default: [:]][Double(size)] = label
+        }
+        if points.isEmpty {
+            throw XGraphError.usage("fit: no selected run has both a \(o.sizeAxis) axis and the metric \(o.metric)")
+        }
+        let columns = split.columns + o.seriesAxes
+        let sizes = LabelOrder.Sizes(points.keys.lazy.flatMap { $0.compactMap { $0 } })
+        let series = points.keys.sorted { a, b in sizes.less(a, b) }.map { key in
+            let p = points[key] ?? []
+            return ScalingSeries(
+                values: key,
+                key: Dictionary(zip(columns, key).compactMap { c, v in v.map { (c, $0) } }, uniquingKeysWith: { a, _ in a }),
+                points: p, labels: labels[key] ?? [:], fit: ScalingFit.fit(points: p, replicates: o.replicateAxis != nil))
         }
         return ScalingFitReport(options: o, columns: columns, series: series,
                                 comparisons: o.compareAxis.map { Self.comparisons(series, columns: columns, axis: $0) } ?? [],
-                                footer: footer)
+                                footer: selection.footer)
     }
 
     /// Every pair of series that agree on all key columns but `axis`.

@@ -15,12 +15,12 @@ struct Measured {
     var cpuSeconds: Double = 0
 }
 
-func spawnMeasured(_ argv: [String], cwd: String, stdoutPath: String = "/dev/null") -> Measured {
+func spawnMeasured(_ argv: [String], cwd: String, stdoutPath: String = "/dev/null", stderrPath: String = "/dev/null") -> Measured {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     // Glibc's addchdir_np is not in Swift's module map: change folder in a shell that then
     // execs the program, so the measured process is the program itself.
     let full = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd] + argv

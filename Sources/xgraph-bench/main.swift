@@ -24,6 +24,7 @@ say("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProce
 if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
 // `--large` adds the 50k-node graph (many minutes): never part of `make test`.
 if !args.contains("--skip-outputs") { try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large")) }
+if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-scheduler") { try SchedulerBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo")) }
 if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }

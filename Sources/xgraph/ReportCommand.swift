@@ -102,8 +102,10 @@ struct ReportAssembler {
                 sources.append((try ctx.query(where: c.where, commit: rev, step: c.step, latestOnly: true), rev))
             }
         }
+        // Each source's runs, selected once for its table and every metric's fit and pivot.
+        let selections = try sources.map { try index.selectRuns($0.q) }
         // The plain table of each source: its commits, its unbuilt nodes, the metrics recorded.
-        let tables = try sources.map { try index.table($0.q) }
+        let tables = try selections.map { try index.table($0) }
         let knownAxes = try distinct("SELECT DISTINCT axis FROM axes ORDER BY axis")
         var commitRuns: [String: Int] = [:], commitOrder: [String] = []
         var tags: [String?] = []
@@ -141,7 +143,7 @@ struct ReportAssembler {
             var reports: [ScalingPanels.Source] = []
             do {
                 for (i, source) in sources.enumerated() {
-                    let r = try index.scalingFits(source.q, options)
+                    let r = try index.scalingFits(selections[i], options)
                     let tag = source.tag.map { rev in tags[i].map { "\(rev) (\($0))" } ?? rev }
                     reports.append(.init(report: r, tag: tag, hollow: sources.count > 1 && i == 0))
                 }
@@ -159,8 +161,8 @@ struct ReportAssembler {
                 fits.append(fit)
                 if c.replicates != nil { fits.append(source.report.sizeText()) }
             }
-            for (i, source) in sources.enumerated() {
-                var t = try index.pivot(source.q, rows: [c.sizeAxis], columns: seriesAxes, metric: metric)
+            for i in sources.indices {
+                var t = try index.pivot(selections[i], rows: [c.sizeAxis], columns: seriesAxes, metric: metric)
                 if let tag = reports[i].tag { t.title = (t.title ?? "") + " @ " + tag }
                 pivots.append(t)
             }

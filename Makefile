@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 # chromium: the report test renders `xgraph report`'s page in a real (headless) browser.
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.

@@ -4,7 +4,7 @@
 SWIFT ?= swift
 # chromium: the report test renders `xgraph report`'s page in a real (headless) browser.
 # python3-venv: `make example-pytorch` makes its virtual environment with it.
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium python3-venv
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium python3-venv
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.

@@ -1,4 +1,4 @@
-import Crypto
+import COpenSSL
 import Foundation
 
 /// A SHA-256 digest, printed and stored as 64 lowercase hex characters.
@@ -37,7 +37,9 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
 
     public static func of(_ bytes: some DataProtocol) -> Digest {
         if let d = bytes.withContiguousStorageIfAvailable({ of(buffer: UnsafeRawBufferPointer($0)) }) { return d }
-        return Digest(SHA256.hash(data: bytes))
+        var h = Hasher256()
+        h.update(bytes)
+        return h.finalize()
     }
 
     public static func of(_ string: String) -> Digest {
@@ -45,38 +47,56 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
         return string.withUTF8 { of(buffer: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Hashes contiguous bytes directly: `SHA256.hash(data:)` walks a DataProtocol's regions
-    /// generically, which cost as much as the hashing for the short texts of node keys.
+    /// Hashes contiguous bytes directly: walking a DataProtocol's regions generically cost as
+    /// much as the hashing for the short texts of node keys.
     public static func of(buffer: UnsafeRawBufferPointer) -> Digest {
-        var h = SHA256()
-        h.update(bufferPointer: buffer)
-        return Digest(h.finalize())
+        var h = Hasher256()
+        h.update(buffer: buffer)
+        return h.finalize()
     }
 
-    init(_ d: SHA256.Digest) {
-        self.hex = d.withUnsafeBytes { raw in
-            String(unsafeUninitializedCapacity: 64) { out in
-                let digits: StaticString = "0123456789abcdef"
-                let table = digits.utf8Start
-                for (i, b) in raw.enumerated() {
-                    out[2 * i] = table[Int(b >> 4)]
-                    out[2 * i + 1] = table[Int(b & 0xf)]
-                }
-                return 64
+    /// The hex form of the 32 bytes SHA-256 produces.
+    init(rawSHA256 raw: UnsafeRawBufferPointer) {
+        self.hex = String(unsafeUninitializedCapacity: 64) { out in
+            let digits: StaticString = "0123456789abcdef"
+            let table = digits.utf8Start
+            for (i, b) in raw.enumerated() {
+                out[2 * i] = table[Int(b >> 4)]
+                out[2 * i + 1] = table[Int(b & 0xf)]
             }
+            return 64
         }
     }
 }
 
-/// Incremental SHA-256 for streams and canonical encodings.
+/// Incremental SHA-256 for streams and canonical encodings, on OpenSSL's libcrypto (the SHA-NI
+/// code path, as fast as the BoringSSL that swift-crypto compiled, without compiling it).
+/// A value type: copying a hasher copies its state.
 public struct Hasher256 {
-    private var h = SHA256()
-    public init() {}
-    public mutating func update(_ bytes: some DataProtocol) { h.update(data: bytes) }
+    private var ctx = SHA256_CTX()
+    // SHA256_Init/Update/Final return 1 always for SHA-256 (they cannot fail: no allocation, no
+    // provider), so their results carry nothing to check.
+    public init() { _ = SHA256_Init(&ctx) }
+    public mutating func update(_ bytes: some DataProtocol) {
+        for region in bytes.regions {
+            region.withUnsafeBytes { update(buffer: $0) }
+        }
+    }
     public mutating func update(_ string: String) {
         var string = string
-        string.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        string.withUTF8 { update(buffer: UnsafeRawBufferPointer($0)) }
     }
-    public mutating func update(buffer: UnsafeRawBufferPointer) { h.update(bufferPointer: buffer) }
-    public consuming func finalize() -> Digest { Digest(h.finalize()) }
+    public mutating func update(buffer: UnsafeRawBufferPointer) {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        _ = SHA256_Update(&ctx, base, buffer.count)
+    }
+    public consuming func finalize() -> Digest {
+        var state = ctx
+        var raw = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &raw) { out in
+            // The 32-byte tuple is the whole output buffer SHA256_Final writes.
+            _ = SHA256_Final(out.baseAddress?.assumingMemoryBound(to: UInt8.self), &state)
+            return Digest(rawSHA256: UnsafeRawBufferPointer(out))
+        }
+    }
 }

@@ -21,6 +21,7 @@ try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirecto
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 say("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+if !args.contains("--skip-hashing") { try HashingBench.run(scratch: scratch) }
 if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
 // `--large` adds the 50k-node graph (many minutes): never part of `make test`.
 if !args.contains("--skip-outputs") { try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large")) }

@@ -13,18 +13,13 @@ extension MLP {
         let ws = BatchWorkspace(sizes: sizes, capacity: min(batchSize, data.count))
         var lossSum = 0.0
         var correct = 0
-        data.pixels.withUnsafeBufferPointer { base in
-            data.labels.withUnsafeBufferPointer { labels in
-                var start = 0
-                while start < data.count {
-                    let end = min(start + ws.capacity, data.count)
-                    ws.gather(from: base.baseAddress!, rows: data.rows[start..<end])
-                    ws.forward(self, count: end - start)
-                    let r = ws.softmaxCrossEntropy(count: end - start, labels: labels.baseAddress! + start)
-                    lossSum += r.lossSum
-                    correct += r.correct
-                    start = end
-                }
+        data.labels.withUnsafeBufferPointer { labels in
+            data.forEachBatch(of: ws.capacity) { base, batch in
+                ws.gather(from: base, rows: data.rows[batch])
+                ws.forward(self, count: batch.count)
+                let r = ws.softmaxCrossEntropy(count: batch.count, labels: labels.baseAddress! + batch.lowerBound)
+                lossSum += r.lossSum
+                correct += r.correct
             }
         }
         return Evaluation(accuracy: Double(correct) / Double(data.count), loss: lossSum / Double(data.count), count: data.count)
@@ -49,16 +44,11 @@ extension MLP {
             return out
         }
         let ws = BatchWorkspace(sizes: backbone.sizes, capacity: max(1, min(batchSize, data.count)))
-        data.pixels.withUnsafeBufferPointer { base in
-            out.withUnsafeMutableBufferPointer { o in
-                var start = 0
-                while start < data.count {
-                    let end = min(start + ws.capacity, data.count)
-                    ws.gather(from: base.baseAddress!, rows: data.rows[start..<end])
-                    ws.forward(backbone, count: end - start, reluAfterLast: true)
-                    (o.baseAddress! + start * d).update(from: ws.logits, count: (end - start) * d)
-                    start = end
-                }
+        out.withUnsafeMutableBufferPointer { o in
+            data.forEachBatch(of: ws.capacity) { base, batch in
+                ws.gather(from: base, rows: data.rows[batch])
+                ws.forward(backbone, count: batch.count, reluAfterLast: true)
+                (o.baseAddress! + batch.lowerBound * d).update(from: ws.logits, count: batch.count * d)
             }
         }
         return out

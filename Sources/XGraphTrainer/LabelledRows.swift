@@ -24,3 +24,21 @@ public struct LabelledRows: Sendable {
         self.init(pixels: pixels, dimension: dimension, rows: (0..<Int32(labels.count)).map { $0 }, labels: labels)
     }
 }
+
+extension LabelledRows {
+    /// Calls `body` on consecutive batches of at most `capacity` examples, in order, with the
+    /// pixel matrix's base address and the batch's example positions: the loop every
+    /// evaluation and feature extraction runs, whatever the model.
+    func forEachBatch(of capacity: Int, _ body: (_ pixels: UnsafePointer<Float>, _ batch: Range<Int>) -> Void) {
+        precondition(capacity > 0)
+        pixels.withUnsafeBufferPointer { base in
+            guard let pointer = base.baseAddress else { return }
+            var start = 0
+            while start < count {
+                let end = min(start + capacity, count)
+                body(pointer, start..<end)
+                start = end
+            }
+        }
+    }
+}

@@ -11,19 +11,14 @@ extension Network {
         let ws = ConvWorkspace(side: side, convs: convs, denseSizes: dense.sizes, capacity: min(Self.convBatchSize, data.count))
         var lossSum = 0.0
         var correct = 0
-        data.pixels.withUnsafeBufferPointer { base in
-            data.labels.withUnsafeBufferPointer { labels in
-                var start = 0
-                while start < data.count {
-                    let end = min(start + ws.capacity, data.count)
-                    ws.gather(from: base.baseAddress!, rows: data.rows[start..<end])
-                    ws.forwardConvs(convs, count: end - start)
-                    ws.dense.forward(dense, count: end - start)
-                    let r = ws.dense.softmaxCrossEntropy(count: end - start, labels: labels.baseAddress! + start)
-                    lossSum += r.lossSum
-                    correct += r.correct
-                    start = end
-                }
+        data.labels.withUnsafeBufferPointer { labels in
+            data.forEachBatch(of: ws.capacity) { base, batch in
+                ws.gather(from: base, rows: data.rows[batch])
+                ws.forwardConvs(convs, count: batch.count)
+                ws.dense.forward(dense, count: batch.count)
+                let r = ws.dense.softmaxCrossEntropy(count: batch.count, labels: labels.baseAddress! + batch.lowerBound)
+                lossSum += r.lossSum
+                correct += r.correct
             }
         }
         return Evaluation(accuracy: Double(correct) / Double(data.count), loss: lossSum / Double(data.count), count: data.count)
@@ -39,17 +34,12 @@ extension Network {
         var out = [Float](repeating: 0, count: data.count * d)
         let ws = ConvWorkspace(side: side, convs: convs, denseSizes: backbone?.sizes ?? [d],
                                capacity: max(1, min(Self.convBatchSize, data.count)))
-        data.pixels.withUnsafeBufferPointer { base in
-            out.withUnsafeMutableBufferPointer { o in
-                var start = 0
-                while start < data.count {
-                    let end = min(start + ws.capacity, data.count)
-                    ws.gather(from: base.baseAddress!, rows: data.rows[start..<end])
-                    ws.forwardConvs(convs, count: end - start)
-                    if let backbone { ws.dense.forward(backbone, count: end - start, reluAfterLast: true) }
-                    (o.baseAddress! + start * d).update(from: ws.dense.logits, count: (end - start) * d)
-                    start = end
-                }
+        out.withUnsafeMutableBufferPointer { o in
+            data.forEachBatch(of: ws.capacity) { base, batch in
+                ws.gather(from: base, rows: data.rows[batch])
+                ws.forwardConvs(convs, count: batch.count)
+                if let backbone { ws.dense.forward(backbone, count: batch.count, reluAfterLast: true) }
+                (o.baseAddress! + batch.lowerBound * d).update(from: ws.dense.logits, count: batch.count * d)
             }
         }
         return out

@@ -162,44 +162,16 @@ final class ResultsIndexFreshnessTests: XCTestCase {
         XCTAssertEqual(rename(replacement, path), 0)
 
         let cache = h.dir.path + "/cache"
-        XCTAssertEqual(try run("/bin/chmod", ["-R", "a-w", cache]), 0)
-        defer { _ = try? run("/bin/chmod", ["-R", "u+w", cache]) }
+        XCTAssertEqual(try CLIHarness.status(of: "/bin/chmod", ["-R", "a-w", cache]), 0)
+        defer { _ = try? CLIHarness.status(of: "/bin/chmod", ["-R", "u+w", cache]) }
         let listing = try FileManager.default.subpathsOfDirectory(atPath: cache).sorted()
         // `results` as a user who may not write the store (root ignores the mode bits).
-        let r = try runAsReader(h, ["results", "exp.yaml", "--format", "csv"])
+        let r = try h.runAsStoreReader(["results", "exp.yaml", "--format", "csv"])
         XCTAssertEqual(r.status, 0, r.all)
         XCTAssertTrue(r.out.contains(node + ",1,5.0,"), "the record's value, from an index built in memory: \(r.all)")
-        let report = try runAsReader(h, ["report", "exp.yaml", "--series", "n", "--size-axis", "n",
+        let report = try h.runAsStoreReader(["report", "exp.yaml", "--series", "n", "--size-axis", "n",
                                           "-o", FileManager.default.temporaryDirectory.path + "/xgraph-freshness-\(getpid()).html"])
         XCTAssertEqual(report.status, 0, report.all)
         XCTAssertEqual(try FileManager.default.subpathsOfDirectory(atPath: cache).sorted(), listing, "nothing written")
-    }
-
-    private func run(_ tool: String, _ args: [String]) throws -> Int32 {
-        let p = try Process.run(URL(fileURLWithPath: tool), arguments: args)
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
-
-    /// As root, `nobody` (root may write anywhere); otherwise the owner, whom a-w stops.
-    private func runAsReader(_ h: CLIHarness, _ args: [String]) throws -> CLIHarness.Result {
-        guard getuid() == 0, h.user == nil else { return try h.run(args) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", h.binary] + args
-        p.currentDirectoryURL = h.dir
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "XGRAPH_STORE")
-        env["HOME"] = "/tmp"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLIHarness.Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self),
-                                 err: String(decoding: e, as: UTF8.self))
     }
 }

@@ -25,8 +25,13 @@ final class ConvWorkspace {
     private let filterGradient: UnsafeMutablePointer<Float>
     /// Pooled outputs of every layer but the last (that one is `dense.input`).
     private var pooled: [UnsafeMutablePointer<Float>]
-    /// For each pooled value, the index in `conv` of the maximum it came from.
-    private var argmax: [UnsafeMutablePointer<Int>]
+    /// For each pooled value, in (image, row, column, channel) order whatever the output's
+    /// order, which of its window's four conv outputs was the maximum: 0 top left, 1 top right,
+    /// 2 bottom left, 3 bottom right. A byte instead of an index keeps the backward pass's
+    /// reads small, and no index can overflow however large the batch.
+    private var argmax: [UnsafeMutablePointer<UInt8>]
+    /// One window row's pooled values before they are scattered into PyTorch's flatten order.
+    private let poolRow: UnsafeMutablePointer<Float>
     private var convGradient: [UnsafeMutablePointer<Float>]
     /// ∂loss/∂pooled[l] for every layer but the last (that one is `dense.inputDeltas`).
     private var pooledGradient: [UnsafeMutablePointer<Float>]
@@ -57,6 +62,7 @@ final class ConvWorkspace {
         pooled = convs.indices.dropLast().map { .allocate(capacity: pooledCounts[$0]) }
         pooledGradient = convs.indices.dropLast().map { .allocate(capacity: pooledCounts[$0]) }
         argmax = pooledCounts.map { .allocate(capacity: $0) }
+        poolRow = .allocate(capacity: outputs.max() ?? 1)
         columnGradient = .allocate(capacity: convs.indices.map { pixels[$0] * convs[$0].fanIn }.max() ?? 1)
         weightGradients = convs.map { .allocate(capacity: $0.weight.count) }
         filters = convs.map { .allocate(capacity: $0.weight.count) }
@@ -71,6 +77,7 @@ final class ConvWorkspace {
         images.deallocate()
         imageGradient.deallocate()
         columnGradient.deallocate()
+        poolRow.deallocate()
     }
 
     var flops: Double { get { dense.flops } set { dense.flops = newValue } }
@@ -108,25 +115,32 @@ final class ConvWorkspace {
     }
 
     /// 2×2 max pooling (floor) of conv[l]. Maps between conv layers stay NHWC; the last one is
-    /// written (channel, row, column) per image, PyTorch's flatten order.
+    /// written (channel, row, column) per image, PyTorch's flatten order. The channel loop is
+    /// branch-free over contiguous memory so that it vectorises: pooling was the largest cost
+    /// outside sgemm.
     private func pool(_ l: Int, count: Int, bias: UnsafePointer<Float>, flattenForDense: Bool) {
         let s = sides[l], p = s / 2, c = outputs[l]
         let src = conv[l], dst = layerOutput(l), arg = argmax[l]
         for img in 0..<count {
             for oy in 0..<p {
                 for ox in 0..<p {
-                    let topLeft = ((img * s + 2 * oy) * s + 2 * ox) * c
+                    let a = src + ((img * s + 2 * oy) * s + 2 * ox) * c, b = a + c, d = a + s * c, e = d + c
+                    let window = (img * p + oy) * p + ox
+                    let which = arg + window * c
+                    let out = flattenForDense ? poolRow : dst + window * c
                     for ch in 0..<c {
                         // Ties keep the first maximum in reading order, as PyTorch does.
-                        let a = topLeft + ch, b = a + c, d = a + s * c, e = d + c
-                        var best = a
-                        if src[b] > src[best] { best = b }
-                        if src[d] > src[best] { best = d }
-                        if src[e] > src[best] { best = e }
-                        let o = flattenForDense ? ((img * c + ch) * p + oy) * p + ox : ((img * p + oy) * p + ox) * c + ch
-                        let v = src[best] + bias[ch]
-                        dst[o] = v > 0 ? v : 0
-                        arg[o] = best
+                        var best = a[ch], at: UInt8 = 0
+                        if b[ch] > best { best = b[ch]; at = 1 }
+                        if d[ch] > best { best = d[ch]; at = 2 }
+                        if e[ch] > best { best = e[ch]; at = 3 }
+                        let v = best + bias[ch]
+                        out[ch] = v > 0 ? v : 0
+                        which[ch] = at
+                    }
+                    if flattenForDense {
+                        let first = (img * c * p + oy) * p + ox
+                        for ch in 0..<c { dst[first + ch * p * p] = poolRow[ch] }
                     }
                 }
             }
@@ -143,9 +157,27 @@ final class ConvWorkspace {
             let rows = count * s * s
             let dz = convGradient[l], y = layerOutput(l), arg = argmax[l], up = outputGradient(l)
             // Unpooling: each pooled value's gradient goes to its maximum, through the ReLU
-            // (open where the pooled output is positive).
-            dz.update(repeating: 0, count: rows * layer.outputs)
-            for i in 0..<(count * p * p * layer.outputs) where y[i] > 0 { dz[arg[i]] = up[i] }
+            // (open where the pooled output is positive); every other conv output gets 0.
+            let c = layer.outputs, flattened = l == convs.count - 1
+            dz.update(repeating: 0, count: rows * c)
+            for img in 0..<count {
+                for oy in 0..<p {
+                    for ox in 0..<p {
+                        let topLeft = dz + ((img * s + 2 * oy) * s + 2 * ox) * c
+                        let window = (img * p + oy) * p + ox
+                        let which = arg + window * c
+                        // Pooled value ch's gradient sits at `first + ch * step` in `y` and `up`.
+                        let (first, step) = flattened ? ((img * c * p + oy) * p + ox, p * p) : (window * c, 1)
+                        for ch in 0..<c {
+                            let o = first &+ ch &* step
+                            guard y[o] > 0 else { continue }
+                            // Positions 0…3 of the window: right for odd, down for 2 and 3.
+                            let at = Int(which[ch])
+                            topLeft[ch &+ (at & 1) &* c &+ (at >> 1) &* s &* c] = up[o]
+                        }
+                    }
+                }
+            }
             flops += GEMM.multiply(dz, transposed: true, lda: layer.outputs,
                                    columns[l], transposed: false, ldb: layer.fanIn,
                                    into: filterGradient, ldc: layer.fanIn, beta: 0,
@@ -183,71 +215,72 @@ final class ConvWorkspace {
     }
 
     /// Row (image, y, x) of the result holds the 3×3 neighbourhood of (y, x), zero outside the
-    /// image, at column (ky·3 + kx)·channels + channel.
+    /// image, at column (ky·3 + kx)·channels + channel. It is filled one (image, y, ky) at a time,
+    /// so the source line is fixed and only the first and last x meet the image's edge.
     static func im2col(_ src: UnsafePointer<Float>, images: Int, side s: Int, channels c: Int,
                        into dst: UnsafeMutablePointer<Float>) {
-        let width = c * ConvLayer.taps
-        var row = dst
+        let width = c * ConvLayer.taps, tapRow = 3 * c
         for img in 0..<images {
             for y in 0..<s {
-                for x in 0..<s {
-                    for ky in 0..<3 {
-                        let yy = y + ky - 1
-                        let segment = row + ky * 3 * c
-                        guard yy >= 0 && yy < s else {
-                            segment.update(repeating: 0, count: 3 * c)
-                            continue
-                        }
-                        let line = src + (img * s + yy) * s * c
-                        if x >= 1 && x + 1 < s {
-                            let from = line + (x - 1) * c
-                            for i in 0..<(3 * c) { segment[i] = from[i] }
-                        } else {
-                            for kx in 0..<3 {
-                                let xx = x + kx - 1
-                                let to = segment + kx * c
-                                if xx < 0 || xx >= s {
-                                    for i in 0..<c { to[i] = 0 }
-                                } else {
-                                    let from = line + xx * c
-                                    for i in 0..<c { to[i] = from[i] }
-                                }
-                            }
-                        }
+                let rows = dst + (img * s + y) * s * width
+                for ky in 0..<3 {
+                    let yy = y + ky - 1
+                    let first = rows + ky * tapRow
+                    guard yy >= 0 && yy < s else {
+                        for x in 0..<s { (first + x * width).update(repeating: 0, count: tapRow) }
+                        continue
                     }
-                    row += width
+                    let line = src + (img * s + yy) * s * c
+                    guard s > 1 else {
+                        first.update(repeating: 0, count: tapRow)
+                        (first + c).update(from: line, count: c)
+                        continue
+                    }
+                    first.update(repeating: 0, count: c)
+                    (first + c).update(from: line, count: 2 * c)
+                    if c == 1 {
+                        // The first layer: three floats per row, too short for a copy call.
+                        for x in 1..<(s - 1) {
+                            let to = first + x * width, from = line + (x - 1)
+                            to[0] = from[0]; to[1] = from[1]; to[2] = from[2]
+                        }
+                    } else {
+                        for x in 1..<(s - 1) { (first + x * width).update(from: line + (x - 1) * c, count: tapRow) }
+                    }
+                    let last = first + (s - 1) * width
+                    last.update(from: line + (s - 2) * c, count: 2 * c)
+                    (last + 2 * c).update(repeating: 0, count: c)
                 }
             }
         }
     }
 
     /// The transpose of `im2col`: sums every column entry back onto the pixel it was copied from.
+    /// Each pixel receives its terms in the order of their rows (y, then x), the order of a loop
+    /// over the rows, so the sums are bitwise those of the plainest loop.
     static func col2im(_ src: UnsafePointer<Float>, images: Int, side s: Int, channels c: Int,
                        into dst: UnsafeMutablePointer<Float>) {
-        let width = c * ConvLayer.taps
+        let width = c * ConvLayer.taps, tapRow = 3 * c
         dst.update(repeating: 0, count: images * s * s * c)
-        var row = src
         for img in 0..<images {
             for y in 0..<s {
-                for x in 0..<s {
-                    for ky in 0..<3 {
-                        let yy = y + ky - 1
-                        guard yy >= 0 && yy < s else { continue }
-                        let segment = row + ky * 3 * c
-                        let line = dst + (img * s + yy) * s * c
-                        if x >= 1 && x + 1 < s {
-                            let to = line + (x - 1) * c
-                            for i in 0..<(3 * c) { to[i] += segment[i] }
-                        } else {
-                            for kx in 0..<3 {
-                                let xx = x + kx - 1
-                                guard xx >= 0 && xx < s else { continue }
-                                let to = line + xx * c, from = segment + kx * c
-                                for i in 0..<c { to[i] += from[i] }
-                            }
-                        }
+                let rows = src + (img * s + y) * s * width
+                for ky in 0..<3 {
+                    let yy = y + ky - 1
+                    guard yy >= 0 && yy < s else { continue }
+                    let first = rows + ky * tapRow
+                    let line = dst + (img * s + yy) * s * c
+                    guard s > 1 else {
+                        for i in 0..<c { line[i] += first[c + i] }
+                        continue
                     }
-                    row += width
+                    for i in 0..<(2 * c) { line[i] += first[c + i] }
+                    for x in 1..<(s - 1) {
+                        let to = line + (x - 1) * c, from = first + x * width
+                        for i in 0..<tapRow { to[i] += from[i] }
+                    }
+                    let to = line + (s - 2) * c, from = first + (s - 1) * width
+                    for i in 0..<(2 * c) { to[i] += from[i] }
                 }
             }
         }

@@ -54,6 +54,58 @@ public enum TrainerBenchmark {
         return (report.examplesPerSecond, report.gflops)
     }
 
+    /// The ceiling of any im2col + sgemm CNN: GFLOP/s of the very sgemm calls one training
+    /// batch of the CNN makes (each conv layer's forward, filter-gradient and, above the first
+    /// layer, input-gradient product, and the same three for each dense layer), on buffers of
+    /// their sizes, with nothing else in between. The narrow shapes of small CNNs (k = 9 in the
+    /// first layer, n = 8 or 16 channels) keep sgemm itself well below its 1024³ speed, so this
+    /// is the figure the trainer's own share is bounded by.
+    public static func cnnSGEMMShapesGFLOPS(channels: [Int], hidden: [Int] = [], batchSize: Int, repeats: Int) -> Double {
+        _ = GEMM.pinThreads
+        typealias Shape = (transA: Bool, transB: Bool, m: Int, n: Int, k: Int)
+        var shapes: [Shape] = []
+        var side = 28, inputs = 1
+        for (l, outputs) in channels.enumerated() {
+            let rows = batchSize * side * side, fanIn = 9 * inputs
+            shapes.append((false, true, rows, outputs, fanIn))
+            shapes.append((true, false, outputs, fanIn, rows))
+            if l > 0 { shapes.append((false, false, rows, fanIn, outputs)) }
+            side /= 2
+            inputs = outputs
+        }
+        let sizes = [side * side * inputs] + hidden + [10]
+        for (i, o) in zip(sizes, sizes.dropFirst()) {
+            shapes.append((false, true, batchSize, o, i))
+            shapes.append((true, false, o, i, batchSize))
+            shapes.append((false, false, batchSize, i, o))
+        }
+        let largest = shapes.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max() ?? 1
+        var rng = SplitMix64(seed: 1)
+        let a = (0..<largest).map { _ in Float(rng.nextUnit()) - 0.5 }
+        let b = (0..<largest).map { _ in Float(rng.nextUnit()) - 0.5 }
+        var c = [Float](repeating: 0, count: largest)
+        let clock = ContinuousClock()
+        var best = Double.infinity, flops = 0.0
+        for run in 0...max(1, repeats) {
+            flops = 0
+            let start = clock.now
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        for s in shapes {
+                            flops += GEMM.multiply(a.baseAddress!, transposed: s.transA, lda: s.transA ? s.m : s.k,
+                                                   b.baseAddress!, transposed: s.transB, ldb: s.transB ? s.k : s.n,
+                                                   into: c.baseAddress!, ldc: s.n, beta: 0, m: s.m, n: s.n, k: s.k)
+                        }
+                    }
+                }
+            }
+            let t = seconds(clock.now - start)
+            if run > 0 { best = min(best, t) }
+        }
+        return flops / best / 1e9
+    }
+
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }

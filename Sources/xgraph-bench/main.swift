@@ -27,5 +27,5 @@ if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: 
 if !args.contains("--skip-outputs") { try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large")) }
 if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-scheduler") { try SchedulerBench.run(xgraph: xgraph, scratch: scratch) }
-if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo")) }
+if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }
 if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }

@@ -144,6 +144,28 @@ final class CNNTests: XCTestCase {
 
     static let trainedMLPWeightSum = Double(bitPattern: 4_633_627_961_718_952_384)  // 59.90688414281203
 
+    /// The CNN's outputs pinned bit for bit: the trained checkpoint, the features and the
+    /// evaluation of a three-layer CNN (sides 28 → 14 → 7 → 3, so an odd side's uncovered row and
+    /// column are in it) trained on synthetic images; 3, 8 and 9 channels take both the
+    /// eight-wide and the one-at-a-time paths of the conv code. A speed-up of the conv code must keep them;
+    /// if a change of numerics is meant, builtin outputs change with it: bump
+    /// `BuiltinSteps.version` (so no cached result from the old code is reused) and re-pin.
+    func testTrainedCNNOutputsArePinned() throws {
+        let dir = try Fixtures.syntheticFashion(train: 300, test: 10)
+        let train = try FashionMNIST.load(.train, directory: dir)
+        let data = LabelledRows(pixels: train.pixels, dimension: train.dimension, labels: train.labels.map { Int32($0) })
+        var model = Network.random(capacity: .cnn(channels: [3, 8, 9], hidden: [7]), inputSize: 784, classes: 10, seed: 8)
+        let report = Trainer.train(&model, on: data, config: TrainingConfig(epochs: 2, batchSize: 24, learningRate: 0.05, seed: 8))
+        let checkpoint = Digest.of(Checkpoint(model: model, labels: .fine).safetensors.encoded())
+        let features = model.features(of: data).withUnsafeBytes { Digest.of(buffer: $0) }
+        let evaluation = model.evaluate(data)
+        XCTAssertEqual(BuiltinSteps.version, 3, "re-pin the digests below for the new version")
+        XCTAssertEqual(checkpoint.hex, "605b5f613f840d987ed165e7f9e9bf352fb3a870fdbdc5b307e50ff094939d83", "checkpoint")
+        XCTAssertEqual(features.hex, "88bf5e6614ae29db98bed181f0f8b6e513b59e9e981cc7318538b579545a38ab", "features")
+        XCTAssertEqual(evaluation.loss.bitPattern, 4_604_073_637_145_305_853, "\(evaluation.loss)")
+        XCTAssertEqual(report.lossPerEpoch.map(\.bitPattern), [4_611_894_760_544_833_372, 4_607_206_661_917_402_726], "\(report.lossPerEpoch)")
+    }
+
     func testTrainingACNNOnFashionMNISTLowersTheLoss() throws {
         try XCTSkipUnless(Fixtures.hasRealFashion, "dataset-fashion-mnist is not installed")
         let train = try FashionMNIST.load(.train, directory: Fixtures.realFashion)

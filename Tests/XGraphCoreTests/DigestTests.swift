@@ -40,8 +40,8 @@ final class DigestTests: XCTestCase {
     }
 
     func testFileHashingMatchesInMemoryDigestAcrossBufferBoundaries() throws {
-        // 2.5 MiB: many of FileHashing's 64 KiB reads, and a partial last one.
-        let bytes = (0..<(5 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 8)) }
+        // 2.5 MiB and 123 bytes: many of FileHashing's 64 KiB reads, and a partial last one.
+        let bytes = (0..<((5 << 19) + 123)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 8)) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

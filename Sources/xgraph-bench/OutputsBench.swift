@@ -18,7 +18,7 @@ enum OutputsBench {
     static func run(xgraph: String, scratch: String, large: Bool, shape custom: String?, keep: Bool) throws {
         say("\n== builds with real outputs (scaling-study graph; shell steps write 4 files each)")
         if geteuid() == 0 {
-            say("  (as root: each job with inputs starts in a read-only mount namespace, unshare + 2 mounts per input;"
+            say("  (as root: each job with inputs starts in a read-only mount namespace, unshare + one mount(8) of 2 folders;"
                   + " XGRAPH_READONLY_INPUTS=off leaves it out)")
         }
         // The small graph runs with -j 1 against the sequential floor, so wall times compare;

@@ -41,10 +41,10 @@ public enum ProcessGroup {
 
     /// The fields of /proc/ENTRY/stat after "(comm)", which may itself hold spaces or parentheses.
     ///
-    /// Read with open/read into one buffer, not FileManager: every executed node scans all of
-    /// /proc twice (the executor's liveness check and FolderUsers), so this runs for every
-    /// process on the machine per node, and FileManager's file reading (a stat, an NSData, a
-    /// bridged copy) was most of a short step's CPU cost in xgraph.
+    /// Read with open/read into one buffer, not FileManager: after every executed node
+    /// FolderUsers reads this for every process on the machine (and `hasLiveMembers` does when
+    /// a job's group outlives its shell), and FileManager's file reading (a stat, an NSData, a
+    /// bridged copy) made that scan most of a short step's CPU cost in xgraph.
     private static func statFields(_ entry: String) -> [Substring]? {
         #if os(Linux)
         let fd = open("/proc/\(entry)/stat", O_RDONLY | O_CLOEXEC)

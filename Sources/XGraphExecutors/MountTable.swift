@@ -11,16 +11,28 @@ import Glibc
 /// have placed: it is written as root into a shared temporary folder) and removed when the
 /// process exits; a killed process leaves one file of a few hundred bytes.
 enum MountTable {
-    private static let files = Mutex<[[String]: String]>([:])
+    private struct State {
+        /// Folders → the table file that names them.
+        var files: [[String]: String] = [:]
+        /// Whether the exit handler that removes them is registered.
+        var registered = false
+    }
+    private static let state = Mutex(State())
 
     /// The table's path, written on first use; nil if it cannot be written (the caller then
     /// mounts each folder on its own).
     static func file(for paths: [String]) -> String? {
-        files.withLock { known in
-            if let path = known[paths] { return path }
+        state.withLock { state in
+            // A cleaner of temporary folders may delete the file during a long build: one stat
+            // per job notices, and a new table is written.
+            if let path = state.files[paths] {
+                var st = stat()
+                if stat(path, &st) == 0 { return path }
+                state.files[paths] = nil
+            }
             guard let text = text(for: paths), let path = write(text) else { return nil }
-            known[paths] = path
-            if known.count == 1 { atexit { MountTable.removeAll() } }
+            state.files[paths] = path
+            if !state.registered { state.registered = true; atexit { MountTable.removeAll() } }
             return path
         }
     }
@@ -69,7 +81,7 @@ enum MountTable {
         // At exit no job is starting any more (a job's mount read the table long before). If
         // another thread holds the lock while the process exits, leave the file rather than
         // wait for a thread that may never run again.
-        guard let paths = files.withLockIfAvailable({ Array($0.values) }) else { return }
+        guard let paths = state.withLockIfAvailable({ Array($0.files.values) }) else { return }
         for path in paths { unlink(path) }
     }
 }

@@ -40,11 +40,32 @@ public enum ProcessGroup {
     }
 
     /// The fields of /proc/ENTRY/stat after "(comm)", which may itself hold spaces or parentheses.
+    ///
+    /// Read with open/read into one buffer, not FileManager: after every executed node
+    /// FolderUsers reads this for every process on the machine (and `hasLiveMembers` does when
+    /// a job's group outlives its shell), and FileManager's file reading (a stat, an NSData, a
+    /// bridged copy) made that scan most of a short step's CPU cost in xgraph.
     private static func statFields(_ entry: String) -> [Substring]? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat"),
-              let stat = String(data: data, encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        return stat[stat.index(after: close)...].split(separator: " ")
+        #if os(Linux)
+        let fd = open("/proc/\(entry)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // The line is a few hundred bytes (comm is at most 15 bytes, the rest numbers): one
+        // read of 4 KiB takes it whole, and a longer one is read on.
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let stat = String(decoding: bytes[(close + 1)...], as: UTF8.self)
+        return stat.split(separator: " ")
+        #else
+        return nil
+        #endif
     }
 }
 

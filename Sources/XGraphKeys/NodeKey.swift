@@ -78,27 +78,43 @@ public enum NodeKeyer {
     /// domain-separating header. The length prefix makes the encoding injective whatever a
     /// name holds; the loader also refuses control characters in names (issue 8.9).
     static func combine(_ parts: [KeyPart]) -> Digest {
-        // One byte buffer, one hash: this runs for every node of every null build, and growing
-        // a String cost more than the hashing.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16 + parts.count * 100)
-        bytes.append(contentsOf: "xgraph-node-key\n".utf8)
-        for p in parts {
-            appendDecimal(p.name.utf8.count, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: p.name.utf8)
-            bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: p.digest.hex.utf8)
-            bytes.append(0x0A)
+        // One buffer of the exact size, filled by memcpy, one hash: this runs for every node of
+        // every null build, and growing an array through generic appends (a String per digit
+        // run, a UTF8View per name and digest) cost several times the hashing.
+        let header: StaticString = "xgraph-node-key\n"
+        var size = header.utf8CodeUnitCount
+        for p in parts { size += decimalLength(p.name.utf8.count) + p.name.utf8.count + p.digest.hex.utf8.count + 3 }
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            guard let base = buf.baseAddress else { return }
+            var at = 0
+            func put(_ src: UnsafeBufferPointer<UInt8>) {
+                guard let s = src.baseAddress, !src.isEmpty else { return }
+                (base + at).update(from: s, count: src.count)
+                at += src.count
+            }
+            put(UnsafeBufferPointer(start: header.utf8Start, count: header.utf8CodeUnitCount))
+            for p in parts {
+                var name = p.name, hex = p.digest.hex
+                let n = name.utf8.count
+                var digits = decimalLength(n), v = n
+                while digits > 0 { digits -= 1; base[at + digits] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10); v /= 10 }
+                at += decimalLength(n)
+                base[at] = UInt8(ascii: ":"); at += 1
+                name.withUTF8 { put($0) }
+                base[at] = UInt8(ascii: " "); at += 1
+                hex.withUTF8 { put($0) }
+                base[at] = 0x0A; at += 1
+            }
+            count = at
         }
-        return Digest.of(bytes)
+        return bytes.withUnsafeMutableBytes { Digest.of(buffer: UnsafeRawBufferPointer($0)) }
     }
 
-    /// `n` in decimal ASCII, without making a String per part (this runs for every key part of
-    /// every null build).
-    static func appendDecimal(_ n: Int, to bytes: inout [UInt8]) {
-        if n >= 10 { appendDecimal(n / 10, to: &bytes) }
-        bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10))
+    /// The number of decimal digits of `n` (n ≥ 0).
+    static func decimalLength(_ n: Int) -> Int {
+        var digits = 1, v = n
+        while v >= 10 { v /= 10; digits += 1 }
+        return digits
     }
 }
 

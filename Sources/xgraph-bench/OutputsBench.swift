@@ -15,16 +15,24 @@ import Glibc
 /// per node) and a no-op plan ≤ 10 µs per node. About 1k nodes always; `--large` adds 50k nodes,
 /// which takes many minutes.
 enum OutputsBench {
-    static func run(xgraph: String, scratch: String, large: Bool) throws {
+    static func run(xgraph: String, scratch: String, large: Bool, shape custom: String?, keep: Bool) throws {
         say("\n== builds with real outputs (scaling-study graph; shell steps write 4 files each)")
         if geteuid() == 0 {
-            say("  (as root: each job with inputs starts in a read-only mount namespace, unshare + 2 mounts per input;"
+            say("  (as root: each job with inputs starts in a read-only mount namespace, unshare + one mount(8) of 2 folders;"
                   + " XGRAPH_READONLY_INPUTS=off leaves it out)")
         }
         // The small graph runs with -j 1 against the sequential floor, so wall times compare;
         // the large one with the default -j (one job per core), where only CPU times compare.
         var shapes: [(sizes: Int, capacities: Int, tasks: Int, jobs: Int?)] = [(5, 5, 19, 1)]
         if large { shapes.append((10, 25, 100, nil)) }
+        if let custom {
+            let n = custom.split(separator: ",").compactMap { Int($0) }
+            guard n.count == 3, n.allSatisfy({ $0 > 0 }) else {
+                say("  --outputs-shape takes three positive numbers: sizes,capacities,tasks (e.g. 2,5,10); got '\(custom)'")
+                return
+            }
+            shapes = [(n[0], n[1], n[2], nil)]
+        }
         for shape in shapes {
             let n = StudyGenerator.nodeCount(sizes: shape.sizes, capacities: shape.capacities, tasks: shape.tasks)
             let executed = n - 1 // the dataset never runs
@@ -81,7 +89,7 @@ enum OutputsBench {
             say("    one seed changed (\(rerun) nodes run again): \(String(format: "%.2f s", changed.seconds)) wall,"
                   + " \(ms(changed.cpuSeconds / Double(rerun))) CPU per node run (exit \(changed.status))")
             // The store of 50k nodes is a few hundred thousand files: leave no scratch behind.
-            try? FileManager.default.removeItem(atPath: dir)
+            if keep { say("    (kept: \(dir))") } else { try? FileManager.default.removeItem(atPath: dir) }
         }
     }
 

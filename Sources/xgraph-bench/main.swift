@@ -16,15 +16,27 @@ guard FileManager.default.isExecutableFile(atPath: xgraph) else {
     say("xgraph-bench: build the xgraph binary first (make bench does)")
     exit(1)
 }
+// `--plan-loop=DIR`: only the in-process no-op plan of a kept study, for profiling.
+if let dir = args.first(where: { $0.hasPrefix("--plan-loop=") }) {
+    try PlanLoop.run(dir: String(dir.dropFirst("--plan-loop=".count)))
+    exit(0)
+}
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("xgraph-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: scratch) }
+// `--keep-scratch` leaves the generated studies and their stores behind, for profiling.
+defer { if !args.contains("--keep-scratch") { try? FileManager.default.removeItem(atPath: scratch) } }
 
 say("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
 if !args.contains("--skip-hashing") { try HashingBench.run(scratch: scratch) }
 if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
 // `--large` adds the 50k-node graph (many minutes): never part of `make test`.
-if !args.contains("--skip-outputs") { try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large")) }
+// `--outputs-shape=S,C,T` (sizes, capacities, tasks) runs the outputs section on that one graph
+// instead, with the large graph's settings: a smaller stand-in to check the `--large` path.
+let outputsShape = args.first { $0.hasPrefix("--outputs-shape=") }.map { String($0.dropFirst("--outputs-shape=".count)) }
+if !args.contains("--skip-outputs") {
+    try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large"), shape: outputsShape,
+                         keep: args.contains("--keep-scratch"))
+}
 if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-scheduler") { try SchedulerBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }

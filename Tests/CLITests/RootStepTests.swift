@@ -78,6 +78,33 @@ final class RootStepTests: XCTestCase {
         XCTAssertEqual(seen.sorted(), ["model\n", "refused\n"])
     }
 
+    /// The read-only folders reach mount(8) through a mount table, where a space in a path must
+    /// be written as an octal escape; a store whose path has one is still protected.
+    func testAStepRunningAsRootCannotWriteIntoItsInputsInAStoreWhosePathHasASpace() throws {
+        let h = try rootProject()
+        guard Self.sh("unshare --mount --propagation private true", "") == 0 else { throw XCTSkip("no mount namespaces here") }
+        let store = h.dir.path + "/my store"
+        try h.write("exp.yaml", """
+            steps:
+              a:
+                command: echo model > {{ out }}/w
+              b:
+                inputs: { a: a }
+                command: |
+                  if echo poisoned > {{ inputs.a }}/w; then echo wrote > {{ out }}/r; else echo refused > {{ out }}/r; fi
+
+            """)
+        let r = try h.run(["build", "exp.yaml"], env: ["XGRAPH_STORE": store])
+        XCTAssertEqual(r.status, 0, r.all)
+        var seen: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: store + "/artifacts") {
+            for file in ["w", "r"] {
+                if let text = try? String(contentsOfFile: store + "/artifacts/" + name + "/" + file, encoding: .utf8) { seen.append(text) }
+            }
+        }
+        XCTAssertEqual(seen.sorted(), ["model\n", "refused\n"])
+    }
+
     func testAFullDiskFailsTheNodeWithAMessageAndTheNextBuildSucceeds() throws {
         let h = try rootProject()
         let store = h.dir.path + "/store"

@@ -11,9 +11,15 @@ import Glibc
 /// have placed: it is written as root into a shared temporary folder) and removed when the
 /// process exits; a killed process leaves one file of a few hundred bytes.
 enum MountTable {
+    /// A table file as written: its path and the identity of the file there.
+    private struct Written {
+        var path: String
+        var device: UInt64
+        var inode: UInt64
+    }
     private struct State {
         /// Folders → the table file that names them.
-        var files: [[String]: String] = [:]
+        var files: [[String]: Written] = [:]
         /// Whether the exit handler that removes them is registered.
         var registered = false
     }
@@ -25,13 +31,20 @@ enum MountTable {
         state.withLock { state in
             // A cleaner of temporary folders may delete the file during a long build: one stat
             // per job notices, and a new table is written.
-            if let path = state.files[paths] {
+            // The file is only ours if it is still the very file written: once a cleaner has
+            // deleted it, anybody may create a file of that (listed) name, and root would mount
+            // what it says. So the owner, device and inode must match, or a new table is written.
+            if let written = state.files[paths] {
                 var st = stat()
-                if stat(path, &st) == 0 { return path }
+                if lstat(written.path, &st) == 0, st.st_uid == geteuid(), (st.st_mode & S_IFMT) == S_IFREG,
+                   UInt64(st.st_dev) == written.device, UInt64(st.st_ino) == written.inode {
+                    return written.path
+                }
                 state.files[paths] = nil
             }
-            guard let text = text(for: paths), let path = write(text) else { return nil }
-            state.files[paths] = path
+            guard let text = text(for: paths), let written = write(text) else { return nil }
+            state.files[paths] = written
+            let path = written.path
             if !state.registered { state.registered = true; atexit { MountTable.removeAll() } }
             return path
         }
@@ -58,7 +71,7 @@ enum MountTable {
         return lines
     }
 
-    private static func write(_ text: String) -> String? {
+    private static func write(_ text: String) -> Written? {
         let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
         var template = Array((dir + "/xgraph-readonly-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
@@ -66,6 +79,8 @@ enum MountTable {
         defer { close(fd) }
         // mkstemp filled in the X's; the array still ends with its NUL.
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { unlink(path); return nil }
         let bytes = Array(text.utf8)
         var off = 0
         while off < bytes.count {
@@ -74,14 +89,14 @@ enum MountTable {
             guard n > 0 else { unlink(path); return nil }
             off += n
         }
-        return path
+        return Written(path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 
     private static func removeAll() {
         // At exit no job is starting any more (a job's mount read the table long before). If
         // another thread holds the lock while the process exits, leave the file rather than
         // wait for a thread that may never run again.
-        guard let paths = state.withLockIfAvailable({ Array($0.files.values) }) else { return }
+        guard let paths = state.withLockIfAvailable({ $0.files.values.map(\.path) }) else { return }
         for path in paths { unlink(path) }
     }
 }

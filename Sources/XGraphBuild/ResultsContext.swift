@@ -122,10 +122,10 @@ extension Workspace {
                                  forKey: n.step)
         }
         for (step, axis) in sizeAxis {
-            guard let runs = try? index.durations(step: step) else { continue }
+            guard let runs = try? index.durations(step: step, axis: axis) else { continue }
             for r in runs {
                 h.byNode[r.node] = r.seconds
-                let size = axis.flatMap { r.axes[$0] }.flatMap(SizeLabel.parse).map(Double.init)
+                let size = r.value.flatMap(SizeLabel.parse).map(Double.init)
                 h.byStep[step, default: []].append((size, r.seconds))
             }
         }

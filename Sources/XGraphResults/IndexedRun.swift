@@ -2,7 +2,7 @@ import GRDB
 import XGraphStore
 
 /// One run as queries see it: a `runs` row with its axes (in record order) and metrics.
-struct IndexedRun {
+struct IndexedRun: Sendable {
     var key: String
     var node: String
     var step: String

@@ -14,7 +14,8 @@ public struct ResultsContext {
     public let repoPath: String
 
     /// The experiment file's current nodes and plan (see `Workspace.currentPlan`), with the
-    /// duration history for estimates; nil without a file.
+    /// duration history for estimates; nil without a file. The history is read only when
+    /// something is left to run: a fully built study needs no estimate.
     public func currentPlan() throws -> (nodes: [CurrentNode], plan: Plan)? {
         guard let workspace else { return nil }
         return try workspace.currentPlan(history: workspace.durationHistory())
@@ -84,12 +85,13 @@ extension Workspace {
 
     /// `currentNodes` and the plan they come from, whose estimates (GPU-hours, wall time) use
     /// `history`: one dry run for both, which `xgraph report` needs.
-    public func currentPlan(history: DurationHistory) throws -> (nodes: [CurrentNode], plan: Plan) {
+    public func currentPlan(history: @autoclosure @escaping @Sendable () -> DurationHistory) throws
+        -> (nodes: [CurrentNode], plan: Plan) {
         let builder = Builder(graph: graph, store: store, executor: NullExecutor(),
                               renderer: CommandRenderer(builtinCommand: []),
                               options: BuildOptions(builtinVersion: BuiltinSteps.version),
                               provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil),
-                              history: history)
+                              history: history())
         let plan = try builder.plan(selection: Array(graph.nodes.indices))
         // The plan has one entry per selected node, in selection order.
         let nodes = zip(graph.nodes, plan.entries).compactMap { node, entry -> CurrentNode? in
@@ -122,10 +124,10 @@ extension Workspace {
                                  forKey: n.step)
         }
         for (step, axis) in sizeAxis {
-            guard let runs = try? index.durations(step: step) else { continue }
+            guard let runs = try? index.durations(step: step, axis: axis) else { continue }
             for r in runs {
                 h.byNode[r.node] = r.seconds
-                let size = axis.flatMap { r.axes[$0] }.flatMap(SizeLabel.parse).map(Double.init)
+                let size = r.value.flatMap(SizeLabel.parse).map(Double.init)
                 h.byStep[step, default: []].append((size, r.seconds))
             }
         }

@@ -11,7 +11,11 @@ public enum SizeLabel {
     public static func parse(_ s: String) -> Int? { read(s).value }
 
     public static func read(_ s: String) -> Bounded<Int> {
-        let t = s.trimmingCharacters(in: .whitespaces)
+        // Foundation's trim is slow and a report parses tens of thousands of labels, nearly
+        // none with spaces around them: trim only those that have some.
+        let spaces = CharacterSet.whitespaces
+        let padded = s.unicodeScalars.first.map(spaces.contains) == true || s.unicodeScalars.last.map(spaces.contains) == true
+        let t = padded ? s.trimmingCharacters(in: spaces) : s
         guard let last = t.last else { return .malformed }
         let mult: Double
         var num = Substring(t)

@@ -4,7 +4,7 @@ import GRDB
 /// table, and per metric as a fit and a pivot; selecting again for each (every run with its
 /// axes and metrics, and the unbuilt nodes) was most of a large report's time after the sync.
 /// It is a snapshot: what the index held when it was taken.
-public struct SelectedRuns {
+public struct SelectedRuns: Sendable {
     let query: ResultsQuery
     /// In display order (see `select`).
     let runs: [IndexedRun]

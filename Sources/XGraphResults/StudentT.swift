@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Student's t distribution, for the intervals and tests of `ScalingFit` (docs/results.md).
 /// Implemented here rather than pulled in from a statistics library: it is one continued
@@ -18,9 +19,26 @@ public enum StudentT {
     /// cdf (about 1e-12 relative). NaN outside 0 < p < 1 or for df ≤ 0.
     public static func quantile(_ p: Double, df: Double) -> Double {
         guard df > 0, p > 0, p < 1 else { return .nan }
+        // A report fits thousands of series, nearly all with the same few (p, df): each
+        // bisection is ~100 continued fractions, which was a tenth of a large report's time.
+        let key = QuantileKey(p: p.bitPattern, df: df.bitPattern)
+        if let known = quantiles.withLock({ $0[key] }) { return known }
+        let t = solveQuantile(p, df: df)
+        quantiles.withLock { cache in
+            // Bounded: callers with ever new df (fractional, from Welch) cannot grow it forever.
+            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = t
+        }
+        return t
+    }
+
+    private struct QuantileKey: Hashable { var p: UInt64; var df: UInt64 }
+    private static let quantiles = Mutex<[QuantileKey: Double]>([:])
+
+    private static func solveQuantile(_ p: Double, df: Double) -> Double {
         if p == 0.5 { return 0 }
         // Symmetric: solve for the upper tail and mirror.
-        if p < 0.5 { return -quantile(1 - p, df: df) }
+        if p < 0.5 { return -solveQuantile(1 - p, df: df) }
         var lo = 0.0, hi = 1.0
         // Doubling finds a bracket in at most ~1000 steps even for df → 0, where the quantile
         // can reach 1e300; past the largest Double the answer is infinite.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XGraphCore
 #if canImport(Glibc)
 import Glibc
@@ -64,11 +65,14 @@ extension Store {
         var changes = RecordChanges()
         let now = Int64(now.timeIntervalSince1970 * 1e9)
         let dir = root + "/records"
+        // First the cheap part, in key order: which files still have the stamp the caller knows.
+        // A file whose name is no key is listed too, to come out unreadable in its place.
+        var toRead: [(path: String, key: Digest?, before: KnownRecordFile?)] = []
         for fan in (POSIX.list(dir) ?? []).sorted() {
             for name in (POSIX.list(dir + "/" + fan) ?? []).sorted() where name.hasSuffix(".json") {
                 let path = dir + "/" + fan + "/" + name
                 guard let key = Digest(hex: String(name.dropLast(5))) else {
-                    changes.unreadable.append(path); continue
+                    toRead.append((path, nil, nil)); continue
                 }
                 let before = known[key.hex]
                 var st = stat()
@@ -76,24 +80,50 @@ extension Store {
                     changes.unchanged.insert(key.hex)
                     continue
                 }
-                guard let file = Self.readStamped(path) else {
-                    changes.unreadable.append(path); continue
-                }
-                let (data, stamp) = file
-                let settled = now - max(stamp.mtimeNanos, stamp.ctimeNanos) > Self.racyWindowNanos
-                let trusted: RecordStamp? = settled ? stamp : nil
-                let digest = Digest.of(data)
-                if digest == before?.digest {
-                    changes.restamped.append((key.hex, trusted))
-                    continue
-                }
-                guard case .good(let record) = Self.decodeRecord(data, key: key) else {
-                    changes.unreadable.append(path); continue
-                }
-                changes.read.append((record, KnownRecordFile(digest: digest, stamp: trusted)))
+                toRead.append((path, key, before))
+            }
+        }
+        // Then the files to read, hashed and (if new) decoded on every core: right after a
+        // build that is every record it wrote, most of the first report's sync.
+        let outcomes = Self.concurrentMap(toRead) { path, key, before -> ScanOutcome in
+            guard let key, let file = Self.readStamped(path) else { return .unreadable(path) }
+            let (data, stamp) = file
+            let settled = now - max(stamp.mtimeNanos, stamp.ctimeNanos) > Self.racyWindowNanos
+            let trusted: RecordStamp? = settled ? stamp : nil
+            let digest = Digest.of(data)
+            if digest == before?.digest { return .restamped(key.hex, trusted) }
+            guard case .good(let record) = Self.decodeRecord(data, key: key) else { return .unreadable(path) }
+            return .read(record, KnownRecordFile(digest: digest, stamp: trusted))
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .unreadable(let path): changes.unreadable.append(path)
+            case .restamped(let key, let stamp): changes.restamped.append((key, stamp))
+            case .read(let record, let file): changes.read.append((record, file))
             }
         }
         return changes
+    }
+
+    private enum ScanOutcome: Sendable {
+        case unreadable(String)
+        case restamped(String, RecordStamp?)
+        case read(ActionRecord, KnownRecordFile)
+    }
+
+    /// `items.map(transform)`, in order, spread over the machine's cores in contiguous chunks.
+    private static func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Small scans (a few new records) are not worth a thread.
+        guard cores > 1, items.count >= 64 else { return items.map(transform) }
+        let chunks = min(items.count, cores * 4)
+        let results = Mutex<[Int: [R]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let range = (items.count * c / chunks)..<(items.count * (c + 1) / chunks)
+            let part = items[range].map(transform)
+            results.withLock { $0[c] = part }
+        }
+        return results.withLock { done in (0..<chunks).flatMap { done[$0] ?? [] } }
     }
 
     /// A file's bytes and the stamp of the open file they were read from, so that the stamp

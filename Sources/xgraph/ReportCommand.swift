@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import XGraphBuild
 import XGraphCore
 import XGraphReport
@@ -137,35 +138,26 @@ struct ReportAssembler {
         var groups: [HTMLReport.PlotGroup] = []
         var pivots: [ResultTable] = []
         var fits: [ResultTable] = []
-        for metric in metricNames {
-            let options = ScalingFitOptions(metric: metric, sizeAxis: c.sizeAxis,
-                                            seriesAxes: (panelAxes ?? []) + seriesAxes, replicateAxis: c.replicates)
-            var reports: [ScalingPanels.Source] = []
-            do {
-                for (i, source) in sources.enumerated() {
-                    let r = try index.scalingFits(selections[i], options)
-                    let tag = source.tag.map { rev in tags[i].map { "\(rev) (\($0))" } ?? rev }
-                    reports.append(.init(report: r, tag: tag, hollow: sources.count > 1 && i == 0))
-                }
-            } catch let error as XGraphError where list(c.metric) == nil {
-                // A default metric that cannot be plotted (no run has it with a size) is noted;
-                // a metric the user named is an error.
-                notes.append("\(metric) is not plotted: \(error.description)")
-                continue
+        // Each metric's fits, plots and pivots are independent: computed on every core, then
+        // put in metric order; the first error in that order is thrown, as one by one would.
+        let settings = MetricSettings(sizeAxis: c.sizeAxis, seriesAxes: seriesAxes, panelAxes: panelAxes,
+                                      replicates: c.replicates, named: list(c.metric) != nil)
+        let sourceTags = sources.map(\.tag), commitTags = tags
+        let parts = Mutex<[Int: Result<MetricPart, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: metricNames.count) { i in
+            let part = Result {
+                try Self.metricPart(metricNames[i], index: index, selections: selections, sourceTags: sourceTags,
+                                    commitTags: commitTags, settings)
             }
-            let plots = ScalingPanels.plots(reports, panelColumns: panelAxes, units: ScalingPanels.units(of: metric))
-            groups.append(HTMLReport.PlotGroup(metric: metric, plots: plots))
-            for source in reports {
-                var fit = source.report.summaryText()
-                if let tag = source.tag { fit.title = (fit.title ?? "") + " @ " + tag }
-                fits.append(fit)
-                if c.replicates != nil { fits.append(source.report.sizeText()) }
-            }
-            for i in sources.indices {
-                var t = try index.pivot(selections[i], rows: [c.sizeAxis], columns: seriesAxes, metric: metric)
-                if let tag = reports[i].tag { t.title = (t.title ?? "") + " @ " + tag }
-                pivots.append(t)
-            }
+            parts.withLock { $0[i] = part }
+        }
+        let done = parts.withLock { $0 }
+        for i in metricNames.indices {
+            guard let part = try done[i]?.get() else { continue }
+            if let note = part.note { notes.append(note) }
+            if let group = part.group { groups.append(group) }
+            fits += part.fits
+            pivots += part.pivots
         }
 
         let unbuilt: [HTMLReport.Unbuilt]? = planned == nil ? nil : tables.first.map { t in
@@ -195,6 +187,59 @@ struct ReportAssembler {
                               pivots: pivots, fits: fits, timeline: timeline, cost: cost).render()
         timings.html = lap()
         return html
+    }
+
+    /// What the per-metric work needs from the command line.
+    private struct MetricSettings: Sendable {
+        var sizeAxis: String
+        var seriesAxes: [String]
+        var panelAxes: [String]?
+        var replicates: String?
+        /// True when the user named the metrics (`--metric`): one that cannot be plotted is
+        /// then an error, not a note.
+        var named: Bool
+    }
+
+    /// One metric's share of the page.
+    private struct MetricPart: Sendable {
+        var note: String?
+        var group: HTMLReport.PlotGroup?
+        var fits: [ResultTable] = []
+        var pivots: [ResultTable] = []
+    }
+
+    /// The plots, fits and pivots of `metric` over each source's selection.
+    private static func metricPart(_ metric: String, index: ResultsIndex, selections: [SelectedRuns],
+                                   sourceTags: [String?], commitTags: [String?], _ s: MetricSettings) throws -> MetricPart {
+        let options = ScalingFitOptions(metric: metric, sizeAxis: s.sizeAxis,
+                                        seriesAxes: (s.panelAxes ?? []) + s.seriesAxes, replicateAxis: s.replicates)
+        var reports: [ScalingPanels.Source] = []
+        do {
+            for (i, selection) in selections.enumerated() {
+                let r = try index.scalingFits(selection, options)
+                let tag = sourceTags[i].map { rev in commitTags[i].map { "\(rev) (\($0))" } ?? rev }
+                reports.append(.init(report: r, tag: tag, hollow: selections.count > 1 && i == 0))
+            }
+        } catch let error as XGraphError where !s.named {
+            // A default metric that cannot be plotted (no run has it with a size) is noted;
+            // a metric the user named is an error.
+            return MetricPart(note: "\(metric) is not plotted: \(error.description)")
+        }
+        var part = MetricPart()
+        let plots = ScalingPanels.plots(reports, panelColumns: s.panelAxes, units: ScalingPanels.units(of: metric))
+        part.group = HTMLReport.PlotGroup(metric: metric, plots: plots)
+        for source in reports {
+            var fit = source.report.summaryText()
+            if let tag = source.tag { fit.title = (fit.title ?? "") + " @ " + tag }
+            part.fits.append(fit)
+            if s.replicates != nil { part.fits.append(source.report.sizeText()) }
+        }
+        for i in selections.indices {
+            var t = try index.pivot(selections[i], rows: [s.sizeAxis], columns: s.seriesAxes, metric: metric)
+            if let tag = reports[i].tag { t.title = (t.title ?? "") + " @ " + tag }
+            part.pivots.append(t)
+        }
+        return part
     }
 
     /// Unknown axes and steps are errors that name the valid ones, before any work.

@@ -165,6 +165,20 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "class=\"commit\"").count - 1, 2, "both commits in the provenance")
     }
 
+    /// Metrics are worked out side by side; the page still lists them in order, and a metric
+    /// that cannot be plotted is a note when it was a default and an error when it was named.
+    func testAMetricThatCannotBePlottedIsANoteUnlessNamed() throws {
+        let h = try Self.project()
+        let html = try report(h, ["exp.yaml", "--step", "train", "--size-axis", "seed"])
+        let acc = try XCTUnwrap(html.range(of: "acc is not plotted"), html)
+        let loss = try XCTUnwrap(html.range(of: "loss is not plotted"), html)
+        XCTAssertTrue(acc.lowerBound < loss.lowerBound, "notes in metric order")
+        XCTAssertTrue(html.contains("seed=0 is not a positive data size"), html)
+        let named = try h.run(["report", "exp.yaml", "--step", "train", "--size-axis", "seed", "--metric", "loss", "-o", "named.html"])
+        XCTAssertNotEqual(named.status, 0)
+        XCTAssertTrue(named.err.contains("seed=0 is not a positive data size"), named.err)
+    }
+
     func testBadNamesAreErrorsNamingTheValidOnes() throws {
         let h = try Self.project()
         let metric = try h.run(["report", "exp.yaml", "--metric", "accuracy"])

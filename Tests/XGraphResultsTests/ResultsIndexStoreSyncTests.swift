@@ -98,6 +98,39 @@ final class ResultsIndexStoreSyncTests: XCTestCase {
         XCTAssertEqual(warnings.count, 2, "a damaged file is warned about on every sync while it is there")
     }
 
+    /// Enough records that the files are read on several threads: each run still gets its own
+    /// record's values, a build's runs are each restamped, a damaged file and a misnamed one are
+    /// each warned about once, in path order.
+    func testManyRecordsReadOnSeveralThreadsEachGiveTheirOwnRun() throws {
+        let dir = try makeTempDir(self)
+        let store = try Store(root: dir + "/store")
+        let records = (0..<300).map { makeRecord(axes: [("data", "\($0 + 1)k")], metrics: ["accuracy": .double(Double($0) / 1000)]) }
+        for r in records { try store.write(r) }
+        let index = try ResultsIndex(path: store.root + "/results.sqlite")
+        // Half come from the build that wrote them (digest known, no stamp); half are new.
+        XCTAssertEqual(try index.add(Array(records.prefix(150))), 150)
+        func path(_ r: ActionRecord) -> String {
+            store.root + "/records/" + String(r.key.hex.prefix(2)) + "/" + r.key.hex + ".json"
+        }
+        let damaged = path(records[200])
+        chmod(damaged, 0o644)
+        try Data("{\"node\":".utf8).write(to: URL(fileURLWithPath: damaged))
+        let misnamed = store.root + "/records/00/not-a-key.json"
+        try FileManager.default.createDirectory(atPath: store.root + "/records/00", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: misnamed))
+
+        var warnings: [String] = []
+        XCTAssertEqual(try index.sync(with: store, now: later, warn: { warnings.append($0) }), .init(inserted: 149, deleted: 0))
+        XCTAssertEqual(warnings.count, 2, "\(warnings)")
+        let inOrder = [misnamed, damaged].sorted()
+        XCTAssertTrue(warnings[0].contains(inOrder[0]) && warnings[1].contains(inOrder[1]), "in path order: \(warnings)")
+        for i in [0, 1, 75, 149, 150, 199, 201, 299] {
+            XCTAssertEqual(try accuracy(index, "pretrain/data=\(i + 1)k"), [.double(Double(i) / 1000)], "run \(i)")
+        }
+        XCTAssertEqual(try count(index, "runs"), 299)
+        XCTAssertEqual(try stamped(index), 299, "the build's runs got their stamp, the new ones theirs")
+    }
+
     func testARecordChangedInPlaceIsReadAgainEvenWithItsSizeAndMtimePutBack() throws {
         let f = try fixture()
         let r = f.records[2]

@@ -96,4 +96,17 @@ final class ResultsIndexTests: XCTestCase {
         XCTAssertEqual(history.first?.axes, ["data": "1k", "model": "r50"])
         XCTAssertTrue(try index.durations(step: "nope").isEmpty)
     }
+
+    func testDurationsWithOneAxisGiveThatAxisValueInTheSameOrder() throws {
+        let index = try makeIndex(self, records).index
+        let full = try index.durations(step: "pretrain")
+        let lean = try index.durations(step: "pretrain", axis: "data")
+        XCTAssertEqual(lean.map(\.node), full.map(\.node))
+        XCTAssertEqual(lean.map(\.seconds), full.map(\.seconds))
+        XCTAssertEqual(lean.map(\.value), ["1k", "3k"])
+        XCTAssertEqual(try index.durations(step: "pretrain", axis: "seed").map(\.value), [nil, nil],
+                       "a run without the axis still counts, with no value")
+        XCTAssertEqual(try index.durations(step: "pretrain", axis: nil).count, 2)
+        XCTAssertTrue(try index.durations(step: "nope", axis: "data").isEmpty)
+    }
 }

@@ -88,4 +88,18 @@ final class ResultsQueryTests: XCTestCase {
         XCTAssertEqual(t.rows[0][4], .double(3))
         XCTAssertEqual(t.rows[0][3], .null, "a metric the run did not record is empty")
     }
+
+    /// Axes keep the record's order, not the alphabet's, whether the runs are loaded whole
+    /// (no step, no commit) or through a filter.
+    func testAxesKeepTheRecordsOrderWithAndWithoutAFilter() throws {
+        let index = try makeIndex(self, [
+            makeRecord(step: "probe", axes: [("task", "t1"), ("mode", "frozen"), ("data", "1k")], metrics: ["acc": 0.5]),
+            makeRecord(step: "probe", axes: [("task", "t2"), ("mode", "fine"), ("data", "3k")], metrics: ["acc": 0.6]),
+        ]).index
+        for q in [ResultsQuery(), ResultsQuery(step: "probe"), ResultsQuery(commit: "a")] {
+            let t = try index.table(q)
+            XCTAssertEqual(t.columns, ["node", "task", "mode", "data", "acc", "commit", "duration_s"], "\(q)")
+            XCTAssertEqual(t.rows.map { $0[1] }, [.string("t1"), .string("t2")], "\(q)")
+        }
+    }
 }

@@ -55,35 +55,20 @@ final class RootStepTests: XCTestCase {
 
     func testAStepRunningAsRootCannotWriteIntoItsInputs() throws {
         let h = try rootProject()
-        guard Self.sh("unshare --mount --propagation private true", "") == 0 else { throw XCTSkip("no mount namespaces here") }
-        try h.write("exp.yaml", """
-            steps:
-              a:
-                command: echo model > {{ out }}/w
-              b:
-                inputs: { a: a }
-                command: |
-                  if echo poisoned > {{ inputs.a }}/w; then echo wrote > {{ out }}/r; else echo refused > {{ out }}/r; fi
-
-            """)
-        let r = try h.run(["build", "exp.yaml"])
-        XCTAssertEqual(r.status, 0, r.all)
-        let root = h.dir.path + "/cache/artifacts"
-        var seen: [String] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: root) {
-            for file in ["w", "r"] {
-                if let text = try? String(contentsOfFile: root + "/" + name + "/" + file, encoding: .utf8) { seen.append(text) }
-            }
-        }
-        XCTAssertEqual(seen.sorted(), ["model\n", "refused\n"])
+        XCTAssertEqual(try contentsAfterAStepTriesToPoisonItsInput(h, store: h.dir.path + "/cache"), ["model\n", "refused\n"])
     }
 
     /// The read-only folders reach mount(8) through a mount table, where a space in a path must
     /// be written as an octal escape; a store whose path has one is still protected.
     func testAStepRunningAsRootCannotWriteIntoItsInputsInAStoreWhosePathHasASpace() throws {
         let h = try rootProject()
+        XCTAssertEqual(try contentsAfterAStepTriesToPoisonItsInput(h, store: h.dir.path + "/my store"), ["model\n", "refused\n"])
+    }
+
+    /// Builds a step `b` that tries to overwrite its input `a`'s file and says whether it could;
+    /// returns the sorted contents of every artifact's files (`a`'s `w`, `b`'s `r`).
+    private func contentsAfterAStepTriesToPoisonItsInput(_ h: CLIHarness, store: String) throws -> [String] {
         guard Self.sh("unshare --mount --propagation private true", "") == 0 else { throw XCTSkip("no mount namespaces here") }
-        let store = h.dir.path + "/my store"
         try h.write("exp.yaml", """
             steps:
               a:
@@ -102,7 +87,7 @@ final class RootStepTests: XCTestCase {
                 if let text = try? String(contentsOfFile: store + "/artifacts/" + name + "/" + file, encoding: .utf8) { seen.append(text) }
             }
         }
-        XCTAssertEqual(seen.sorted(), ["model\n", "refused\n"])
+        return seen.sorted()
     }
 
     func testAFullDiskFailsTheNodeWithAMessageAndTheNextBuildSucceeds() throws {

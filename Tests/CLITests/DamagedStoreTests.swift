@@ -5,25 +5,6 @@ import XCTest
 /// a hand edit): one bad file must not take down `results` or `build`, and `verify --repair`
 /// must set it aside so the node builds again.
 final class DamagedStoreTests: XCTestCase {
-    /// The record file of a built node, found by the node name inside it.
-    private func recordPath(_ h: CLIHarness, node: String) throws -> String {
-        let records = h.dir.path + "/cache/records"
-        for fan in try FileManager.default.contentsOfDirectory(atPath: records) {
-            for name in try FileManager.default.contentsOfDirectory(atPath: records + "/" + fan) {
-                let path = records + "/" + fan + "/" + name
-                if Self.node(inRecord: path) == node { return path }
-            }
-        }
-        throw XCTSkip("no record for \(node)")
-    }
-
-    /// The node name in a record file, if it can be read.
-    static func node(inRecord path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["node"] as? String
-    }
-
     /// Truncates a record in place, as a full disk or an interrupted copy would.
     private func damage(_ path: String) throws {
         chmod(path, 0o644)
@@ -35,7 +16,7 @@ final class DamagedStoreTests: XCTestCase {
     func testResultsSkipADamagedRecordAndWarnNamingIt() throws {
         let h = try Fixtures.project()
         XCTAssertEqual(try h.run(["build", "exp.yaml"]).status, 0)
-        let path = try recordPath(h, node: victim)
+        let path = try h.recordPath(node: victim)
         try damage(path)
         let r = try h.run(["results", "exp.yaml", "--step", "eval", "--format", "csv"])
         XCTAssertEqual(r.status, 0, r.all)
@@ -50,12 +31,12 @@ final class DamagedStoreTests: XCTestCase {
     func testForcingANodeWhoseRecordIsDamagedRebuildsItAndReplacesTheRecord() throws {
         let h = try Fixtures.project()
         XCTAssertEqual(try h.run(["build", "exp.yaml"]).status, 0)
-        let path = try recordPath(h, node: victim)
+        let path = try h.recordPath(node: victim)
         try damage(path)
         let r = try h.run(["build", "exp.yaml", "--force", victim])
         XCTAssertEqual(r.status, 0, r.all)
         XCTAssertEqual(CLIHarness.started(r), [victim], r.all)
-        XCTAssertEqual(Self.node(inRecord: path), victim, "a new record replaced the damaged file")
+        XCTAssertEqual(CLIHarness.node(inRecord: path), victim, "a new record replaced the damaged file")
         let results = try h.run(["results", "exp.yaml", "--step", "eval", "--format", "csv"])
         XCTAssertEqual(results.status, 0, results.all)
         XCTAssertTrue(results.out.contains(victim), results.out)
@@ -65,7 +46,7 @@ final class DamagedStoreTests: XCTestCase {
     func testVerifyReportsADamagedRecordAndRepairSetsItAsideSoTheNodeBuildsAgain() throws {
         let h = try Fixtures.project()
         XCTAssertEqual(try h.run(["build", "exp.yaml"]).status, 0)
-        let path = try recordPath(h, node: victim)
+        let path = try h.recordPath(node: victim)
         try damage(path)
 
         let v = try h.run(["verify"])

@@ -62,18 +62,6 @@ final class ResultsIndexFreshnessTests: XCTestCase {
         return r.out.split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    /// The record file of a built node, found by the node name inside it.
-    private func recordPath(_ h: CLIHarness, node: String) throws -> String {
-        let records = h.dir.path + "/cache/records"
-        for fan in try FileManager.default.contentsOfDirectory(atPath: records) {
-            for name in try FileManager.default.contentsOfDirectory(atPath: records + "/" + fan) {
-                let path = records + "/" + fan + "/" + name
-                if DamagedStoreTests.node(inRecord: path) == node { return path }
-            }
-        }
-        throw XCTSkip("no record for \(node)")
-    }
-
     /// The record's text with its score replaced, keeping its length when the new value has the
     /// length of the old one (so only the stat times or the inode tell the files apart).
     private func rewrittenScore(_ path: String, from old: String, to new: String) throws -> Data {
@@ -101,7 +89,7 @@ final class ResultsIndexFreshnessTests: XCTestCase {
         XCTAssertEqual(try row(h, node).score, "1")
         XCTAssertEqual(try stamped(h), "2", "the index trusts both record files while they stay as they are")
         // Another process renames a new record over the old one: same key, same size.
-        let path = try recordPath(h, node: node)
+        let path = try h.recordPath(node: node)
         let replacement = path + ".new"
         try rewrittenScore(path, from: "1", to: "3").write(to: URL(fileURLWithPath: replacement))
         XCTAssertEqual(rename(replacement, path), 0)
@@ -125,7 +113,7 @@ final class ResultsIndexFreshnessTests: XCTestCase {
         XCTAssertEqual(try indexedRuns(h), "2")
         XCTAssertEqual(try stamped(h), "2")
         // As a garbage collector (or a user) would: the record file goes.
-        try FileManager.default.removeItem(atPath: try recordPath(h, node: node))
+        try FileManager.default.removeItem(atPath: try h.recordPath(node: node))
         let after = try row(h, node)
         XCTAssertEqual(after.score, "", "no numbers for a node whose record is gone")
         XCTAssertEqual(after.status, "never built")
@@ -136,7 +124,7 @@ final class ResultsIndexFreshnessTests: XCTestCase {
         let h = try project()
         XCTAssertEqual(try row(h, node).score, "1")
         XCTAssertEqual(try stamped(h), "2")
-        let path = try recordPath(h, node: node)
+        let path = try h.recordPath(node: node)
         chmod(path, 0o644)
         try Data("{\"node\":\"measure/n".utf8).write(to: URL(fileURLWithPath: path))
         let damaged = try row(h, node)
@@ -156,7 +144,7 @@ final class ResultsIndexFreshnessTests: XCTestCase {
     func testAStoreTheUserCannotWriteAnswersWithTheRecordsAsTheyAreNow() throws {
         let h = try project(value: "1")
         XCTAssertEqual(try row(h, node).score, "1", "the index file now holds the old value")
-        let path = try recordPath(h, node: node)
+        let path = try h.recordPath(node: node)
         let replacement = path + ".new"
         try rewrittenScore(path, from: "1", to: "5").write(to: URL(fileURLWithPath: replacement))
         XCTAssertEqual(rename(replacement, path), 0)

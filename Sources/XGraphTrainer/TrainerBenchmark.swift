@@ -6,27 +6,7 @@ public enum TrainerBenchmark {
     /// GFLOP/s of an n×n×n single-precision sgemm (one thread, as the trainer runs it): the
     /// best of `repeats` timed runs after one warm-up.
     public static func sgemmGFLOPS(n: Int, repeats: Int) -> Double {
-        _ = GEMM.pinThreads
-        var rng = SplitMix64(seed: 1)
-        let a = (0..<(n * n)).map { _ in Float(rng.nextUnit()) - 0.5 }
-        let b = (0..<(n * n)).map { _ in Float(rng.nextUnit()) - 0.5 }
-        var c = [Float](repeating: 0, count: n * n)
-        let clock = ContinuousClock()
-        var best = Double.infinity
-        for run in 0...max(1, repeats) {
-            let start = clock.now
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    c.withUnsafeMutableBufferPointer { c in
-                        _ = GEMM.multiply(a.baseAddress!, transposed: false, lda: n, b.baseAddress!, transposed: false, ldb: n,
-                                          into: c.baseAddress!, ldc: n, beta: 0, m: n, n: n, k: n)
-                    }
-                }
-            }
-            let t = seconds(clock.now - start)
-            if run > 0 { best = min(best, t) }
-        }
-        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+        bestGFLOPS(of: [(false, false, n, n, n)], repeats: repeats)
     }
 
     /// One epoch of training an MLP (784 → depth×width → 10) on `examples` synthetic images
@@ -61,9 +41,7 @@ public enum TrainerBenchmark {
     /// first layer, n = 8 or 16 channels) keep sgemm itself well below its 1024³ speed, so this
     /// is the figure the trainer's own share is bounded by.
     public static func cnnSGEMMShapesGFLOPS(channels: [Int], hidden: [Int] = [], batchSize: Int, repeats: Int) -> Double {
-        _ = GEMM.pinThreads
-        typealias Shape = (transA: Bool, transB: Bool, m: Int, n: Int, k: Int)
-        var shapes: [Shape] = []
+        var shapes: [GEMMShape] = []
         var side = 28, inputs = 1
         for (l, outputs) in channels.enumerated() {
             let rows = batchSize * side * side, fanIn = 9 * inputs
@@ -79,6 +57,16 @@ public enum TrainerBenchmark {
             shapes.append((true, false, o, i, batchSize))
             shapes.append((false, false, batchSize, i, o))
         }
+        return bestGFLOPS(of: shapes, repeats: repeats)
+    }
+
+    /// One sgemm call's shape: C[m, n] = op(A)[m, k] · op(B)[k, n].
+    typealias GEMMShape = (transA: Bool, transB: Bool, m: Int, n: Int, k: Int)
+
+    /// GFLOP/s of the sgemm calls `shapes`, back to back on random buffers large enough for each:
+    /// the best of `repeats` timed runs after one warm-up.
+    private static func bestGFLOPS(of shapes: [GEMMShape], repeats: Int) -> Double {
+        _ = GEMM.pinThreads
         let largest = shapes.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max() ?? 1
         var rng = SplitMix64(seed: 1)
         let a = (0..<largest).map { _ in Float(rng.nextUnit()) - 0.5 }

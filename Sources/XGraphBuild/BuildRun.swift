@@ -209,11 +209,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         } catch {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
         }
-        var paramsFile: String?
-        defer { store.discardAttempt(outputDirectory: outDir, paramsFile: paramsFile) }
+        defer { store.discardOutputDirectory(outDir) }
         do {
-            let params = try store.writeParamsFile(node.params.canonicalData, besides: outDir)
-            paramsFile = params
+            let params = try store.writeParamsFile(node.params.canonicalData, besideLog: logPath)
             let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
             let inputTrees = inputArtifacts(node)
             let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: params, resume: resume)

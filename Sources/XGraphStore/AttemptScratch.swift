@@ -4,10 +4,10 @@ import XGraphCore
 import Glibc
 #endif
 
-/// The output folder (XGRAPH_OUT) and params file of one attempt, in tmp/.
+/// The output folder (XGRAPH_OUT) of one attempt, in tmp/, and its params file, beside its log.
 ///
-/// Every attempt gets a folder and a file that nobody used before, and both are deleted when
-/// the attempt ends. (They were once recycled, renamed from one attempt to the next to spare
+/// Every attempt gets a folder that nobody used before; it becomes the artifact or is deleted
+/// when the attempt ends. (They were once recycled, renamed from one attempt to the next to spare
 /// ext4 the cost of new inodes; but a detached process left behind by one step, whose working
 /// directory was that folder, then wrote into the next node's output. A fresh folder costs a
 /// few hundred microseconds; a wrong artifact costs a study.)
@@ -20,23 +20,22 @@ extension Store {
         return path
     }
 
-    /// Writes the params file of the attempt that writes into `outputDirectory`, beside it in
-    /// tmp/, and returns its path. Not synced: it only lives as long as the attempt.
-    public func writeParamsFile(_ data: Data, besides outputDirectory: String) throws -> String {
-        let path = outputDirectory + ".params.json"
+    /// Writes the params file of the attempt whose log is `logPath`, beside that log
+    /// (`….params.json` for `….log`), and returns its path. It is kept with the log: what the
+    /// attempt was given, next to what it printed. Not synced: nothing trusts it afterwards.
+    /// (In tmp/ and deleted after each attempt, it freed an inode per node; see `ingest`.)
+    public func writeParamsFile(_ data: Data, besideLog logPath: String) throws -> String {
+        let stem = logPath.hasSuffix(".log") ? String(logPath.dropLast(4)) : logPath
+        let path = stem + ".params.json"
+        // A re-run of the same attempt log (a Slurm requeue names the same log) rewrites it.
+        if POSIX.exists(path) { unlink(path) }
         try POSIX.writeScratch(data, at: path)
         return path
     }
 
     /// Removes an output folder of a finished, failed or cancelled attempt (what is left of it
-    /// after ingest moved its files into the store).
+    /// if ingest did not make it an artifact).
     public func discardOutputDirectory(_ path: String) {
         POSIX.removeTree(path)
-    }
-
-    /// Removes what an attempt left in tmp/: its output folder (unless ingested) and params file.
-    public func discardAttempt(outputDirectory: String, paramsFile: String?) {
-        discardOutputDirectory(outputDirectory)
-        if let paramsFile { POSIX.removeTree(paramsFile) }
     }
 }

@@ -22,10 +22,17 @@ extension Store {
     ///
     /// Regular files, folders (empty ones too) and relative links that stay inside the folder
     /// are stored; an absolute or escaping link, a pipe, socket or device is an error.
-    /// Order: blobs, then the manifest, then the artifact folder renamed in; so an artifact that
-    /// exists is complete, and a crash leaves only unreferenced blobs and tmp/ garbage.
+    /// Order: blobs, then the manifest, then the folder itself renamed in as the artifact; so an
+    /// artifact that exists is complete, and a crash leaves only unreferenced blobs and tmp/
+    /// garbage.
+    ///
+    /// The output folder becomes the artifact in place (each new file linked into blobs/, not
+    /// moved out and linked back into a fresh folder): on ext4 without a journal every inode
+    /// freed in the last half minute slows each later file creation, and a fresh artifact
+    /// folder plus the removed output folder cost one new and one freed inode per node.
     public func ingest(outputDirectory: String) throws -> IngestResult {
-        defer { discardOutputDirectory(outputDirectory) }
+        var adopted = false
+        defer { if !adopted { discardOutputDirectory(outputDirectory) } }
         let items = try TreeScan.scan(outputDirectory, escapingLinks: .reject)
         var entries: [TreeEntry] = []
         entries.reserveCapacity(items.count)
@@ -44,29 +51,100 @@ extension Store {
         let manifest = TreeManifest(entries: entries)
         let tree = manifest.digest
         try publishManifest(manifest, digest: tree)
-        try materialise(manifest, digest: tree)
+        adopted = try adopt(outputDirectory, as: manifest, digest: tree)
         return IngestResult(tree: tree, outputs: manifest.topLevelDigests, fileCount: files, reusedBlobCount: reused)
     }
 
-    /// Moves one file into blobs/ unless that blob exists; returns true if it existed.
+    /// Files up to this size stay in their artifact as their own inode when the store already
+    /// holds a blob of the same bytes, instead of being replaced by a link to that blob: a link
+    /// would free the step's inode (see `ingest`) to save at most a block or two of disk.
+    static let keptDuplicateLimit: Int64 = 64 * 1024
+
+    /// Makes sure blobs/ holds the file's bytes and leaves, at the file's place in the output
+    /// folder, the read-only file the artifact will hold; returns true if the blob existed.
+    ///
+    /// A new file is synced, made read-only and linked into blobs/ (the artifact file and the
+    /// blob are one inode). A file whose blob exists stays if it is small, and is otherwise
+    /// replaced by a link to the blob. A file the step also linked elsewhere (a user's `ln`)
+    /// is never kept: making it read-only in place would change that other file too, and it
+    /// could be changed through it, so its bytes are copied.
     private func storeBlob(_ item: TreeScan.Item, digest: Digest) throws -> Bool {
         let dest = blobPath(digest, executable: item.executable)
-        if POSIX.exists(dest) { return true }
-        try POSIX.makeDirectories((dest as NSString).deletingLastPathComponent)
+        let place = item.absolutePath
         let mode: mode_t = item.executable ? 0o555 : 0o444
-        var source = item.absolutePath
-        if item.linkCount > 1 {
-            // The file is also linked elsewhere (a user's `ln`): making it read-only in place
-            // would change that other file too, so copy it instead.
-            source = tmpDir + "/" + tempName("blob")
-            try Self.copyFile(item.absolutePath, to: source)
+        let shared = item.linkCount > 1
+        if POSIX.exists(dest) {
+            if !shared && item.size <= Self.keptDuplicateLimit {
+                try Self.syncReadOnly(place, mode: mode)
+            } else {
+                try Self.replace(place, withLinkTo: dest, mode: mode)
+            }
+            return true
         }
-        let fd = open(source, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard chmod(source, mode) == 0 else { throw POSIX.ioError("make read-only", source) }
-        // Two writers of one blob rename identical bytes over each other: harmless.
-        guard rename(source, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+        try POSIX.makeDirectories((dest as NSString).deletingLastPathComponent)
+        if shared {
+            let copy = tmpDir + "/" + tempName("blob")
+            try Self.copyFile(place, to: copy)
+            guard chmod(copy, mode) == 0 else { throw POSIX.ioError("make read-only", copy) }
+            // Two writers of one blob rename identical bytes over each other: harmless.
+            guard rename(copy, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+            try Self.replace(place, withLinkTo: dest, mode: mode)
+            return false
+        }
+        try Self.syncReadOnly(place, mode: mode)
+        if link(place, dest) != 0 {
+            let code = errno
+            // A racing writer stored the same bytes first: ours stays the artifact's own file.
+            if code == EEXIST { return false }
+            // Too many links, or no hard links on this file system: the blob is a copy.
+            guard code == EMLINK || code == EPERM || code == ENOTSUP || code == EOPNOTSUPP else {
+                throw POSIX.ioError("link into the store", dest, code)
+            }
+            let copy = tmpDir + "/" + tempName("blob")
+            try Self.copyFile(place, to: copy)
+            guard chmod(copy, mode) == 0 else { throw POSIX.ioError("make read-only", copy) }
+            guard rename(copy, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+        }
         return false
+    }
+
+    /// The file's bytes on disk before any name that trusts them appears, and its mode read-only.
+    private static func syncReadOnly(_ path: String, mode: mode_t) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIX.ioError("open", path) }
+        fsync(fd)
+        close(fd)
+        guard chmod(path, mode) == 0 else { throw POSIX.ioError("make read-only", path) }
+    }
+
+    /// Puts a link to `blob` (or, where links fail, a read-only copy of it) where `path` was.
+    private static func replace(_ path: String, withLinkTo blob: String, mode: mode_t) throws {
+        guard unlink(path) == 0 else { throw POSIX.ioError("remove", path) }
+        if link(blob, path) != 0 {
+            try copyFile(blob, to: path)
+            chmod(path, mode)
+        }
+    }
+
+    /// Makes the ingested output folder the artifact: its folders read-only, deepest first, then
+    /// one rename into artifacts/. False if the artifact was there already (the caller then
+    /// removes the folder), or another process renamed the same artifact in first.
+    private func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest) throws -> Bool {
+        let final = artifactPath(digest)
+        if POSIX.exists(final) { return false }
+        for e in manifest.entries.reversed() where e.kind == .directory {
+            chmod(folder + "/" + e.path, 0o555)
+        }
+        // The artifact's own folder stays writable until it is in place: moving a folder to
+        // another parent rewrites its `..` entry, which needs write permission on the folder
+        // itself (root skips that check, ordinary users do not).
+        if rename(folder, final) != 0 {
+            let code = errno
+            guard code == EEXIST || code == ENOTEMPTY else { throw POSIX.ioError("move into the store", final, code) }
+            return false
+        }
+        chmod(final, 0o555)
+        return true
     }
 
     static func copyFile(_ from: String, to: String) throws {

@@ -8,7 +8,7 @@ import Glibc
 /// Who owns a temporary in tmp/. Each Store, when it names its first temporary, takes a lease:
 /// it creates `locks/owners/<owner>.lock` and holds an exclusive `flock(2)` on it for its life
 /// (the kernel drops the lock when the process dies, even by `kill -9`). Its temporaries are
-/// named `<owner>_<n>_<kind>`, and files beside them (`….params.json`) start with the same owner.
+/// named `<owner>_<n>_<kind>`.
 ///
 /// A sweeper removes an owner's temporaries only if it can take that lock, that is only once the
 /// owner is gone: this holds across hosts (flock works over NFS) and across PID namespaces,

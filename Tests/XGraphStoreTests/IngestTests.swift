@@ -9,16 +9,71 @@ import Glibc
 final class IngestTests: StoreTestCase {
     func testIdenticalFilesInTwoOutputsAreStoredOnce() throws {
         let store = try makeStore()
-        let a = try store.ingest(outputDirectory: try output(store, ["model.bin": "weights", "a.txt": "x"]))
-        let b = try store.ingest(outputDirectory: try output(store, ["copy.bin": "weights", "b.txt": "y"]))
+        let weights = String(repeating: "w", count: 100_000)
+        let a = try store.ingest(outputDirectory: try output(store, ["model.bin": weights, "a.txt": "x"]))
+        let b = try store.ingest(outputDirectory: try output(store, ["copy.bin": weights, "b.txt": "y"]))
         XCTAssertEqual(a.reusedBlobCount, 0)
         XCTAssertEqual(b.reusedBlobCount, 1)
         XCTAssertEqual(a.outputs["model.bin"], b.outputs["copy.bin"])
         // Both artifacts' files are hard links to the one blob.
-        var s1 = stat(), s2 = stat()
-        XCTAssertEqual(stat(store.artifactPath(a.tree) + "/model.bin", &s1), 0)
-        XCTAssertEqual(stat(store.artifactPath(b.tree) + "/copy.bin", &s2), 0)
-        XCTAssertEqual(s1.st_ino, s2.st_ino)
+        XCTAssertEqual(inode(store.artifactPath(a.tree) + "/model.bin"), inode(store.artifactPath(b.tree) + "/copy.bin"))
+        XCTAssertEqual(inode(store.artifactPath(a.tree) + "/model.bin"), inode(blob(store, a.outputs["model.bin"])))
+    }
+
+    /// A small file whose bytes are stored already keeps its own inode (replacing it by a link
+    /// would free an inode, which makes later file creation slow on ext4 without a journal);
+    /// its blob is still the one stored first, and the artifact holds the right bytes, read-only.
+    func testSmallDuplicatesKeepTheirOwnReadOnlyFile() throws {
+        let store = try makeStore()
+        let a = try store.ingest(outputDirectory: try output(store, ["done.txt": "ok"]))
+        let b = try store.ingest(outputDirectory: try output(store, ["done.txt": "ok", "other.txt": "z"]))
+        XCTAssertEqual(b.reusedBlobCount, 1)
+        let first = store.artifactPath(a.tree) + "/done.txt", second = store.artifactPath(b.tree) + "/done.txt"
+        XCTAssertNotEqual(inode(first), inode(second))
+        XCTAssertEqual(inode(first), inode(blob(store, a.outputs["done.txt"])))
+        XCTAssertEqual(try String(contentsOfFile: second, encoding: .utf8), "ok")
+        XCTAssertEqual(mode(second) & 0o222, 0)
+        XCTAssertEqual(try store.verify().problems, [])
+    }
+
+    /// The output folder itself becomes the artifact (no second folder, no moving files out
+    /// and linking them back); a new file and its blob are one inode.
+    func testTheOutputFolderBecomesTheArtifact() throws {
+        let store = try makeStore()
+        let out = try output(store, ["f.txt": "new bytes", "sub/g.txt": "more"])
+        let folder = inode(out), file = inode(out + "/f.txt")
+        let r = try store.ingest(outputDirectory: out)
+        XCTAssertEqual(inode(store.artifactPath(r.tree)), folder)
+        XCTAssertEqual(inode(store.artifactPath(r.tree) + "/f.txt"), file)
+        XCTAssertEqual(inode(blob(store, r.outputs["f.txt"])), file)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp"), [])
+    }
+
+    /// A file the step also linked somewhere else must not become the blob (making it read-only
+    /// would change the other name too, and it could be changed through it): its bytes are copied.
+    func testAFileLinkedOutsideTheOutputIsCopied() throws {
+        let store = try makeStore()
+        let out = try output(store, ["f.txt": "shared bytes"])
+        let outside = scratch + "/outside.txt"
+        XCTAssertEqual(link(out + "/f.txt", outside), 0)
+        let r = try store.ingest(outputDirectory: out)
+        let stored = store.artifactPath(r.tree) + "/f.txt"
+        XCTAssertNotEqual(inode(stored), inode(outside))
+        XCTAssertEqual(mode(outside) & 0o200, 0o200, "the other name keeps its mode")
+        try overwriteInPlace(outside, with: "SHARED")
+        XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "shared bytes")
+        XCTAssertEqual(try store.verify().problems, [])
+    }
+
+    private func inode(_ path: String) -> UInt64 {
+        var st = stat()
+        XCTAssertEqual(lstat(path, &st), 0, path)
+        return UInt64(st.st_ino)
+    }
+
+    private func blob(_ store: Store, _ digest: Digest?) -> String {
+        store.root + "/blobs/" + String(digest?.hex.prefix(2) ?? "") + "/" + (digest?.hex ?? "")
     }
 
     func testIdenticalFoldersGetIdenticalDigestsAndOneByteChangesIt() throws {
@@ -136,24 +191,32 @@ final class IngestTests: StoreTestCase {
         XCTAssertEqual(try String(contentsOfFile: store.artifactPath(r.tree) + "/ok", encoding: .utf8), "t")
     }
 
-    func testEachAttemptGetsAFreshEmptyFolderAndParamsFileAndNothingIsLeftInTmp() throws {
+    func testEachAttemptGetsAFreshEmptyFolderAndNothingIsLeftInTmp() throws {
         let store = try makeStore()
         var seen: Set<String> = []
-        for i in 0..<3 {
+        for _ in 0..<3 {
             let out = try store.makeOutputDirectory(for: "n")
             XCTAssertTrue(seen.insert(out).inserted, "a name no attempt used before")
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
-            let params = try store.writeParamsFile(Data("{\"i\":\(i)}".utf8), besides: out)
-            XCTAssertEqual(try String(contentsOfFile: params, encoding: .utf8), "{\"i\":\(i)}")
-            // A failed attempt that leaves files, read-only folders and a longer params file.
+            // A failed attempt that leaves files and read-only folders.
             try write("partial", to: out + "/sub/x.bin")
             chmod(out + "/sub", 0o555)
-            try Data(String(repeating: "p", count: 100).utf8).write(to: URL(fileURLWithPath: params))
-            store.discardAttempt(outputDirectory: out, paramsFile: params)
+            store.discardOutputDirectory(out)
             XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-            XCTAssertFalse(FileManager.default.fileExists(atPath: params))
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp"), [])
+    }
+
+    /// The params file sits beside the attempt's log and stays with it.
+    func testParamsFileIsKeptBesideTheAttemptLog() throws {
+        let store = try makeStore()
+        let log = try store.logPath(forNode: "a/b=1", attempt: 2)
+        let params = try store.writeParamsFile(Data("{\"i\":1}".utf8), besideLog: log)
+        XCTAssertEqual(params, String(log.dropLast(4)) + ".params.json")
+        XCTAssertEqual(try String(contentsOfFile: params, encoding: .utf8), "{\"i\":1}")
+        // Written again for the same log (a requeued Slurm job names the same log): replaced.
+        XCTAssertEqual(try store.writeParamsFile(Data("{}".utf8), besideLog: log), params)
+        XCTAssertEqual(try String(contentsOfFile: params, encoding: .utf8), "{}")
     }
 
     func testFailedOutputsAndDeadProcessesTemporariesAreRemoved() throws {
@@ -179,28 +242,23 @@ final class IngestTests: StoreTestCase {
 
     func testTemporariesOfAStoreThatIsGoneAreSweptEvenThoughItsProcessLives() throws {
         let store = try makeStore()
-        var out = "", params = ""
+        var out = ""
         do {
             // Another user of the store in this very process (as a process in another PID
             // namespace can have this process's pid): its pid is alive, its lease is not.
             let gone = try Store(root: store.root)
             out = try output(gone, ["f": "x"])
-            params = try gone.writeParamsFile(Data("{}".utf8), besides: out)
         }
         _ = try Store(root: store.root)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: params), "params files are swept too")
     }
 
     func testALiveOwnersTemporaryIsKeptHoweverOld() throws {
         let store = try makeStore()
         let out = try output(store, ["f": "x"])
-        let params = try store.writeParamsFile(Data("{}".utf8), besides: out)
         let tenDaysAgo = timespec(tv_sec: time(nil) - 10 * 86_400, tv_nsec: 0)
         setMTime(out, tenDaysAgo)
-        setMTime(params, tenDaysAgo)
         _ = try Store(root: store.root)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: params))
     }
 }

@@ -29,7 +29,7 @@ public enum FolderUsers {
         var users: [User] = []
         for entry in POSIXList.names("/proc") ?? [] {
             guard let pid = Int32(entry), pid != me else { continue }
-            if let since = startedSince, let started = ProcessGroup.startTime(pid), started < since { continue }
+            if let since = startedSince, let started = ProcessGroup.procStat(entry)?.startTime, started < since { continue }
             var using = readLink("/proc/\(entry)/cwd").map(inside) ?? false
             if !using {
                 for fd in POSIXList.names("/proc/\(entry)/fd") ?? [] {

@@ -17,9 +17,8 @@ public enum ProcessGroup {
         #if os(Linux)
         guard let entries = POSIXList.names("/proc") else { return true }
         for entry in entries where entry.first?.isNumber == true {
-            guard let fields = statFields(entry) else { continue }
-            // fields[0] is the state, fields[2] the process group.
-            if fields.count > 2, Int32(fields[2]) == pgid, fields[0] != "Z" { return true }
+            guard let stat = procStat(entry) else { continue }
+            if stat.processGroup == pgid, stat.state != UInt8(ascii: "Z") { return true }
         }
         return false
         #else
@@ -32,40 +31,79 @@ public enum ProcessGroup {
     /// reused only by a process that starts later.
     public static func startTime(_ pid: Int32) -> UInt64? {
         #if os(Linux)
-        guard pid > 0, let fields = statFields(String(pid)), fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        guard pid > 0 else { return nil }
+        return procStat(String(pid))?.startTime
         #else
         return nil
         #endif
     }
 
-    /// The fields of /proc/ENTRY/stat after "(comm)", which may itself hold spaces or parentheses.
+    /// The three fields of /proc/PID/stat that xgraph reads.
+    struct Stat {
+        var state: UInt8
+        var processGroup: Int32
+        var startTime: UInt64
+    }
+
+    /// Fields 3, 5 and 22 of /proc/ENTRY/stat, found after "(comm)" (which may itself hold
+    /// spaces or parentheses); nil if the process is gone or the line is not understood.
     ///
-    /// Read with open/read into one buffer, not FileManager: after every executed node
-    /// FolderUsers reads this for every process on the machine (and `hasLiveMembers` does when
-    /// a job's group outlives its shell), and FileManager's file reading (a stat, an NSData, a
-    /// bridged copy) made that scan most of a short step's CPU cost in xgraph.
-    private static func statFields(_ entry: String) -> [Substring]? {
+    /// Read with open/read into a stack buffer and parsed in place: after every executed node
+    /// FolderUsers reads this for every process on the machine, and reading it with FileManager,
+    /// then splitting the line into Strings, was a large part of xgraph's cost per short step.
+    static func procStat(_ entry: String) -> Stat? {
         #if os(Linux)
         let fd = open("/proc/\(entry)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        // The line is a few hundred bytes (comm is at most 15 bytes, the rest numbers): one
-        // read of 4 KiB takes it whole, and a longer one is read on.
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        // The line is a few hundred bytes (comm is at most 64 bytes, the rest numbers).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buf -> Stat? in
+            var count = 0
+            while count < buf.count {
+                let n = read(fd, buf.baseAddress! + count, buf.count - count)
+                if n < 0 { if errno == EINTR { continue }; return nil }
+                if n == 0 { break }
+                count += n
+            }
+            let line = UnsafeBufferPointer(rebasing: buf[0..<count])
+            guard let close = line.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+            // After ") ": field 3 (state) is index 0, field 5 (pgrp) index 2, field 22 index 19.
+            var field = 0, i = close + 2
+            var state: UInt8 = 0
+            var group: Int64 = 0, start: UInt64 = 0
+            while i < line.count, field <= 19 {
+                var j = i
+                while j < line.count, line[j] != UInt8(ascii: " "), line[j] != UInt8(ascii: "\n") { j += 1 }
+                switch field {
+                case 0: guard j > i else { return nil }; state = line[i]
+                case 2: guard let v = decimal(line, i, j) else { return nil }; group = Int64(v)
+                case 19: guard let v = decimal(line, i, j) else { return nil }; start = v
+                default: break
+                }
+                field += 1
+                i = j + 1
+            }
+            guard field > 19, let pgid = Int32(exactly: group) else { return nil }
+            return Stat(state: state, processGroup: pgid, startTime: start)
         }
-        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let stat = String(decoding: bytes[(close + 1)...], as: UTF8.self)
-        return stat.split(separator: " ")
         #else
         return nil
         #endif
+    }
+
+    /// The unsigned decimal number in line[from..<to], nil if empty, not digits or too large.
+    private static func decimal(_ line: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> UInt64? {
+        guard from < to else { return nil }
+        var v: UInt64 = 0
+        for k in from..<to {
+            let d = line[k] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            guard !o1, !o2 else { return nil }
+            v = a
+        }
+        return v
     }
 }
 

@@ -25,6 +25,7 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product xgraph
 	$(SWIFT) build $(RELEASE) --product xgraph-train
+	$(SWIFT) build $(RELEASE) --product xgraph-readonly
 
 # As root (CI, many shells), the CLI tests run xgraph as the ordinary user `nobody`, since root
 # skips every permission check a user meets; this first pass runs them as root as well.
@@ -80,6 +81,7 @@ example-pytorch: build
 bench: deps
 	$(SWIFT) build $(RELEASE) --product xgraph
 	$(SWIFT) build $(RELEASE) --product xgraph-train
+	$(SWIFT) build $(RELEASE) --product xgraph-readonly
 	$(SWIFT) build $(RELEASE) --product xgraph-bench
 	.build/release/xgraph-bench
 

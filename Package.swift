@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "xgraph", targets: ["xgraph"]),
         .executable(name: "xgraph-train", targets: ["xgraph-train"]),
+        .executable(name: "xgraph-readonly", targets: ["xgraph-readonly"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +62,10 @@ let package = Package(
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
         .executableTarget(name: "xgraph-train", dependencies: ["XGraphCore", "XGraphTrainer"]),
+        // Starts a root build's jobs in a mount namespace with the store read-only
+        // (docs/executors.md). The C library only, linked statically: it starts in the time
+        // /bin/true takes, once per job.
+        .executableTarget(name: "xgraph-readonly", linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // The spec fuzzer (`make fuzz`): mutates experiment files and plans them in forked children.
         .target(name: "XGraphFuzz", dependencies: ["XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys"]),
         .executableTarget(name: "xgraph-fuzz", dependencies: ["XGraphFuzz"]),

@@ -12,7 +12,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a job's command on this machine with `/bin/sh -c`.
+/// Runs a job's command on this machine with `/bin/sh -c`, or, when sh would only pass its
+/// words on to one program, that program directly (ExecForm).
 ///
 /// The child leads its own session (so its process group is its own and a terminal's Ctrl-C
 /// reaches xgraph, which decides how to stop it); stdout and stderr go straight to the job's
@@ -144,18 +145,49 @@ public struct LocalExecutor: Executor {
     }
 
     private func spawn(_ job: Job, fd: CInt, onStart: @escaping @Sendable (Int32) -> Void) async -> Outcome {
+        var env = inherited
+        for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
+        let protected = ReadOnlyMounts.protects(job.readOnlyPaths)
+        if let (program, argv) = directProgram(job, path: env["PATH"]) {
+            let direct: (String, Arguments)? = protected
+                ? ReadOnlyMounts.helperLaunch(program: program, argv: argv, readOnly: job.readOnlyPaths).map { ($0.0, Arguments($0.1)) }
+                : (program, Arguments(executablePathOverride: argv[0], remainingValues: Array(argv.dropFirst())))
+            if let (launcher, arguments) = direct {
+                // A program that cannot be started this way is started the usual way; nothing of it ran.
+                let outcome = await launch(launcher, arguments, env: env, job: job, fd: fd, onStart: onStart)
+                if case .ended = outcome { return outcome }
+                if Task.isCancelled { return outcome }
+            }
+        }
+        if protected, let (helper, arguments) = ReadOnlyMounts.helperLaunch(
+            program: "/bin/sh", argv: ["sh", "-c", ExecForm.of(job.command)], readOnly: job.readOnlyPaths) {
+            let outcome = await launch(helper, Arguments(arguments), env: env, job: job, fd: fd, onStart: onStart)
+            if case .ended = outcome { return outcome }
+            if Task.isCancelled { return outcome }
+        }
+        let (program, arguments) = ReadOnlyMounts.wrap(job.command, readOnly: job.readOnlyPaths)
+        return await launch(program, Arguments(arguments), env: env, job: job, fd: fd, onStart: onStart)
+    }
+
+    /// The program and words of a command sh would only pass on (ExecForm.literalWords), found
+    /// as sh would find it, so it can start without a shell between; nil if sh must interpret it.
+    private func directProgram(_ job: Job, path: String?) -> (String, [String])? {
+        guard let words = ExecForm.literalWords(job.command),
+              let program = ExecForm.program(words[0], path: path, workingDirectory: job.workingDirectory) else { return nil }
+        return (program, words)
+    }
+
+    private func launch(_ program: String, _ arguments: Arguments, env: [Environment.Key: String], job: Job, fd: CInt,
+                        onStart: @escaping @Sendable (Int32) -> Void) async -> Outcome {
         var options = PlatformOptions()
         options.createSession = true
         options.teardownSequence = [
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Self.milliseconds(gracePeriod))),
         ]
-        var env = inherited
-        for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
         let log = FileDescriptor(rawValue: fd)
-        let (program, arguments) = ReadOnlyMounts.wrap(job.command, readOnly: job.readOnlyPaths)
         do {
             let result = try await Subprocess.run(
-                .path(FilePath(program)), arguments: Arguments(arguments),
+                .path(FilePath(program)), arguments: arguments,
                 environment: .custom(env),
                 workingDirectory: FilePath(job.workingDirectory),
                 platformOptions: options,

@@ -31,6 +31,25 @@ enum ReadOnlyMounts {
         return probe.terminationStatus == 0
     }()
 
+    /// `xgraph-readonly` next to the running program (built with it), which makes the namespace
+    /// and the read-only mounts with system calls and then becomes the job's program; nil if it
+    /// is not there (then `unshare`, a shell and mount(8) do it, as `wrap` says).
+    static let helper: String? = {
+        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let path = (me as NSString).deletingLastPathComponent + "/xgraph-readonly"
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    /// Whether a job reading from `paths` gets the namespace.
+    static func protects(_ paths: [String]) -> Bool { !paths.isEmpty && available }
+
+    /// The helper's program and arguments that run `program` (with `argv`, argv[0] first) in the
+    /// namespace with `paths` read-only; nil without the helper.
+    static func helperLaunch(program: String, argv: [String], readOnly paths: [String]) -> (String, [String])? {
+        guard let helper else { return nil }
+        return (helper, paths.flatMap { ["--ro", $0] } + ["--", program] + argv)
+    }
+
     /// The program and arguments that run `command` with `/bin/sh -c`, inside the namespace
     /// when there is something to protect and the namespace is available. `unshare` execs
     /// without forking, so the job's pid (and process group) stay the ones the executor started.
@@ -41,8 +60,15 @@ enum ReadOnlyMounts {
     /// an entry it takes to be mounted already, so the script then asks each folder whether it
     /// is writable (`test -w` is false on a read-only mount, even for root) and fails the job
     /// with 125 if one is: a job never runs with its inputs writable while xgraph thinks them
-    /// protected. Where the table cannot be written, one mount per folder as before.
+    /// protected. The script then enters its working directory again by name: a working
+    /// directory inside a protected folder still points into the writable mount underneath.
+    /// Where the table cannot be written, one mount per folder as before.
+    ///
+    /// The command then runs in that same shell (`eval`, after the shell's own variables and
+    /// arguments are cleared), not in one more `sh -c`: each process start costs about as much
+    /// as a short step. A simple command is run with `exec` (ExecForm) either way.
     static func wrap(_ command: String, readOnly paths: [String]) -> (String, [String]) {
+        let command = ExecForm.of(command)
         guard !paths.isEmpty, available else { return ("/bin/sh", ["-c", command]) }
         if let table = MountTable.file(for: paths) {
             let script = """
@@ -51,7 +77,9 @@ enum ReadOnlyMounts {
                 for p do
                   if [ -w "$p" ]; then echo "xgraph: cannot make $p read-only" >&2; exit 125; fi
                 done
-                exec /bin/sh -c "$cmd"
+                cd -P -- "$(pwd -P)" || exit 125
+                unset table p; set --
+                eval "unset cmd; $cmd"
                 """
             return (unshare, ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "xgraph-readonly", command, table] + paths)
         }
@@ -60,6 +88,7 @@ enum ReadOnlyMounts {
             for p do
               mount --bind -o ro "$p" "$p" || { echo "xgraph: cannot make $p read-only" >&2; exit 125; }
             done
+            cd -P -- "$(pwd -P)" || exit 125
             exec /bin/sh -c "$cmd"
             """
         return (unshare, ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "xgraph-readonly", command] + paths)

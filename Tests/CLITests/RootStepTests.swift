@@ -15,14 +15,15 @@ final class RootStepTests: XCTestCase {
 
     func testAStepWritingIntoItsInputFailsAndEveryArtifactSharingTheFileRebuilds() throws {
         let h = try rootProject()
-        // `a` and `twin` write the same bytes, so their artifacts share one blob; `b` (as root)
-        // overwrites its input file the first time it runs.
+        // `a` and `twin` write the same bytes, so their artifacts share one blob (72 KB: smaller
+        // duplicates keep their own file); `b` (as root) overwrites its input file the first
+        // time it runs.
         try h.write("exp.yaml", """
             steps:
               a:
-                command: echo model > {{ out }}/w; echo a >> ran.log
+                command: yes model | head -n 12000 > {{ out }}/w; echo a >> ran.log
               twin:
-                command: echo model > {{ out }}/w; echo twin >> ran.log
+                command: yes model | head -n 12000 > {{ out }}/w; echo twin >> ran.log
               b:
                 inputs: { a: a }
                 command: |
@@ -49,8 +50,26 @@ final class RootStepTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.all)
         let root = h.dir.path + "/cache/artifacts"
         for name in try FileManager.default.contentsOfDirectory(atPath: root) {
-            XCTAssertEqual(try String(contentsOfFile: root + "/" + name + "/w", encoding: .utf8), "model\n")
+            XCTAssertEqual(try String(contentsOfFile: root + "/" + name + "/w", encoding: .utf8),
+                           String(repeating: "model\n", count: 12000))
         }
+    }
+
+    /// Jobs of a root build start through `xgraph-readonly`, built next to `xgraph`; a folder it
+    /// cannot make read-only ends the job with 125 and a reason, before the program runs.
+    func testTheReadOnlyHelperIsBuiltAndRefusesWhatItCannotProtect() throws {
+        _ = try rootProject()
+        let helper = (CLIHarness.builtBinary as NSString).deletingLastPathComponent + "/xgraph-readonly"
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: helper), helper)
+        guard Self.sh("unshare --mount --propagation private true", "") == 0 else { throw XCTSkip("no mount namespaces here") }
+        let dir = NSTemporaryDirectory() + "xgraph-ro-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(Self.sh("\"$0\" --ro /nonexistent-xgraph -- /bin/sh sh -c 'exit 0'", helper), 125)
+        XCTAssertEqual(Self.sh("cd \"$1\" && \"$0\" --ro \"$1\" -- /bin/sh sh -c 'touch x' 2>/dev/null", helper, dir), 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x"))
+        // Outside the job's namespace the folder stays writable.
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/y", contents: Data()))
     }
 
     func testAStepRunningAsRootCannotWriteIntoItsInputs() throws {
@@ -188,10 +207,10 @@ final class RootStepTests: XCTestCase {
     }
 
     @discardableResult
-    static func sh(_ script: String, _ arg: String) -> Int32 {
+    static func sh(_ script: String, _ args: String...) -> Int32 {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script, arg]
+        p.arguments = ["-c", script] + args
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         do { try p.run() } catch { return -1 }

@@ -31,10 +31,14 @@ public struct Workspace: Sendable {
             }
             throw XGraphError.usage("experiment file \(file!) does not exist")
         }
+        let root = GitProvenance.workTreeRoot(at: cwd) ?? cwd
+        let storePath = storeRoot(storePath, projectRoot: root, cwd: cwd)
+        // The store's indexes are read on the other core while the file is loaded and expanded.
+        let preload = StoreIndexPreload(root: storePath)
         let spec = try SpecLoader.load(path: path)
         let graph = try Expander.expand(spec)
-        let root = GitProvenance.workTreeRoot(at: cwd) ?? cwd
-        let store = try Store(root: storeRoot(storePath, projectRoot: root, cwd: cwd))
+        let store = try Store(root: storePath)
+        preload.deliver(to: store)
         return Workspace(specPath: path, graph: graph, store: store, projectRoot: root, executor: spec.executor)
     }
 

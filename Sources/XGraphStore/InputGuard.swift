@@ -135,7 +135,7 @@ extension Store {
             let aside = tmpDir + "/" + tempName("damaged")
             if rename(artifactPath(tree), aside) == 0 { POSIX.removeTree(aside) }
         }
-        caches.withLock { $0.artifactNames = nil; $0.artifactChecks = 0 }
+        caches.withLock { $0.artifactNames = nil; $0.artifactChecks = 0; $0.artifactGeneration += 1 }
         return removed.sorted { $0.hex < $1.hex }
     }
 

@@ -55,6 +55,8 @@ public final class Store: @unchecked Sendable {
         /// Names in artifacts/, read once a build has asked `hasArtifact` often enough.
         var artifactNames: Set<String>?
         var artifactChecks = 0
+        /// Bumped whenever artifacts are removed, so a listing read before is not installed after.
+        var artifactGeneration = 0
     }
     let caches = Mutex(Caches())
     private let tempCounter = Atomic<Int>(0)

@@ -97,7 +97,7 @@ enum StudyGenerator {
             """#
         // The floor: the same commands; the output folders are made beforehand in a few
         // `mkdir` calls, since xgraph makes them in-process too.
-        var lines: [String] = ["set -e", "o=$PWD/floor", "rm -rf \"$o\"", "mkdir \"$o\"", "cd \"$o\""]
+        var lines: [String] = ["set -e", "o=$PWD/${XGRAPH_FLOOR_DIR:-floor}", "rm -rf \"$o\"", "mkdir \"$o\"", "cd \"$o\""]
         var commands: [String] = []
         var n = 0
         func node(_ command: (String) -> String) { commands.append(command("$o/\(n)")); n += 1 }

@@ -45,9 +45,9 @@ let argv = Array(args[2...])
 
 // The working directory, by name: it must be entered again once the mounts are made, or a job
 // started inside a protected folder would keep writing through the old, writable mount.
-var cwdBuffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-guard getcwd(&cwdBuffer, cwdBuffer.count) != nil else { fail("cannot read the working directory: \(errorText())", status: 125) }
-let workingDirectory = String(cString: cwdBuffer)
+guard let cwd = getcwd(nil, 0) else { fail("cannot read the working directory: \(errorText())", status: 125) }
+let workingDirectory = String(cString: cwd)
+free(cwd)
 
 let cloneNewNS: Int32 = 0x0002_0000
 if unshare(cloneNewNS) != 0 {

@@ -147,21 +147,24 @@ public struct LocalExecutor: Executor {
     private func spawn(_ job: Job, fd: CInt, onStart: @escaping @Sendable (Int32) -> Void) async -> Outcome {
         var env = inherited
         for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
+        // The quicker ways first: the program without a shell, then (as root) the helper that
+        // makes the read-only namespace. One that cannot start (the helper missing, a script
+        // without `#!`) ran nothing, and the next is tried; sh, as written, comes last.
         let protected = ReadOnlyMounts.protects(job.readOnlyPaths)
+        var quicker: [(String, Arguments)] = []
         if let (program, argv) = directProgram(job, path: env["PATH"]) {
-            let direct: (String, Arguments)? = protected
-                ? ReadOnlyMounts.helperLaunch(program: program, argv: argv, readOnly: job.readOnlyPaths).map { ($0.0, Arguments($0.1)) }
-                : (program, Arguments(executablePathOverride: argv[0], remainingValues: Array(argv.dropFirst())))
-            if let (launcher, arguments) = direct {
-                // A program that cannot be started this way is started the usual way; nothing of it ran.
-                let outcome = await launch(launcher, arguments, env: env, job: job, fd: fd, onStart: onStart)
-                if case .ended = outcome { return outcome }
-                if Task.isCancelled { return outcome }
+            if !protected {
+                quicker.append((program, Arguments(executablePathOverride: argv[0], remainingValues: Array(argv.dropFirst()))))
+            } else if let (helper, arguments) = ReadOnlyMounts.helperLaunch(program: program, argv: argv, readOnly: job.readOnlyPaths) {
+                quicker.append((helper, Arguments(arguments)))
             }
         }
         if protected, let (helper, arguments) = ReadOnlyMounts.helperLaunch(
             program: "/bin/sh", argv: ["sh", "-c", ExecForm.of(job.command)], readOnly: job.readOnlyPaths) {
-            let outcome = await launch(helper, Arguments(arguments), env: env, job: job, fd: fd, onStart: onStart)
+            quicker.append((helper, Arguments(arguments)))
+        }
+        for (program, arguments) in quicker {
+            let outcome = await launch(program, arguments, env: env, job: job, fd: fd, onStart: onStart)
             if case .ended = outcome { return outcome }
             if Task.isCancelled { return outcome }
         }

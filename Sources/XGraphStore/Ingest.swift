@@ -83,11 +83,7 @@ extension Store {
         }
         try POSIX.makeDirectories((dest as NSString).deletingLastPathComponent)
         if shared {
-            let copy = tmpDir + "/" + tempName("blob")
-            try Self.copyFile(place, to: copy)
-            guard chmod(copy, mode) == 0 else { throw POSIX.ioError("make read-only", copy) }
-            // Two writers of one blob rename identical bytes over each other: harmless.
-            guard rename(copy, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+            try copyIntoBlob(place, dest, mode: mode)
             try Self.replace(place, withLinkTo: dest, mode: mode)
             return false
         }
@@ -100,12 +96,18 @@ extension Store {
             guard code == EMLINK || code == EPERM || code == ENOTSUP || code == EOPNOTSUPP else {
                 throw POSIX.ioError("link into the store", dest, code)
             }
-            let copy = tmpDir + "/" + tempName("blob")
-            try Self.copyFile(place, to: copy)
-            guard chmod(copy, mode) == 0 else { throw POSIX.ioError("make read-only", copy) }
-            guard rename(copy, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
+            try copyIntoBlob(place, dest, mode: mode)
         }
         return false
+    }
+
+    /// A synced, read-only copy of `source` renamed in as the blob `dest`.
+    private func copyIntoBlob(_ source: String, _ dest: String, mode: mode_t) throws {
+        let copy = tmpDir + "/" + tempName("blob")
+        try Self.copyFile(source, to: copy)
+        guard chmod(copy, mode) == 0 else { throw POSIX.ioError("make read-only", copy) }
+        // Two writers of one blob rename identical bytes over each other: harmless.
+        guard rename(copy, dest) == 0 else { throw POSIX.ioError("move into the store", dest) }
     }
 
     /// The file's bytes on disk before any name that trusts them appears, and its mode read-only.

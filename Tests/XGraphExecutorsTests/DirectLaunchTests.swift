@@ -8,27 +8,11 @@ import Glibc
 
 /// Jobs whose command is one plain program call start that program without a shell between
 /// (or with `exec`), and behave exactly as through `sh -c`.
-final class DirectLaunchTests: XCTestCase {
-    private var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "xgraph-direct-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        dir = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class DirectLaunchTests: ExecutorTestCase {
     private func run(_ command: String, env: [String: String] = [:]) async -> JobResult {
         let job = Job(node: "test/node", command: command, environment: env, workingDirectory: dir,
                       logPath: dir + "/logs/node.log", resources: Resources(), gpuIDs: [])
         return await LocalExecutor(gracePeriod: 1).run(job)
-    }
-
-    private func read(_ name: String) throws -> String {
-        try String(contentsOfFile: dir + "/" + name, encoding: .utf8)
     }
 
     func testOnlyPlainProgramCallsAreTakenApart() {

@@ -6,27 +6,11 @@ import XGraphExecutors
 import Glibc
 #endif
 
-final class LocalExecutorTests: XCTestCase {
-    private var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "xgraph-exec-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        dir = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class LocalExecutorTests: ExecutorTestCase {
     private func job(_ command: String, gpus: [Int] = [], env: [String: String] = [:],
                      time: Double? = nil, cwd: String? = nil) -> Job {
         Job(node: "test/node", command: command, environment: env, workingDirectory: cwd ?? dir,
             logPath: dir + "/logs/node.log", resources: Resources(gpus: gpus.count, timeSeconds: time), gpuIDs: gpus)
-    }
-
-    private func read(_ name: String) throws -> String {
-        try String(contentsOfFile: dir + "/" + name, encoding: .utf8)
     }
 
     /// A pid is gone once kill(pid, 0) fails or it is a zombie waiting for init to reap it.

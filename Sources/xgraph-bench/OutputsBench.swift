@@ -47,9 +47,9 @@ enum OutputsBench {
             // The small graph is measured three times, each time the floor and then a full build
             // into a store of its own, and the best of each counts: on this kind of machine the
             // file system's state moves single runs by a millisecond per node.
-            // Nothing is deleted until all are measured: on ext4 without a journal every inode
-            // freed in the last seconds to minutes slows each file creation in its block group, so
-            // deleting one run's files first would charge that deletion to the next run.
+            // Nothing is deleted here (the scratch folder goes at exit): on ext4 without a journal
+            // every inode freed in the last seconds to minutes slows each file creation in its
+            // block group, so deleting one run's files would charge that to the next run.
             let reps = shape.jobs == 1 ? 3 : 1
             var floors: [Measured] = [], fulls: [Measured] = []
             var failed = false
@@ -63,12 +63,6 @@ enum OutputsBench {
                 let b = spawnMeasured(store + [xgraph, "build", "study.yaml"] + (shape.jobs.map { ["-j", String($0)] } ?? []), cwd: dir)
                 guard b.status == 0 else { say("  full build of \(n) nodes failed (\(b.status))"); failed = true; break }
                 fulls.append(b)
-            }
-            defer {
-                for r in 0..<reps {
-                    try? FileManager.default.removeItem(atPath: dir + (r == reps - 1 ? "/floor" : "/floor-\(r)"))
-                    if r < reps - 1 { try? FileManager.default.removeItem(atPath: dir + "/cache-\(r)") }
-                }
             }
             if failed { continue }
             let jobs = shape.jobs.map { ["-j", String($0)] } ?? []
@@ -119,7 +113,7 @@ enum OutputsBench {
             say("    one seed changed (\(rerun) nodes run again): \(String(format: "%.2f s", changed.seconds)) wall,"
                   + " \(ms(changed.cpuSeconds / Double(rerun))) CPU per node run (exit \(changed.status))")
             // The store of 50k nodes is a few hundred thousand files: leave no scratch behind.
-            if keep { say("    (kept: \(dir))") } else { try? FileManager.default.removeItem(atPath: dir) }
+            if keep { say("    (kept: \(dir))") }
         }
     }
 

@@ -11,7 +11,6 @@ enum ReportBench {
         let n = StudyGenerator.nodeCount(sizes: sizes, capacities: capacities, tasks: tasks)
         let dir = scratch + "/report-\(n)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let study = StudyGenerator.outputStudy(sizes: sizes, capacities: capacities, tasks: tasks)
         try study.yaml.write(toFile: dir + "/study.yaml", atomically: true, encoding: .utf8)
         try study.step.write(toFile: dir + "/step.sh", atomically: true, encoding: .utf8)

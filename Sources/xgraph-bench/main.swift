@@ -27,8 +27,11 @@ try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirecto
 defer { if !args.contains("--keep-scratch") { try? FileManager.default.removeItem(atPath: scratch) } }
 
 say("xgraph-bench \(XGraphVersion.string), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
-if !args.contains("--skip-hashing") { try HashingBench.run(scratch: scratch) }
-if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
+// The sections whose figures are file creations (per executed node) come first, and no section
+// deletes anything before the end: on ext4 without a journal every inode freed in the last
+// seconds to minutes slows each file creation in its block group, so a section run after
+// another's deletion (or after builds of steps with identical outputs, each of which frees its
+// output folder) measures that deletion (docs/architecture.md, "ext4 and freed inodes").
 // `--large` adds the 50k-node graph (many minutes): never part of `make test`.
 // `--outputs-shape=S,C,T` (sizes, capacities, tasks) runs the outputs section on that one graph
 // instead, with the large graph's settings: a smaller stand-in to check the `--large` path.
@@ -37,7 +40,9 @@ if !args.contains("--skip-outputs") {
     try OutputsBench.run(xgraph: xgraph, scratch: scratch, large: args.contains("--large"), shape: outputsShape,
                          keep: args.contains("--keep-scratch"))
 }
-if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-scheduler") { try SchedulerBench.run(xgraph: xgraph, scratch: scratch) }
+if !args.contains("--skip-hashing") { try HashingBench.run(scratch: scratch) }
+if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
+if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }
 if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }

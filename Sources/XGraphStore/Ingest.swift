@@ -28,7 +28,7 @@ extension Store {
     ///
     /// The output folder becomes the artifact in place (each new file linked into blobs/, not
     /// moved out and linked back into a fresh folder): on ext4 without a journal every inode
-    /// freed in the last half minute slows each later file creation, and a fresh artifact
+    /// freed in the last seconds to minutes slows each later file creation, and a fresh artifact
     /// folder plus the removed output folder cost one new and one freed inode per node.
     public func ingest(outputDirectory: String) throws -> IngestResult {
         var adopted = false
@@ -122,15 +122,22 @@ extension Store {
     /// Puts a link to `blob` (or, where links fail, a read-only copy of it) where `path` was.
     private static func replace(_ path: String, withLinkTo blob: String, mode: mode_t) throws {
         guard unlink(path) == 0 else { throw POSIX.ioError("remove", path) }
+        try linkOrCopy(blob, to: path, mode: mode)
+    }
+
+    /// A hard link to `blob` at `path`; where that fails (too many links to one inode, EMLINK,
+    /// or no hard links on this file system) a synced copy with the blob's read-only mode.
+    private static func linkOrCopy(_ blob: String, to path: String, mode: mode_t) throws {
         if link(blob, path) != 0 {
             try copyFile(blob, to: path)
             chmod(path, mode)
         }
     }
 
-    /// Makes the ingested output folder the artifact: its folders read-only, deepest first, then
-    /// one rename into artifacts/. False if the artifact was there already (the caller then
-    /// removes the folder), or another process renamed the same artifact in first.
+    /// Makes a complete folder (the ingested output, or a restored artifact's staging folder) the
+    /// artifact: its folders read-only, deepest first so that none is read-only before its
+    /// children are in place, then one rename into artifacts/. False if the artifact was there
+    /// already (the caller then removes the folder), or another process renamed it in first.
     private func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest) throws -> Bool {
         let final = artifactPath(digest)
         if POSIX.exists(final) { return false }
@@ -198,32 +205,15 @@ extension Store {
                     guard symlink(e.target ?? "", path) == 0 else { throw POSIX.ioError("create link", path) }
                 case .file:
                     guard let d = e.digest else { throw XGraphError.store("manifest \(digest) has a file without a digest") }
-                    let blob = blobPath(d, executable: e.executable == true)
-                    if link(blob, path) != 0 {
-                        // Too many links to one inode (EMLINK), or no hard links at all here.
-                        try Self.copyFile(blob, to: path)
-                        chmod(path, e.executable == true ? 0o555 : 0o444)
-                    }
+                    try Self.linkOrCopy(blobPath(d, executable: e.executable == true), to: path,
+                                        mode: e.executable == true ? 0o555 : 0o444)
                 }
             }
-            // Deepest first, so that no folder is read-only before its children exist.
-            for e in manifest.entries.reversed() where e.kind == .directory {
-                chmod(staging + "/" + e.path, 0o555)
-            }
+            if try !adopt(staging, as: manifest, digest: digest) { POSIX.removeTree(staging) }
         } catch {
             POSIX.removeTree(staging)
             throw error
         }
-        // The artifact's own folder stays writable until it is in place: moving a folder to
-        // another parent rewrites its `..` entry, which needs write permission on the folder
-        // itself (root skips that check, ordinary users do not).
-        if rename(staging, final) != 0 {
-            let code = errno
-            POSIX.removeTree(staging)
-            guard code == EEXIST || code == ENOTEMPTY else { throw POSIX.ioError("move into the store", final, code) }
-            return
-        }
-        chmod(final, 0o555)
     }
 
     /// Builds a missing artifact again from its manifest and blobs, when the manifest is there

@@ -1,4 +1,5 @@
 import Foundation
+import XGraphCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,8 +36,7 @@ enum ReadOnlyMounts {
     /// and the read-only mounts with system calls and then becomes the job's program; nil if it
     /// is not there (then `unshare`, a shell and mount(8) do it, as `wrap` says).
     static let helper: String? = {
-        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        let path = (me as NSString).deletingLastPathComponent + "/xgraph-readonly"
+        let path = RunningProgram.sibling("xgraph-readonly")
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }()
 

@@ -77,8 +77,7 @@ struct BuildCommand: AsyncParsableCommand {
     /// `xgraph-train` next to the running binary, so builtin steps run the version that planned
     /// them; an error before anything runs if the graph has builtin steps and it is missing.
     static func trainProgram(for ws: Workspace) throws -> String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(BuiltinSteps.programName).path
+        let path = RunningProgram.sibling(BuiltinSteps.programName)
         let needed = ws.graph.nodes.contains { if case .builtin = $0.kind { return true }; return false }
         if needed && !FileManager.default.isExecutableFile(atPath: path) {
             throw XGraphError.usage("builtin steps need \(BuiltinSteps.programName) next to xgraph (\(path)); `make build` builds both")

@@ -63,6 +63,6 @@ struct ExecutorOptions: ParsableArguments {
             guard b.hasPrefix("/") else { throw XGraphError.usage("XGRAPH_REMOTE_BIN \(b): give an absolute path") }
             return b
         }
-        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return RunningProgram.path
     }
 }

@@ -21,7 +21,7 @@ import Glibc
 /// a death by signal is reported as that signal rather than as the shell's exit status 128+N.
 enum ExecForm {
     static func of(_ command: String) -> String {
-        guard isSimpleProgramCall(command) else { return command }
+        guard scan(command) != nil else { return command }
         return "exec " + command
     }
 
@@ -29,67 +29,51 @@ enum ExecForm {
     /// and single-quoted parts, no `$` and no `~`), as sh would pass them to the program; nil
     /// for anything else. Such a command can be started without a shell in between.
     static func literalWords(_ command: String) -> [String]? {
-        guard isSimpleProgramCall(command) else { return nil }
-        var words: [String] = []
-        var current: [UInt8] = []
-        var inWord = false
-        var i = command.utf8.startIndex
-        let bytes = command.utf8
-        while i < bytes.endIndex {
-            let b = bytes[i]
-            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") {
-                if inWord { words.append(String(decoding: current, as: UTF8.self)); current = []; inWord = false }
-                i = bytes.index(after: i)
-                continue
-            }
-            inWord = true
-            if b == UInt8(ascii: "$") || b == UInt8(ascii: "~") { return nil }
-            if b == UInt8(ascii: "'") {
-                var j = bytes.index(after: i)
-                while j < bytes.endIndex, bytes[j] != UInt8(ascii: "'") { current.append(bytes[j]); j = bytes.index(after: j) }
-                guard j < bytes.endIndex else { return nil }
-                i = bytes.index(after: j)
-            } else {
-                current.append(b)
-                i = bytes.index(after: i)
-            }
-        }
-        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
-        return words.isEmpty ? nil : words
+        guard let call = scan(command), !call.expands else { return nil }
+        return call.words
     }
 
-    static func isSimpleProgramCall(_ command: String) -> Bool {
+    /// One pass over a command that is a simple program call (see the type's comment): its
+    /// words with the quotes removed, and whether any part is a `$NAME`/`${NAME}` expansion or
+    /// `~` (then the words are not what the program would get); nil for any other command.
+    private static func scan(_ command: String) -> (words: [String], expands: Bool)? {
         let bytes = Array(command.utf8)
-        var i = 0
-        var wordIndex = 0
-        var firstWord: [UInt8] = []
+        var words: [String] = []
+        var current: [UInt8] = []
+        var inWord = false, expands = false
         var firstWordLiteral = true
-        var inWord = false
+        func endWord() { words.append(String(decoding: current, as: UTF8.self)); current = []; inWord = false }
+        var i = 0
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") {
-                if inWord { wordIndex += 1; inWord = false }
+                if inWord { endWord() }
                 i += 1
                 continue
             }
             inWord = true
             if b == UInt8(ascii: "'") {
-                guard let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return false }
-                if wordIndex == 0 { firstWordLiteral = false }
+                guard let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return nil }
+                if words.isEmpty { firstWordLiteral = false }
+                current.append(contentsOf: bytes[(i + 1)..<close])
                 i = close + 1
             } else if b == UInt8(ascii: "$") {
-                guard let end = expansionEnd(bytes, from: i) else { return false }
-                if wordIndex == 0 { firstWordLiteral = false }
+                guard let end = expansionEnd(bytes, from: i) else { return nil }
+                if words.isEmpty { firstWordLiteral = false }
+                expands = true
                 i = end
             } else if isWordByte(b) {
-                if wordIndex == 0 { firstWord.append(b) }
+                if b == UInt8(ascii: "~") { expands = true }
+                current.append(b)
                 i += 1
             } else {
-                return false
+                return nil
             }
         }
-        guard firstWordLiteral, !firstWord.isEmpty, !firstWord.contains(UInt8(ascii: "=")) else { return false }
-        return !shellWords.contains(String(decoding: firstWord, as: UTF8.self))
+        if inWord { endWord() }
+        guard firstWordLiteral, let first = words.first, !first.isEmpty, !first.contains("="),
+              !shellWords.contains(first) else { return nil }
+        return (words, expands)
     }
 
     /// The index after `$NAME` or `${NAME}` starting at `start`, nil for any other expansion.

@@ -142,16 +142,13 @@ enum POSIX {
     /// the caller then links and unlinks.
     ///
     /// Preferred over link + unlink because the unlink frees an inode: ext4 without a journal
-    /// skips every inode freed in the last half minute when it allocates one, so each freed
+    /// skips every inode freed in the last seconds to minutes when it allocates one, so each freed
     /// temporary file made every later file creation in its block group slower, and a build
     /// freeing a few per node spent most of its time in the kernel.
     static func renameNoReplace(_ from: String, _ to: String) -> Bool? {
         guard let call = renameat2 else { return nil }
         if call(AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */) == 0 { return true }
-        switch errno {
-        case EEXIST: return false
-        default: return nil
-        }
+        return errno == EEXIST ? false : nil
     }
 
     /// glibc has exported renameat2 since 2.28, but Swift's Glibc module does not declare it.

@@ -50,6 +50,7 @@ enum OutputsBench {
             // Nothing is deleted here (the scratch folder goes at exit): on ext4 without a journal
             // every inode freed in the last seconds to minutes slows each file creation in its
             // block group, so deleting one run's files would charge that to the next run.
+            let jobs = shape.jobs.map { ["-j", String($0)] } ?? []
             let reps = shape.jobs == 1 ? 3 : 1
             var floors: [Measured] = [], fulls: [Measured] = []
             var failed = false
@@ -60,12 +61,11 @@ enum OutputsBench {
                 guard f.status == 0 else { say("  the shell floor of \(n) nodes failed (\(f.status))"); failed = true; break }
                 floors.append(f)
                 let store = last ? [] : ["env", "XGRAPH_STORE=\(dir)/cache-\(r)"]
-                let b = spawnMeasured(store + [xgraph, "build", "study.yaml"] + (shape.jobs.map { ["-j", String($0)] } ?? []), cwd: dir)
+                let b = spawnMeasured(store + [xgraph, "build", "study.yaml"] + jobs, cwd: dir)
                 guard b.status == 0 else { say("  full build of \(n) nodes failed (\(b.status))"); failed = true; break }
                 fulls.append(b)
             }
             if failed { continue }
-            let jobs = shape.jobs.map { ["-j", String($0)] } ?? []
             func best(_ ms: [Measured]) -> Measured {
                 var m = ms[0]
                 m.seconds = ms.map(\.seconds).min() ?? m.seconds

@@ -2,20 +2,30 @@
 # Both install what they need from Debian's packages first.
 
 SWIFT ?= swift
-# chromium: the report test renders `xgraph report`'s page in a real (headless) browser.
-# python3-venv: `make example-pytorch` makes its virtual environment with it.
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist slurm-wlm munge chromium python3-venv
+# What building xgraph and running the demo need, and nothing more: `make demo` on a fresh machine
+# installs only these.
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist
+# What only the tests (and `make bench`) add: slurm-wlm and munge for the local test cluster;
+# chromium renders `xgraph report`'s page in a real (headless) browser; python3-venv makes the
+# virtual environment of `make example-pytorch`.
+TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.
 RELEASE := -c release --static-swift-stdlib
 DEMO := experiments/fashion-scaling.yaml
 
-.PHONY: deps build test demo example-pytorch bench fuzz clean-cache
+.PHONY: deps test-deps install-packages build test demo example-pytorch bench fuzz clean-cache
 
 # Installs only the packages that are missing, so a prepared machine needs no root.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
@@ -29,7 +39,7 @@ build: deps
 
 # As root (CI, many shells), the CLI tests run xgraph as the ordinary user `nobody`, since root
 # skips every permission check a user meets; this first pass runs them as root as well.
-test: deps
+test: test-deps
 	@if [ "$$(id -u)" -eq 0 ]; then XGRAPH_TEST_AS_ROOT=1 $(SWIFT) test --disable-swift-testing --filter CLITests; fi
 	$(SWIFT) test --disable-swift-testing
 
@@ -78,7 +88,7 @@ example-pytorch: build
 	@echo
 	$(XGRAPH) results $(PYTORCH_EXAMPLE) --step probe --pivot data,model --metric accuracy
 
-bench: deps
+bench: test-deps
 	$(SWIFT) build $(RELEASE) --product xgraph
 	$(SWIFT) build $(RELEASE) --product xgraph-train
 	$(SWIFT) build $(RELEASE) --product xgraph-readonly

@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "SpecFixtures", dependencies: ["XGraphCore", "XGraphSpec"], path: "Tests/SpecFixtures"),
         .testTarget(name: "XGraphSpecTests", dependencies: ["XGraphSpec", "SpecFixtures", "XGraphCore"]),
         .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec", "SpecFixtures", "XGraphCore"]),
-        .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec", "XGraphCore"]),
+        .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec", "SpecFixtures", "XGraphCore"]),
         .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore", "XGraphCore"]),
         .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler", "XGraphCore"]),
         .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors", "XGraphCore"]),

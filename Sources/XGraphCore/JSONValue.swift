@@ -112,7 +112,8 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     public var intValue: Int? {
         switch self {
         case .int(let i): return i
-        case .double(let d) where d.rounded() == d: return Int(d)
+        // `exactly:` is nil past Int's range (1e300 is a whole number too) instead of trapping.
+        case .double(let d): return Int(exactly: d)
         default: return nil
         }
     }
@@ -123,6 +124,32 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
         default: return nil
         }
     }
+    /// Whether the two values are the same JSON, compared as the bytes they encode to: strings
+    /// by their UTF-8 bytes (Swift's `==` merges canonically equivalent strings, NFC and NFD,
+    /// which encode differently), doubles by their bits (`==` says -0.0 is 0.0), and an int never
+    /// equals a double. Identical values have the same canonical text; the converse need not hold.
+    public func isIdentical(to other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isIdentical(to: $1) }
+        case (.object(let a), .object(let b)):
+            guard a.count == b.count else { return false }
+            for (k, v) in a {
+                // A dictionary holds one of two canonically equivalent keys: compare the bytes
+                // of the key found, not just that one was found.
+                guard let i = b.index(forKey: k), b[i].key.utf8.elementsEqual(k.utf8),
+                      v.isIdentical(to: b[i].value) else { return false }
+            }
+            return true
+        default: return false
+        }
+    }
+
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }

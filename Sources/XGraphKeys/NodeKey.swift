@@ -38,16 +38,13 @@ public enum NodeKeyer {
         }
         for (name, value) in (node.params.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let cache {
-                // Within one graph a step's param, or its axis entry for one axis value, is the
-                // same object in every node that has it: look it up by that identity. A label
-                // names one value of an axis, except on a grid over several datasets
-                // (`data: source.subsets`), where two datasets' subsets share a size label and
-                // their family tells them apart.
-                var label = node.axes.first(where: { $0.axis == name })?.value
-                if let l = label, case .object(let o) = value, case .string(let family)? = o["subset"] {
-                    label = l + "\u{0}" + family
-                }
-                parts.append(cache.part(step: node.step, name: "param:\(name)", label: label, value.canonical))
+                // In a scaling grid the same subset, capacity and task objects recur in thousands
+                // of a step's nodes. The axis label only narrows the search: a node's entry can
+                // differ from its label's other nodes (a replicate `seed` axis rewrites the subset
+                // entry's seed; two datasets' subsets share a size label), so a part is reused
+                // only for an identical value, and the key never depends on which node came first.
+                let label = node.axes.first(where: { $0.axis == name })?.value
+                parts.append(cache.part(step: node.step, name: "param:\(name)", label: label, value: value))
             } else {
                 add("param:\(name)", value.canonical)
             }
@@ -118,15 +115,18 @@ public enum NodeKeyer {
     }
 }
 
-/// Key parts computed once per identity within one expanded graph: a step's constant parts,
-/// and its param entries per axis value (in a scaling grid the same subset, capacity and task
-/// objects recur in thousands of nodes). Use one cache per graph only: the identities hold
-/// within an expansion, not across them.
+/// Key parts computed once per value within one expanded graph: a step's constant parts, and
+/// its param entries, looked up by axis label and reused only for an identical value
+/// (`JSONValue.isIdentical`), so a cached part is always the part the value itself gives. Use
+/// one cache per graph: a step's constant parts (version, kind, outputs) are assumed constant
+/// within it.
 public final class KeyPartCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var parts: [PartID: KeyPart] = [:]
+    private var constants: [PartID: KeyPart] = [:]
+    /// The distinct values seen under one (step, part, label), usually one; a replicate axis
+    /// makes it one per replicate.
+    private var params: [PartID: [(value: JSONValue, part: KeyPart)]] = [:]
 
-    /// A step's part `name`, for one axis value `label` where the part depends on it.
     private struct PartID: Hashable {
         var step: String
         var name: String
@@ -135,12 +135,29 @@ public final class KeyPartCache: @unchecked Sendable {
 
     public init() {}
 
+    /// A step's constant part `name`.
     func part(step: String, name: String, label: String?, _ value: @autoclosure () -> String) -> KeyPart {
         let id = PartID(step: step, name: name, label: label)
-        if let hit = lock.withLock({ parts[id] }) { return hit }
+        if let hit = lock.withLock({ constants[id] }) { return hit }
         let text = value()
         let part = KeyPart(name: name, value: text, digest: Digest.of(text))
-        lock.withLock { parts[id] = part }
+        lock.withLock { constants[id] = part }
+        return part
+    }
+
+    /// The part of param `name` holding `value`, for a node whose axis value is `label`.
+    func part(step: String, name: String, label: String?, value: JSONValue) -> KeyPart {
+        let id = PartID(step: step, name: name, label: label)
+        if let hit = lock.withLock({ params[id]?.first(where: { $0.value.isIdentical(to: value) })?.part }) { return hit }
+        let text = value.canonical
+        let part = KeyPart(name: name, value: text, digest: Digest.of(text))
+        lock.withLock {
+            // A label under which values keep changing is not worth a longer scan.
+            let seen = params[id] ?? []
+            if seen.count < 16, !seen.contains(where: { $0.value.isIdentical(to: value) }) {
+                params[id, default: []].append((value, part))
+            }
+        }
         return part
     }
 }

@@ -292,10 +292,20 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         var metrics = JSONValue.object([:])
         let metricsPath = outDir + "/metrics.json"
         if let data = try RegularFile.readIfPresent(metricsPath) {
+            do { try JSONTextCheck.check(data, file: "metrics.json") }
+            catch let p as JSONTextCheck.Problem { throw XGraphError.build(p.description) }
             guard let m = try? JSONValue.parse(data), case .object = m else {
                 throw XGraphError.build("metrics.json must hold one JSON object")
             }
             metrics = m
+        }
+        // A record whose metrics or params name one leaf twice would make the results index
+        // refuse it (or one number replace another): fail the step instead, naming both.
+        do {
+            _ = try metrics.flattenedLeaves(what: "metric")
+            _ = try node.params.flattenedLeaves(what: "param")
+        } catch let e as JSONValue.FlatteningError {
+            throw XGraphError.build(e.description)
         }
         let ingested = try store.ingest(outputDirectory: outDir)
         var inputs: [String: Digest] = [:]

@@ -38,6 +38,7 @@ public enum Expander {
                 points.append(p)
             }
             let total = try combinations(step, points.map(\.count))
+            try GridChecks.checkParamNames(step, points: points)
             let scope = CompiledTemplate.Scope(step: step, axes: axes, points: points)
             let command: CompiledTemplate?
             let kind: NodeKind

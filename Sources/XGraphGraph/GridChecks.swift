@@ -5,6 +5,30 @@ import XGraphSpec
 /// `datasets.{{ AXIS }}` input has its dataset nodes, and builtin:subset draws from its own
 /// subset's dataset.
 enum GridChecks {
+    /// A node's params flatten to dotted names in results (`{"opt": {"lr": 2}}` → `opt.lr`): a
+    /// step param `opt.lr` beside `opt: {lr: …}`, or beside an axis `opt` whose value has `lr`,
+    /// would name two values alike. Checked once per step, over every value of every axis.
+    static func checkParamNames(_ step: StepSpec, points: [[AxisPoint]]) throws {
+        var owner: [String: String] = [:]
+        func claim(_ value: JSONValue, as source: String) throws {
+            for leaf in try value.flattenedLeaves(what: "param") {
+                if let other = owner[leaf.name], other != source {
+                    throw JSONValue.FlatteningError(description: "param name '\(leaf.name)' of step '\(step.name)' is "
+                        + "written twice, by \(other) and by \(source); nested names are joined with dots, so rename one")
+                }
+                owner[leaf.name] = source
+            }
+        }
+        do {
+            try claim(.object(step.params), as: "its params")
+            for (a, axis) in step.foreach.enumerated() where a < points.count {
+                for p in points[a] { try claim(.object([axis.name: p.object]), as: "axis '\(axis.name)'") }
+            }
+        } catch let e as JSONValue.FlatteningError {
+            throw XGraphError.spec(step.location, e.description)
+        }
+    }
+
     /// Two values of one axis with one label would give two nodes one name. On an
     /// `AXIS.subsets` axis the dataset axis tells two datasets' subsets apart, so only a size
     /// that two families of one dataset share collides there.

@@ -7,8 +7,8 @@ enum RecordRows {
     /// Numeric leaves of a metrics object, nested objects joined with dots
     /// (`{"coco": {"ap": 0.4}}` → `coco.ap`). Strings, booleans, arrays and nulls are not
     /// numbers one can tabulate or fit, so they are left out.
-    static func metrics(_ value: JSONValue) -> [(name: String, value: Double)] {
-        leaves(value).compactMap { leaf in
+    static func metrics(_ value: JSONValue) throws -> [(name: String, value: Double)] {
+        try value.flattenedLeaves(what: "metric").compactMap { leaf in
             switch leaf.value {
             case .int(let i): return (leaf.name, Double(i))
             case .double(let d) where d.isFinite: return (leaf.name, d)
@@ -17,22 +17,10 @@ enum RecordRows {
         }
     }
 
-    /// Every leaf of a parameters object (arrays are leaves), nested objects joined with dots.
-    static func params(_ value: JSONValue) -> [(name: String, json: String, number: Double?)] {
-        leaves(value).map { leaf in (leaf.name, leaf.value.canonical, leaf.value.doubleValue) }
+    /// Every leaf of a parameters object (arrays are leaves), nested objects joined with dots
+    /// (`JSONValue.flattenedLeaves`, which throws where two spellings name one leaf).
+    static func params(_ value: JSONValue) throws -> [(name: String, json: String, number: Double?)] {
+        try value.flattenedLeaves(what: "param").map { leaf in (leaf.name, leaf.value.canonical, leaf.value.doubleValue) }
     }
 
-    private static func leaves(_ value: JSONValue) -> [(name: String, value: JSONValue)] {
-        guard case .object(let object) = value else { return [] }
-        var out: [(name: String, value: JSONValue)] = []
-        func walk(_ object: [String: JSONValue], prefix: String) {
-            for name in object.keys.sorted() {
-                let full = prefix.isEmpty ? name : prefix + "." + name
-                if case .object(let inner) = object[name]! { walk(inner, prefix: full) }
-                else { out.append((full, object[name]!)) }
-            }
-        }
-        walk(object, prefix: "")
-        return out
-    }
 }

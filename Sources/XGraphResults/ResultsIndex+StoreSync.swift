@@ -62,8 +62,9 @@ extension ResultsIndex {
                 var inserted = 0
                 for (record, file) in changes.read {
                     try remove.execute(arguments: [record.key.hex])
-                    if db.changesCount == 0 { inserted += 1 }
-                    try Self.insert(record, db)
+                    let replaced = db.changesCount > 0
+                    guard try Self.insertOrSkip(record, db) else { continue }
+                    if !replaced { inserted += 1 }
                     try Self.insertFile(key: record.key.hex, file, db)
                 }
                 return SyncSummary(inserted: inserted, deleted: deleted)

@@ -136,7 +136,7 @@ public final class ResultsIndex: Sendable {
                 }
                 var inserted = 0
                 for (key, record) in wanted where !indexed.contains(key) {
-                    try Self.insert(record, db)
+                    guard try Self.insertOrSkip(record, db) else { continue }
                     inserted += 1
                 }
                 return SyncSummary(inserted: inserted, deleted: stale.count)
@@ -159,7 +159,7 @@ public final class ResultsIndex: Sendable {
                 let exists = try db.cachedStatement(sql: "SELECT 1 FROM runs WHERE key = ?")
                 var inserted = 0
                 for (key, record) in wanted where try Int.fetchOne(exists, arguments: [key]) == nil {
-                    try Self.insert(record, db)
+                    guard try Self.insertOrSkip(record, db) else { continue }
                     if let bytes = try? ActionRecordCoding.encode(record) {
                         try Self.insertFile(key: key, KnownRecordFile(digest: Digest.of(bytes), stamp: nil), db)
                     }
@@ -178,7 +178,7 @@ public final class ResultsIndex: Sendable {
                 for table in ["record_files", "metrics", "params", "axes", "runs"] {
                     try db.execute(sql: "DELETE FROM \(table)")
                 }
-                for record in wanted.values { try Self.insert(record, db) }
+                for record in wanted.values { _ = try Self.insertOrSkip(record, db) }
             }
         }
     }
@@ -227,6 +227,30 @@ public final class ResultsIndex: Sendable {
         Set(try String.fetchAll(db, sql: "SELECT key FROM runs"))
     }
 
+    /// Inserts one record, or skips it with a warning when the index cannot take it (its metrics
+    /// or params name one leaf twice: a record written before builds refused that, or written by
+    /// hand): one record must never make every query of the store fail. `verify` reports such a
+    /// record and `verify --repair` sets it aside.
+    static func insertOrSkip(_ record: ActionRecord, _ db: Database) throws -> Bool {
+        do {
+            try db.inSavepoint {
+                try insert(record, db)
+                return .commit
+            }
+            return true
+        } catch let error as JSONValue.FlatteningError {
+            skipped(record, error.description)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            skipped(record, error.message ?? "\(error)")
+        }
+        return false
+    }
+
+    private static func skipped(_ record: ActionRecord, _ why: String) {
+        warnOnStandardError("skipped the record of \(record.node) (records/\(record.key.hex.prefix(2))/\(record.key.hex).json) "
+            + "in results: \(why); `xgraph verify --repair` sets it aside")
+    }
+
     static func insert(_ record: ActionRecord, _ db: Database) throws {
         let key = record.key.hex
         let p = record.provenance
@@ -245,11 +269,11 @@ public final class ResultsIndex: Sendable {
             try axis.execute(arguments: [key, entry.name, i, entry.value])
         }
         let param = try db.cachedStatement(sql: "INSERT INTO params (key, name, value_json, value_num) VALUES (?, ?, ?, ?)")
-        for row in RecordRows.params(record.params) {
+        for row in try RecordRows.params(record.params) {
             try param.execute(arguments: [key, row.name, row.json, row.number])
         }
         let metric = try db.cachedStatement(sql: "INSERT INTO metrics (key, name, value) VALUES (?, ?, ?)")
-        for row in RecordRows.metrics(record.metrics) {
+        for row in try RecordRows.metrics(record.metrics) {
             try metric.execute(arguments: [key, row.name, row.value])
         }
     }

@@ -187,6 +187,17 @@ extension Store {
                 check.problem("record \(path): unreadable (\(why))", &report)
                 check.unreadable.append(path)
             case .good(let r):
+                // A record the results index cannot take (two spellings of one metric or param
+                // name, written before builds refused them) is set aside by a repair, like an
+                // unreadable one: its node builds again and the build names the problem.
+                do {
+                    _ = try r.metrics.flattenedLeaves(what: "metric")
+                    _ = try r.params.flattenedLeaves(what: "param")
+                } catch {
+                    check.problem("record \(path) (\(r.node)): cannot be indexed: \(error)", &report)
+                    check.unreadable.append(path)
+                    continue
+                }
                 check.good[key] = r
                 if !hasArtifact(r.output) {
                     let text = "record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store"
@@ -212,7 +223,7 @@ extension Store {
         var dropped = Set<Digest>()
         for path in check.unreadable {
             let dest = try quarantine(path)
-            report.repairs.append("moved the unreadable record \(path) to \(dest)")
+            report.repairs.append("moved the record \(path), which could not be read or indexed, to \(dest)")
             if let key = Digest(hex: String(((path as NSString).lastPathComponent).dropLast(5))) { dropped.insert(key) }
         }
         if check.keyLogIsWrong || !dropped.isEmpty {

@@ -54,7 +54,13 @@ extension Builder {
             }
             guard let job else {
                 if let bad = inputTrouble { troubled.insert(i); status.lines.append(.init(node: node.id, state: .blocked, job: nil, detail: "input \(bad) did not build")) }
-                else { status.lines.append(.init(node: node.id, state: .notBuilt, job: nil, detail: "")) }
+                else {
+                    // A record whose output was damaged and removed says so: the user sees why a
+                    // node that was built is not any more.
+                    var detail = ""
+                    if case .willRun(let reason) = entry.status, reason == .outputDamaged || reason == .outputMissing { detail = reason.description }
+                    status.lines.append(.init(node: node.id, state: .notBuilt, job: nil, detail: detail))
+                }
                 continue
             }
             if let queue, let state = queue[job.job] {

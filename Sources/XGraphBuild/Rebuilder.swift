@@ -119,7 +119,9 @@ final class Rebuilder: @unchecked Sendable {
     /// Why a node with this key must run, against the last build of the same node name.
     func reason(_ i: Int, key: NodeKey?) -> RunReason {
         if forced.contains(i) { return .forced }
-        if let key, store.outputDigest(forKey: key.key) != nil { return .outputMissing }
+        if let key, store.outputDigest(forKey: key.key) != nil {
+            return store.outputWasRemovedAsDamaged(forKey: key.key) ? .outputDamaged : .outputMissing
+        }
         let id = graph.nodes[i].id
         guard let last = store.lastKey(forNode: id), let record = try? store.record(forKey: last) else {
             return .neverBuilt

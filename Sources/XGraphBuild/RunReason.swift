@@ -14,6 +14,9 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     /// Its record is there but the output artifact is gone and cannot be rebuilt from the
     /// store's blobs: it runs once more and its new record replaces the old one.
     case outputMissing
+    /// Its output was removed because its bytes were damaged (by a step that wrote into its
+    /// input, or found by `verify --repair`), and could not be restored from intact blobs.
+    case outputDamaged
 
     public var description: String {
         switch self {
@@ -23,6 +26,7 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .inputRebuilt(let ns): return "input \(ns.joined(separator: ", ")) will be rebuilt"
         case .forced: return "forced"
         case .outputMissing: return "its recorded output is missing from the store"
+        case .outputDamaged: return "its recorded output was damaged and removed"
         }
     }
 }

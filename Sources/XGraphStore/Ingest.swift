@@ -37,6 +37,8 @@ extension Store {
         var entries: [TreeEntry] = []
         entries.reserveCapacity(items.count)
         var files = 0, reused = 0
+        // Artifacts removed because they shared a damaged blob this ingest replaced.
+        var removed = Set<Digest>()
         for item in items {
             switch item.kind {
             case .directory: entries.append(.directory(item.path))
@@ -44,14 +46,16 @@ extension Store {
             case .file:
                 files += 1
                 let digest = try FileHashing.sha256(path: item.absolutePath)
-                if try storeBlob(item, digest: digest) { reused += 1 }
+                if try storeBlob(item, digest: digest, removed: &removed) { reused += 1 }
                 entries.append(.file(item.path, digest: digest, executable: item.executable, size: item.size))
             }
         }
         let manifest = TreeManifest(entries: entries)
         let tree = manifest.digest
         try publishManifest(manifest, digest: tree)
-        adopted = try adopt(outputDirectory, as: manifest, digest: tree)
+        adopted = try adopt(outputDirectory, as: manifest, digest: tree, verifyExisting: true)
+        // The good bytes are in blobs/ again: what shared the damaged ones comes back now.
+        healRemoved(removed.subtracting([tree]), why: "it shared a damaged blob")
         return IngestResult(tree: tree, outputs: manifest.topLevelDigests, fileCount: files, reusedBlobCount: reused)
     }
 
@@ -68,11 +72,20 @@ extension Store {
     /// replaced by a link to the blob. A file the step also linked elsewhere (a user's `ln`)
     /// is never kept: making it read-only in place would change that other file too, and it
     /// could be changed through it, so its bytes are copied.
-    private func storeBlob(_ item: TreeScan.Item, digest: Digest) throws -> Bool {
+    ///
+    /// A blob that exists is used only once it is proven to hold the bytes its name promises: a
+    /// file of an artifact edited in place outside any build (a user with write access, a tool
+    /// that opens outputs read-write) changes its blob too, and a rebuild that trusted the name
+    /// would keep handing the damaged bytes to every new reader. A damaged blob is removed with
+    /// every artifact that shares it (`removed` collects them), and the new bytes take its place.
+    private func storeBlob(_ item: TreeScan.Item, digest: Digest, removed: inout Set<Digest>) throws -> Bool {
         let dest = blobPath(digest, executable: item.executable)
         let place = item.absolutePath
         let mode: mode_t = item.executable ? 0o555 : 0o444
         let shared = item.linkCount > 1
+        if POSIX.exists(dest), !blobIsIntact(dest, digest, size: item.size) {
+            removed.formUnion(removeDamagedBlob(dest))
+        }
         if POSIX.exists(dest) {
             if !shared && item.size <= Self.keptDuplicateLimit {
                 try Self.syncReadOnly(place, mode: mode)
@@ -138,9 +151,17 @@ extension Store {
     /// artifact: its folders read-only, deepest first so that none is read-only before its
     /// children are in place, then one rename into artifacts/. False if the artifact was there
     /// already (the caller then removes the folder), or another process renamed it in first.
-    private func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest) throws -> Bool {
+    ///
+    /// With `verifyExisting` (an ingest, whose blobs were all just proven intact), an artifact
+    /// already there is checked against the manifest first, and replaced when its files were
+    /// changed: an in-place edit of a small file (which keeps its own inode) leaves the blob
+    /// intact but the artifact wrong.
+    private func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest, verifyExisting: Bool = false) throws -> Bool {
         let final = artifactPath(digest)
-        if POSIX.exists(final) { return false }
+        if POSIX.exists(final) {
+            guard verifyExisting, (try? artifactTreeDigest(final, manifest: manifest, blobsVerified: true)) != digest else { return false }
+            removeArtifact(digest)
+        }
         for e in manifest.entries.reversed() where e.kind == .directory {
             chmod(folder + "/" + e.path, 0o555)
         }

@@ -111,41 +111,16 @@ extension Store {
 
     /// Removes damaged input artifacts, the blobs whose bytes a step changed, and every other
     /// artifact that links to those blobs, so nothing in the store hands the changed bytes on.
-    /// Records that name a removed artifact heal on the next build: the artifact is restored
-    /// from its manifest when all its blobs are intact, or its node runs again.
+    /// Each removed artifact comes back at once from its manifest where its blobs are intact;
+    /// the records of the others are marked lost, so `verify` finds the store consistent and
+    /// their nodes run again at the next build (see DamageRepair.swift).
     /// Returns the removed artifacts.
     @discardableResult
     public func invalidate(_ damage: [InputDamage]) -> [Digest] {
         var removed = Set(damage.map(\.tree))
-        let inodes = Set(damage.flatMap(\.damagedInodes))
-        if !inodes.isEmpty {
-            for name in POSIX.list(root + "/artifacts") ?? [] {
-                guard let tree = Digest(hex: name), !removed.contains(tree) else { continue }
-                if Self.containsInode(artifactPath(tree), inodes) { removed.insert(tree) }
-            }
-            for name in POSIX.list(root + "/blobs") ?? [] {
-                let dir = root + "/blobs/" + name
-                for blob in POSIX.list(dir) ?? [] {
-                    if let st = InputSnapshot.EntryStat(dir + "/" + blob), inodes.contains(st.ino) { unlink(dir + "/" + blob) }
-                }
-            }
-        }
-        for tree in removed {
-            // Renamed away first, so the artifact vanishes at once even while its files go.
-            let aside = tmpDir + "/" + tempName("damaged")
-            if rename(artifactPath(tree), aside) == 0 { POSIX.removeTree(aside) }
-        }
-        caches.withLock { $0.artifactNames = nil; $0.artifactChecks = 0; $0.artifactGeneration += 1 }
+        removed.formUnion(removeArtifacts(sharingInodes: Set(damage.flatMap(\.damagedInodes)), besides: removed))
+        for tree in damage.map(\.tree) { removeArtifact(tree) }
+        healRemoved(removed, why: "a step changed its input artifact's files")
         return removed.sorted { $0.hex < $1.hex }
-    }
-
-    private static func containsInode(_ dir: String, _ inodes: Set<UInt64>) -> Bool {
-        for name in POSIX.list(dir) ?? [] {
-            let path = dir + "/" + name
-            guard let st = InputSnapshot.EntryStat(path) else { continue }
-            if (st.mode & S_IFMT) == S_IFDIR { if containsInode(path, inodes) { return true } }
-            else if inodes.contains(st.ino) { return true }
-        }
-        return false
     }
 }

@@ -24,6 +24,8 @@ extension Store {
         }
         let data = try ActionRecordCoding.encode(record)
         try POSIX.publish(data, at: path, tempDir: tmpDir, tempName: tempName("record"), overwrite: true, mode: 0o444)
+        // The new record's output is in the store: the old one's was what was lost.
+        clearLostMark(record.key)
         try logWritten(record)
         return record
     }

@@ -26,31 +26,85 @@ extension Store {
     /// artifact against its manifest, every record against its key and output tree, and the
     /// key log against the records. Reads everything: as slow as the store is large.
     ///
-    /// With `repair`, lost artifacts whose manifest and blobs are intact are restored, record
-    /// files that cannot be read are moved to quarantine/ (never deleted),
+    /// With `repair`, damaged blobs are removed with every artifact that shares them, changed
+    /// artifacts are removed, a blob missing under an intact artifact is linked back from it,
+    /// record files that cannot be read or indexed are moved to quarantine/ (never deleted),
     /// keys.log is rewritten from the good records when it disagrees with them, and nodes.log
-    /// loses the lines of the quarantined keys, so those nodes build again. `problems` still
-    /// lists what was found; `repairs` says what was done about it.
+    /// loses the lines of the quarantined keys, so those nodes build again. Every record whose
+    /// artifact is gone then gets it back from its manifest and intact blobs, or is marked lost
+    /// (its node runs again at the next build; DamageRepair.swift). `problems` still lists what
+    /// was found; `repairs` says what was done about it.
     public func verify(repair: Bool = false) throws -> VerifyReport {
         var report = VerifyReport()
-        let blobInodes = verifyBlobs(&report)
-        verifyTrees(&report)
-        verifyArtifacts(&report, blobInodes: blobInodes)
+        var damage = StoreDamage()
+        let blobInodes = verifyBlobs(&report, &damage)
+        verifyTrees(&report, &damage)
+        verifyArtifacts(&report, &damage, blobInodes: blobInodes)
         let records = verifyRecords(&report)
         report.remaining = report.problems
         if repair {
+            var fixed = Set(damage.problems)
+            repairContent(damage, &report)
             try repairRecords(records, &report)
-            var fixed = Set(records.repairable)
-            // A lost artifact comes back from its manifest and intact blobs; otherwise its node
-            // runs again at its next build (the record stays, and is replaced then).
-            for (record, problem) in records.lostOutputs where restoreArtifact(record.output) {
-                report.repairs.append("restored the output of \(record.node) (\(record.output.short)) from its blobs")
+            fixed.formUnion(records.repairable)
+            // A lost artifact comes back from its manifest and intact blobs; otherwise the
+            // record is marked lost and its node runs again at its next build.
+            for (record, problem) in records.lostOutputs {
+                if restoreArtifact(record.output) {
+                    report.repairs.append("restored the output of \(record.node) (\(record.output.short)) from its blobs")
+                } else {
+                    markOutputLost(record.key, why: "its output was missing and could not be restored from its blobs")
+                    report.repairs.append("marked the output of \(record.node) (\(record.output.short)) lost: it runs again at the next build")
+                }
                 fixed.insert(problem)
             }
             report.remaining = report.problems.filter { !fixed.contains($0) }
         }
         report.temporaryLeftovers = temporaryLeftovers()
         return report
+    }
+
+    /// Damaged content found by a verify, for its repair: each kind with the problem texts it
+    /// explains.
+    struct StoreDamage {
+        var blobs: [String] = []
+        var artifacts: [Digest] = []
+        var problems: [String] = []
+
+        mutating func note(_ text: String, _ report: inout VerifyReport) {
+            report.problems.append(text)
+            problems.append(text)
+        }
+    }
+
+    private func repairContent(_ damage: StoreDamage, _ report: inout VerifyReport) {
+        var removed = Set<Digest>()
+        for path in damage.blobs {
+            let gone = removeDamagedBlob(path)
+            removed.formUnion(gone)
+            report.repairs.append("removed the damaged blob \(path)" + (gone.isEmpty ? "" : " and the \(gone.count) artifact(s) sharing it"))
+        }
+        for tree in damage.artifacts where !removed.contains(tree) {
+            removeArtifact(tree)
+            removed.insert(tree)
+            report.repairs.append("removed the changed artifact \(tree.short)")
+        }
+        // Blobs missing under an artifact that is still there (deleted, or removed above when
+        // something else stood in their place) come back from the artifact's file, hashed first.
+        for name in POSIX.list(root + "/artifacts") ?? [] {
+            guard let tree = Digest(hex: name), let m = try? manifest(tree) else { continue }
+            for e in m.entries where e.kind == .file {
+                guard let d = e.digest else { continue }
+                let blob = blobPath(d, executable: e.executable == true), file = artifactPath(tree) + "/" + e.path
+                var st = stat()
+                guard lstat(blob, &st) != 0, (try? FileHashing.sha256(path: file)) == d else { continue }
+                try? POSIX.makeDirectories((blob as NSString).deletingLastPathComponent)
+                if link(file, blob) == 0 { report.repairs.append("linked the missing blob \(blob) back from its artifact") }
+            }
+        }
+        let healed = healRemoved(removed, why: "verify --repair removed it as damaged")
+        for tree in healed.restored { report.repairs.append("restored the artifact \(tree.short) from its intact blobs") }
+        for key in healed.lost { report.repairs.append("marked the output of record \(key.short) lost: its node runs again at the next build") }
     }
 
     private func fanned(_ sub: String) -> [(name: String, path: String)] {
@@ -65,7 +119,7 @@ extension Store {
     }
 
     /// Returns the inode of each good blob, so artifacts hard-linked to it need no re-hash.
-    private func verifyBlobs(_ report: inout VerifyReport) -> [String: UInt64] {
+    private func verifyBlobs(_ report: inout VerifyReport, _ damage: inout StoreDamage) -> [String: UInt64] {
         var inodes: [String: UInt64] = [:]
         for (name, path) in fanned("blobs") {
             report.blobs += 1
@@ -76,19 +130,22 @@ extension Store {
             do {
                 let actual = try FileHashing.sha256(path: path)
                 if actual != expected {
-                    report.problems.append("blob \(path): content hashes to \(actual), not \(expected)")
+                    damage.note("blob \(path): content hashes to \(actual), not \(expected)", &report)
+                    damage.blobs.append(path)
                     continue
                 }
                 var st = stat()
                 if stat(path, &st) == 0 { inodes[path] = UInt64(st.st_ino) }
             } catch {
-                report.problems.append("blob \(path): \(error)")
+                // Not a readable regular file (a folder in its place, no permission).
+                damage.note("blob \(path): \(error)", &report)
+                damage.blobs.append(path)
             }
         }
         return inodes
     }
 
-    private func verifyTrees(_ report: inout VerifyReport) {
+    private func verifyTrees(_ report: inout VerifyReport, _ damage: inout StoreDamage) {
         for (name, path) in fanned("trees") {
             report.trees += 1
             guard name.hasSuffix(".json"), let expected = Digest(hex: String(name.dropLast(5))) else {
@@ -100,15 +157,22 @@ extension Store {
             if m.digest != expected {
                 report.problems.append("tree manifest \(path): its entries hash to \(m.digest), not \(expected)")
             }
+            // A manifest whose artifact is gone is only a recipe: a missing blob there means it
+            // cannot be restored (its records are marked lost when that matters). Under an
+            // artifact that is there, the artifact's file can give the blob back.
+            guard hasArtifact(expected) else { continue }
             for e in m.entries where e.kind == .file {
-                guard let d = e.digest, POSIX.exists(blobPath(d, executable: e.executable == true)) else {
-                    report.problems.append("tree \(expected.short): blob of \(e.path) is missing"); continue
+                guard let d = e.digest else { report.problems.append("tree \(expected.short): \(e.path) has no digest"); continue }
+                let blob = blobPath(d, executable: e.executable == true)
+                var st = stat()
+                if lstat(blob, &st) != 0 {
+                    damage.note("tree \(expected.short): blob of \(e.path) is missing", &report)
                 }
             }
         }
     }
 
-    private func verifyArtifacts(_ report: inout VerifyReport, blobInodes: [String: UInt64]) {
+    private func verifyArtifacts(_ report: inout VerifyReport, _ damage: inout StoreDamage, blobInodes: [String: UInt64]) {
         for name in (POSIX.list(root + "/artifacts") ?? []).sorted() {
             report.artifacts += 1
             let path = root + "/artifacts/" + name
@@ -119,26 +183,45 @@ extension Store {
                 report.problems.append("artifact \(tree.short): its manifest is missing or unreadable"); continue
             }
             do {
-                let items = try TreeScan.scan(path, escapingLinks: .reject)
-                let expected = Dictionary(m.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-                var entries: [TreeEntry] = []
-                for item in items {
-                    switch item.kind {
-                    case .directory: entries.append(.directory(item.path))
-                    case .link: entries.append(.link(item.path, target: item.target ?? ""))
-                    case .file:
-                        entries.append(.file(item.path, digest: try artifactFileDigest(item, expected: expected[item.path], blobInodes: blobInodes),
-                                             executable: item.executable, size: item.size))
-                    }
-                }
-                let actual = TreeManifest.digest(of: entries)
+                let actual = try artifactTreeDigest(path, manifest: m, blobInodes: blobInodes)
                 if actual != tree {
-                    report.problems.append("artifact \(tree.short): its files hash to tree \(actual.short); the folder was changed")
+                    damage.note("artifact \(tree.short): its files hash to tree \(actual.short); the folder was changed", &report)
+                    damage.artifacts.append(tree)
                 }
             } catch {
-                report.problems.append("artifact \(tree.short): \(error)")
+                damage.note("artifact \(tree.short): \(error)", &report)
+                damage.artifacts.append(tree)
             }
         }
+    }
+
+    /// The tree digest of the files in an artifact folder as they are now. `blobInodes` maps
+    /// each good blob's path to its inode; with `blobsVerified`, every blob `manifest` names was
+    /// just proven intact and is looked up here.
+    func artifactTreeDigest(_ path: String, manifest m: TreeManifest, blobInodes known: [String: UInt64] = [:],
+                            blobsVerified: Bool = false) throws -> Digest {
+        var blobInodes = known
+        if blobsVerified {
+            for e in m.entries where e.kind == .file {
+                guard let d = e.digest else { continue }
+                let blob = blobPath(d, executable: e.executable == true)
+                var st = stat()
+                if stat(blob, &st) == 0 { blobInodes[blob] = UInt64(st.st_ino) }
+            }
+        }
+        let items = try TreeScan.scan(path, escapingLinks: .reject)
+        let expected = Dictionary(m.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        var entries: [TreeEntry] = []
+        for item in items {
+            switch item.kind {
+            case .directory: entries.append(.directory(item.path))
+            case .link: entries.append(.link(item.path, target: item.target ?? ""))
+            case .file:
+                entries.append(.file(item.path, digest: try artifactFileDigest(item, expected: expected[item.path], blobInodes: blobInodes),
+                                     executable: item.executable, size: item.size))
+            }
+        }
+        return TreeManifest.digest(of: entries)
     }
 
     /// A file in an artifact that is a hard link to a good blob has that blob's digest;
@@ -174,6 +257,8 @@ extension Store {
     private func verifyRecords(_ report: inout VerifyReport) -> RecordCheck {
         var check = RecordCheck()
         for (name, path) in fanned("records") {
+            // KEY.lost beside a record marks its output removed as damaged (DamageRepair.swift).
+            if name.hasSuffix(".lost") { continue }
             report.records += 1
             guard name.hasSuffix(".json"), let key = Digest(hex: String(name.dropLast(5))) else {
                 report.problems.append("record \(path): not named by a key"); continue
@@ -199,7 +284,7 @@ extension Store {
                     continue
                 }
                 check.good[key] = r
-                if !hasArtifact(r.output) {
+                if !hasArtifact(r.output), !outputWasRemovedAsDamaged(forKey: key) {
                     let text = "record \(key.short) (\(r.node)): output tree \(r.output.short) is not in the store"
                     report.problems.append(text)
                     check.lostOutputs.append((r, text))

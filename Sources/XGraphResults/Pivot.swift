@@ -13,7 +13,9 @@ extension ResultsIndex {
     ///
     /// Column headers are the column axis's values (`r101`), or `axis=value` pairs joined with
     /// commas when there are several column axes. With no column axes, the one value column is
-    /// named after the metric. Size labels sort numerically, everything else as text.
+    /// named after the metric (`metric:NAME` when a row axis has that name). In JSON the row's
+    /// axes are in `axes`, the value columns in `cells`, and a split by step in `step`.
+    /// Size labels sort numerically, everything else as text.
     /// With current nodes (`q.current`), a node without a run of its current key leaves its
     /// cell empty, and the footer counts such nodes.
     public func pivot(_ q: ResultsQuery, rows rowAxes: [String], columns columnAxes: [String],
@@ -55,13 +57,18 @@ extension ResultsIndex {
             LabelOrder.less(a.map(Optional.some), b.map(Optional.some))
         }
 
-        var headers = columnKeys.map { key -> String in
+        // The value columns: one per column-axis value, or the metric's one.
+        var cellNames = columnAxes.isEmpty ? [metric] : columnKeys.map { key -> String in
             columnAxes.count == 1 ? key[0] : zip(columnAxes, key).map { "\($0)=\($1)" }.joined(separator: ",")
         }
-        if columnAxes.isEmpty { headers = [metric] }
-        if !Set(headers).isDisjoint(with: keyColumns) {
-            headers = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
+        // A value that is also a key column's name (a model called `data`) would read as that
+        // column: name its axis too.
+        if !columnAxes.isEmpty && !Set(cellNames).isDisjoint(with: keyColumns) {
+            cellNames = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
         }
+        // Namespaces as in `table`: a metric named like a row axis gets its own header.
+        let fields = (split.includesStep ? [ResultField.own("step")] : []) + (split.axes + rowAxes).map(ResultField.axis)
+            + cellNames.map(ResultField.cell)
         let table = rowKeys.map { rowKey -> [JSONValue] in
             rowKey.map { $0.map(JSONValue.string) ?? .null }
                 + columnKeys.map { cells[rowKey]?[$0]?.metrics[metric].map(JSONValue.double) ?? .null }
@@ -69,7 +76,7 @@ extension ResultsIndex {
         var title = metric + " by " + rowAxes.joined(separator: ", ")
         if !columnAxes.isEmpty { title += " × " + columnAxes.joined(separator: ", ") }
         if !split.columns.isEmpty { title += " (split by " + split.columns.joined(separator: ", ") + ")" }
-        return ResultTable(columns: keyColumns + headers, rows: table, title: title,
+        return ResultTable(fields: fields, groups: ["axes", "cells"], rows: table, title: title,
                            footer: selection.footer)
     }
 }
@@ -78,18 +85,21 @@ extension ResultsIndex {
 /// several take part, and every other axis whose value varies (absent counts as a value).
 /// Pivots and fits split by it instead of mixing unlike runs in one cell or one series.
 struct SplitKey {
-    /// `step` first when it varies, then the varying axes in order of first appearance.
+    /// `step` first when it varies, then the varying axes in order of first appearance. The
+    /// step's column is `run:step` when an axis is called `step` (training steps are a common
+    /// axis), so that the names stay distinct keys of a fit's series.
     let columns: [String]
-    private let includesStep: Bool
-    private let axes: [String]
+    let includesStep: Bool
+    let axes: [String]
 
     init(runs: [IndexedRun], naming named: [String]) {
         includesStep = Set(runs.map(\.step)).count > 1
         let named = Set(named)
-        axes = ResultsIndex.axesInOrder(runs).filter { axis in
+        let all = ResultsIndex.axesInOrder(runs)
+        axes = all.filter { axis in
             !named.contains(axis) && Set(runs.map { $0.axis(axis) }).count > 1
         }
-        columns = (includesStep ? ["step"] : []) + axes
+        columns = (includesStep ? [all.contains("step") ? "run:step" : "step"] : []) + axes
     }
 
     func values(of run: IndexedRun) -> [String?] {

@@ -55,7 +55,7 @@ final class ResultsQueryTests: XCTestCase {
 
     func testUnknownAxisIsAnErrorListingTheAxesThatExist() throws {
         XCTAssertThrowsError(try grid().table(ResultsQuery(filters: [AxisFilter(axis: "modle", op: .equal, value: "r50")]))) {
-            XCTAssertEqual($0 as? XGraphError, .usage("--where: unknown axis 'modle'; axes that exist: data, model"))
+            XCTAssertEqual($0 as? XGraphError, .usage("--where modle=r50: no axis 'modle' among the indexed runs; did you mean 'model'? axes: 'model', 'data'"))
         }
     }
 

@@ -67,7 +67,7 @@ extension ResultsIndex {
             cellNames = columnKeys.map { zip(columnAxes, $0).map { "\($0)=\($1)" }.joined(separator: ",") }
         }
         // Namespaces as in `table`: a metric named like a row axis gets its own header.
-        let fields = (split.includesStep ? [ResultField.own("step")] : []) + (split.axes + rowAxes).map(ResultField.axis)
+        let fields = (split.includesStep ? [ResultField.splitStep] : []) + (split.axes + rowAxes).map(ResultField.axis)
             + cellNames.map(ResultField.cell)
         let table = rowKeys.map { rowKey -> [JSONValue] in
             rowKey.map { $0.map(JSONValue.string) ?? .null }

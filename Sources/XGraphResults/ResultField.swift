@@ -23,6 +23,9 @@ public struct ResultField: Sendable, Hashable {
 
     /// A top-level field of xgraph's own (`node`, the `step` a pivot splits by).
     public static func own(_ name: String) -> ResultField { .init(group: nil, name: name, prefix: "run:", rank: 0) }
+    /// The step a pivot is split by, when several take part: `run:step` beside an axis called
+    /// `step` (training steps are a common axis), which the user named and keeps its name.
+    public static let splitStep = ResultField(group: nil, name: "step", prefix: "run:", rank: 2)
     /// A fact about the run (`commit`, `duration_s`, `status`), in the `run` object.
     public static func run(_ name: String) -> ResultField { .init(group: "run", name: name, prefix: "run:", rank: 0) }
     public static func axis(_ name: String) -> ResultField { .init(group: "axes", name: name, prefix: "axis:", rank: 1) }

@@ -124,3 +124,34 @@ final class MetricNamespaceTests: XCTestCase {
         }
     }
 }
+
+/// Training steps are a common axis: `step` as an axis beside the step a pivot splits by.
+final class StepAxisTests: XCTestCase {
+    func testAnAxisNamedStepKeepsItsNameBesideThePivotsStepColumn() throws {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", """
+            steps:
+              train:
+                foreach: { step: [100, 200] }
+                command: |
+                  echo '{"acc": 0.5, "step": 3}' > {{ out }}/metrics.json
+              eval:
+                foreach: { step: [100, 200] }
+                command: |
+                  echo '{"acc": 0.6}' > {{ out }}/metrics.json
+
+            """)
+        let build = try h.run(["build", "exp.yaml"])
+        XCTAssertEqual(build.status, 0, build.all)
+        let pivot = try h.run(["results", "exp.yaml", "--pivot", "step", "--metric", "acc", "--format", "csv"])
+        XCTAssertEqual(pivot.status, 0, pivot.all)
+        XCTAssertEqual(pivot.out.split(separator: "\n").map(String.init),
+                       ["run:step,step,acc", "eval,100,0.6", "eval,200,0.6", "train,100,0.5", "train,200,0.5"], pivot.out)
+        let json = try MetricNamespaceTests.json(h, ["results", "exp.yaml", "--pivot", "step", "--metric", "acc"])
+        XCTAssertEqual(json.first?["step"] as? String, "eval", "\(json)")
+        XCTAssertEqual((json.first?["axes"] as? [String: Any])?["step"] as? String, "100", "\(json)")
+
+        let table = try MetricNamespaceTests.json(h, ["results", "exp.yaml", "--step", "train", "--metric", "step"])
+        XCTAssertEqual(table.compactMap { ($0["metrics"] as? [String: Any])?["step"] as? Double }, [3, 3], "\(table)")
+    }
+}

@@ -56,8 +56,24 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metrics to show (comma-separated); with --pivot, exactly one.")
     var metric: String?
 
-    @Option(name: .long, help: "Run a read-only SQL query against the index (tables: runs, axes, params, metrics; view: results).")
+    @Option(name: .long, help: "Run a read-only SQL query against the index (tables: runs, axes, params, metrics; view: results; with an experiment file, view current: its nodes' current runs).")
     var sql: String?
+
+    /// `--sql` answers exactly its statement, over every run of the store: the options that
+    /// select runs play no part, and a file adds only the `current` view. Silence there pooled
+    /// a user's runs of three versions of a spec into one average (issue 27.4).
+    private func warnWhatSQLIgnores(_ sql: String) {
+        let ignored = [("--step", filters.step != nil), ("--where", filters.where != nil), ("--commit", filters.commit != nil),
+                       ("--all", filters.all), ("--pivot", pivot != nil), ("--metric", metric != nil)]
+            .filter(\.1).map(\.0)
+        if !ignored.isEmpty {
+            Console.err("xgraph: warning: --sql ignores \(ignored.joined(separator: ", ")): the statement alone says which runs it reads\n")
+        }
+        if let file, sql.range(of: #"\bcurrent(_nodes)?\b"#, options: [.regularExpression, .caseInsensitive]) == nil {
+            Console.err("xgraph: note: --sql reads every run in the store, of every spec and file; "
+                + "the view `current` holds only the runs of \(file)'s current keys (docs/results-schema.md)\n")
+        }
+    }
 
     func validate() throws {
         if pivot != nil && (metric.map { $0.contains(",") } ?? true) {
@@ -70,7 +86,10 @@ struct ResultsCommand: AsyncParsableCommand {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let table: ResultTable
             if let sql {
-                table = try ctx.index.sql(sql)
+                warnWhatSQLIgnores(sql)
+                // The file's nodes and current keys, for the `current` view.
+                let current = file == nil ? nil : try ctx.query(where: nil, commit: nil, step: nil, latestOnly: true).current
+                table = try ctx.index.sql(sql, current: current)
             } else {
                 let q = try filters.query(ctx)
                 if let pivot, let metric {

@@ -37,4 +37,17 @@ final class RawSQLTests: XCTestCase {
             XCTAssertEqual($0 as? XGraphError, .usage("sql: no such column: nope"))
         }
     }
+
+    func testTheCurrentViewHoldsTheGivenNodesRunsAndWritesAreStillRefused() throws {
+        let index = try index()
+        let keys = try index.sql("SELECT key FROM runs ORDER BY key").rows.map { $0[0].display }
+        let current = [CurrentNode(node: "a", step: "s", axes: [], key: keys[0]),
+                       CurrentNode(node: "b", step: "s", axes: [], key: nil)]
+        XCTAssertEqual(try index.sql("SELECT node, step, key FROM current", current: current).rows, [["a", "s", .string(keys[0])]])
+        XCTAssertEqual(try index.sql("SELECT count(*), count(key) FROM current_nodes", current: current).rows, [[2, 1]])
+        // Asked twice on one index, the view holds the second file's nodes.
+        XCTAssertEqual(try index.sql("SELECT node FROM current", current: [CurrentNode(node: "c", step: "s", axes: [], key: keys[1])]).rows, [["c"]])
+        XCTAssertThrowsError(try index.sql("DELETE FROM runs", current: current))
+        XCTAssertEqual(try index.sql("SELECT count(*) FROM runs").rows, [[2]])
+    }
 }

@@ -29,7 +29,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metrics to plot (comma-separated; default: every metric the selected runs recorded).")
     var metric: String?
 
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    @Option(name: .long, help: "The axis holding data sizes.")
     var sizeAxis = "data"
 
     @Option(name: .long, help: "Axes whose values make one line each (comma-separated).")

@@ -50,4 +50,14 @@ final class RawSQLTests: XCTestCase {
         XCTAssertThrowsError(try index.sql("DELETE FROM runs", current: current))
         XCTAssertEqual(try index.sql("SELECT count(*) FROM runs").rows, [[2]])
     }
+
+    /// `SELECT a.value, m.value` names two columns `value`; JSON kept one of them.
+    func testRepeatedColumnNamesGetSQLitesSuffixInEveryFormat() throws {
+        let t = try index().sql("""
+            SELECT a.value, m.value FROM axes a JOIN metrics m USING (key) WHERE m.name = 'accuracy' ORDER BY m.value
+            """)
+        XCTAssertEqual(t.columns, ["value", "value:1"])
+        XCTAssertEqual(t.render(.json), #"[{"value":"1k","value:1":0.5},{"value":"3k","value:1":0.75}]"#)
+        XCTAssertEqual(t.render(.csv).split(separator: "\n").first, "value,value:1")
+    }
 }

@@ -1,5 +1,6 @@
 import GRDB
 import XGraphCore
+import XGraphSpec
 import XGraphStore
 
 /// Turning a `ResultsQuery` into runs, and the checks that make a typo an error rather than an
@@ -131,8 +132,9 @@ extension ResultsIndex {
     static func checkAxes(_ names: [String], known: [String], context: String) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
-            let list = known.isEmpty ? "no run has any axis" : "axes that exist: " + known.joined(separator: ", ")
-            throw XGraphError.usage("\(context): unknown axis '\(name)'; \(list)")
+            let list = known.isEmpty ? "; no run has any axis" : NameSuggestions.didYouMean(name, in: known)
+                + " axes that exist: " + known.joined(separator: ", ")
+            throw XGraphError.usage("\(context): unknown axis '\(name)'\(list)")
         }
     }
 
@@ -145,8 +147,9 @@ extension ResultsIndex {
     static func checkMetrics(_ names: [String], known: [String]) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
-            let list = known.isEmpty ? "no run has recorded any metric" : "metrics that exist: " + known.joined(separator: ", ")
-            throw XGraphError.usage("unknown metric '\(name)'; \(list)")
+            let list = known.isEmpty ? "; no run has recorded any metric" : NameSuggestions.didYouMean(name, in: known)
+                + " metrics that exist: " + known.joined(separator: ", ")
+            throw XGraphError.usage("unknown metric '\(name)'\(list)")
         }
     }
 }

@@ -60,4 +60,14 @@ final class QueryTypoTests: XCTestCase {
         let value = try h.run(["plan", "exp.yaml", "eval/data=10/model=bgi"])
         XCTAssertTrue(value.err.contains("close names: eval/data=10/model=big"), value.err)
     }
+
+    func testAMisspeltMetricOrPivotAxisGetsDidYouMean() throws {
+        let h = try Self.built()
+        let metric = try h.run(["fit", "exp.yaml", "--step", "eval", "--metric", "scroe"])
+        XCTAssertNotEqual(metric.status, 0)
+        XCTAssertTrue(metric.err.contains("unknown metric 'scroe'; did you mean 'score'?"), metric.err)
+        let axis = try h.run(["results", "exp.yaml", "--pivot", "dat,model", "--metric", "score"])
+        XCTAssertNotEqual(axis.status, 0)
+        XCTAssertTrue(axis.err.contains("--pivot: unknown axis 'dat'; did you mean 'data'?"), axis.err)
+    }
 }

@@ -61,7 +61,7 @@ final class ResultsQueryTests: XCTestCase {
 
     func testUnknownMetricIsAnErrorListingTheMetricsThatExist() throws {
         XCTAssertThrowsError(try grid().table(ResultsQuery(), metrics: ["acc"])) {
-            XCTAssertEqual($0 as? XGraphError, .usage("unknown metric 'acc'; metrics that exist: accuracy, speed"))
+            XCTAssertEqual($0 as? XGraphError, .usage("unknown metric 'acc'; did you mean 'accuracy'? metrics that exist: accuracy, speed"))
         }
     }
 

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph", "XGraphStore"]),
         .target(name: "XGraphScheduler", dependencies: ["XGraphCore"]),
         .target(name: "XGraphResults", dependencies: [
-            "XGraphCore", "XGraphStore", "CGit2",
+            "XGraphCore", "XGraphSpec", "XGraphStore", "CGit2",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "XGraphBuild", dependencies: [

@@ -31,7 +31,8 @@ public struct Graph: Sendable {
 
     /// The nodes matching any of `patterns` plus everything they depend on, in topological
     /// order. A pattern is a node name or a glob (`*` any characters, '/' included; `?` one).
-    /// A pattern that matches nothing is an error naming a few close node names.
+    /// A pattern that matches nothing is an error naming the step's axis order or a few close
+    /// node names (`noMatchMessage`).
     public func select(_ patterns: [String]) throws -> [Int] {
         var chosen = [Bool](repeating: false, count: nodes.count)
         var stack = try matching(patterns)
@@ -57,11 +58,7 @@ public struct Graph: Sendable {
                     matched = true
                 }
             }
-            guard matched else {
-                let close = NameSuggestions.nearest(to: pattern, in: nodes.map(\.id), limit: 5)
-                throw XGraphError.usage("no node matches '\(pattern)'"
-                    + (close.isEmpty ? "; the graph is empty" : "; close names: " + close.joined(separator: ", ")))
-            }
+            guard matched else { throw XGraphError.usage(noMatchMessage(pattern)) }
         }
         return out
     }

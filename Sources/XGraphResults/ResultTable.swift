@@ -8,38 +8,74 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     /// RFC 4180 quoting, one record per line, each ended by LF (which Unix tools expect: `wc -l`
     /// and `while read` miss an unterminated last line).
     case csv
-    /// An array of objects, one per row, column name → value, in canonical JSON.
+    /// An array of objects, one per row, in canonical JSON: column name → value, or for tables
+    /// with fields (`ResultTable.fields`) one object per namespace (`axes`, `metrics`, `run`).
     case json
 }
 
 /// A rectangular answer to a results question. Cells are JSON values: strings, numbers, or null
 /// for "no value" (an empty pivot cell, a metric a run did not record).
 public struct ResultTable: Sendable, Equatable {
-    public var columns: [String]
+    /// The headers, all distinct (see `ResultField.headers`).
+    public private(set) var columns: [String]
+    /// What each column is, for tables whose columns come from several namespaces (axes,
+    /// metrics, xgraph's own); nil for tables whose columns are fixed or the user's (`--sql`).
+    public private(set) var fields: [ResultField]?
+    /// The JSON objects every row has, empty or not (a step without axes still has `axes: {}`).
+    public private(set) var groups: [String] = []
     public var rows: [[JSONValue]]
     public var title: String?
     /// A line under the table (`table` format only; commands print it to stderr with the
     /// others, which must stay machine-readable): e.g. how many nodes have no current numbers.
     public var footer: String?
 
+    /// Headers that repeat (`SELECT a.value, b.value`) are made distinct (`value`, `value:1`):
+    /// JSON would keep one of them and a reader could not tell the columns apart.
     public init(columns: [String], rows: [[JSONValue]], title: String? = nil, footer: String? = nil) {
-        self.columns = columns; self.rows = rows; self.title = title; self.footer = footer
+        self.columns = Self.distinctHeaders(columns); self.rows = rows; self.title = title; self.footer = footer
     }
 
-    /// The cells of one column, by name.
+    /// A table whose columns come from several namespaces; headers as `ResultField.headers`.
+    public init(fields: [ResultField], groups: [String], rows: [[JSONValue]], title: String? = nil,
+                footer: String? = nil) {
+        self.columns = ResultField.headers(fields); self.fields = fields; self.groups = groups
+        self.rows = rows; self.title = title; self.footer = footer
+    }
+
+    /// The cells of one column, by header.
     public func column(_ name: String) -> [JSONValue]? {
         columns.firstIndex(of: name).map { i in rows.map { $0[i] } }
+    }
+
+    /// The cells of one field (e.g. `.run("commit")`), whatever its header became.
+    public func column(_ field: ResultField) -> [JSONValue]? {
+        fields?.firstIndex(of: field).map { i in rows.map { $0[i] } }
     }
 
     public func render(_ format: OutputFormat) -> String {
         switch format {
         case .table: return renderText()
         case .csv: return renderCSV()
-        case .json:
-            return JSONValue.array(rows.map { row in
-                .object(Dictionary(zip(columns, row).map { ($0, $1) }, uniquingKeysWith: { a, _ in a }))
-            }).canonical
+        case .json: return renderJSON()
         }
+    }
+
+    /// With fields, each namespace is its own object, so no name can replace another's value;
+    /// without, the headers are distinct already.
+    private func renderJSON() -> String {
+        JSONValue.array(rows.map { row in
+            guard let fields else {
+                return .object(Dictionary(zip(columns, row).map { ($0, $1) }, uniquingKeysWith: { a, _ in a }))
+            }
+            var top: [String: JSONValue] = [:]
+            var groups = Dictionary(uniqueKeysWithValues: self.groups.map { ($0, [String: JSONValue]()) })
+            for (field, value) in zip(fields, row) {
+                if let group = field.group { groups[group, default: [:]][field.name] = value }
+                else { top[field.name] = value }
+            }
+            for (group, object) in groups { top[group] = .object(object) }
+            return .object(top)
+        }).canonical
     }
 
     /// Floats get 4 decimals (`0.7634`), so a column's decimal points line up; magnitudes 4

@@ -2,7 +2,8 @@ import XGraphCore
 
 extension ResultsIndex {
     /// One row per selected run: node, its axes (columns in order of first appearance), the
-    /// metrics, the commit (short, `-dirty` when it was) and the duration in seconds.
+    /// metrics, the commit (short, `-dirty` when it was) and the duration in seconds. Axes,
+    /// metrics and the run's own columns are separate namespaces (`ResultField`).
     /// `metrics` nil shows every metric the selected runs recorded, sorted by name; a named
     /// metric that no run recorded is an error listing those that exist.
     ///
@@ -36,9 +37,12 @@ extension ResultsIndex {
             if let status = entry.status { row.append(.string(status)) }
             return row
         }
-        return ResultTable(columns: ["node"] + axes + metricNames + ["commit", "duration_s"]
-                               + (withStatus ? ["status"] : []),
-                           rows: rows, footer: Self.unbuiltFooter(unbuilt))
+        // Separate namespaces: a metric named `epochs` or `duration_s` is neither the axis nor the
+        // run's own column (ResultField).
+        let fields: [ResultField] = [.own("node")] + axes.map(ResultField.axis) + metricNames.map(ResultField.metric)
+            + [.run("commit"), .run("duration_s")] + (withStatus ? [.run("status")] : [])
+        return ResultTable(fields: fields, groups: ["axes", "metrics", "run"], rows: rows,
+                           footer: Self.unbuiltFooter(unbuilt))
     }
 
     /// Axis names in the order they first appear across `runs`.

@@ -1,5 +1,7 @@
 import GRDB
 import XGraphCore
+import XGraphSpec
+import XGraphStore
 
 /// Turning a `ResultsQuery` into runs, and the checks that make a typo an error rather than an
 /// empty table.
@@ -7,6 +9,7 @@ extension ResultsIndex {
     /// The runs a query selects, in display order: by step, then axis values (sizes numerically),
     /// then node name, then end time.
     func select(_ q: ResultsQuery, _ db: Database) throws -> [IndexedRun] {
+        if q.step != nil || !q.filters.isEmpty { try names(for: q, db).check(q) }
         let commit = try q.commit.map { try resolveCommit($0, db) }
         // A current node's record may carry another step's name (identical actions share one),
         // so with current nodes the step is matched on them, not on the records.
@@ -17,7 +20,6 @@ extension ResultsIndex {
             runs.removeAll { !nodes.contains($0.node) }
         }
         if !q.filters.isEmpty {
-            try checkAxes(q.filters.map(\.axis), db, context: "--where")
             runs.removeAll { run in !q.filters.allSatisfy { $0.matches(run) } }
         }
         if q.latestOnly && q.current == nil {
@@ -30,6 +32,24 @@ extension ResultsIndex {
         }
         let sizes = LabelOrder.Sizes(runs.lazy.flatMap { $0.axes.map(\.value) })
         return runs.sorted { Self.displayOrder($0, $1, sizes) }
+    }
+
+    /// The names `q` may use: the experiment file's when it has current nodes, else those of
+    /// the indexed runs.
+    func names(for q: ResultsQuery, _ db: Database) throws -> QueryNames {
+        if let current = q.current {
+            return QueryNames(source: "in the experiment file", units: current.map { ($0.step, $0.axes) })
+        }
+        var units: [(step: String, axes: [AxisEntry])] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT DISTINCT r.step, a.axis, a.value, a.ord FROM runs r LEFT JOIN axes a ON a.key = r.key
+            ORDER BY r.step, a.ord, a.axis, a.value
+            """)
+        while let row = try rows.next() {
+            let axis: String? = row[1], value: String? = row[2]
+            units.append((row[0], axis.flatMap { a in value.map { [AxisEntry(name: a, value: $0)] } } ?? []))
+        }
+        return QueryNames(source: "among the indexed runs", units: units)
     }
 
     /// Each current node that has a run of its current key, with that run, named as the current
@@ -112,8 +132,9 @@ extension ResultsIndex {
     static func checkAxes(_ names: [String], known: [String], context: String) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
-            let list = known.isEmpty ? "no run has any axis" : "axes that exist: " + known.joined(separator: ", ")
-            throw XGraphError.usage("\(context): unknown axis '\(name)'; \(list)")
+            let list = known.isEmpty ? "; no run has any axis" : NameSuggestions.didYouMean(name, in: known)
+                + " axes that exist: " + known.joined(separator: ", ")
+            throw XGraphError.usage("\(context): unknown axis '\(name)'\(list)")
         }
     }
 
@@ -126,8 +147,9 @@ extension ResultsIndex {
     static func checkMetrics(_ names: [String], known: [String]) throws {
         let knownSet = Set(known)
         for name in names where !knownSet.contains(name) {
-            let list = known.isEmpty ? "no run has recorded any metric" : "metrics that exist: " + known.joined(separator: ", ")
-            throw XGraphError.usage("unknown metric '\(name)'; \(list)")
+            let list = known.isEmpty ? "; no run has recorded any metric" : NameSuggestions.didYouMean(name, in: known)
+                + " metrics that exist: " + known.joined(separator: ", ")
+            throw XGraphError.usage("unknown metric '\(name)'\(list)")
         }
     }
 }

@@ -17,7 +17,8 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Slurm: submit the whole remaining graph (jobs wait for their inputs' jobs) and exit; `xgraph status` follows it.")
     var detach = false
 
-    @Option(name: .short, help: "Run at most N jobs at once (default: as many as --gpus, --cpus and --mem allow; each job holds its step's cpus, 1 by default).")
+    // `-j2` as make and ninja take it, as well as `-j 2`.
+    @Option(name: .customShort("j", allowingJoined: true), help: "Run at most N jobs at once (default: as many as --gpus, --cpus and --mem allow; each job holds its step's cpus, 1 by default).")
     var jobs: Int?
 
     @Flag(name: [.customShort("k"), .long], help: "Keep going: run everything that does not depend on a failure.")

@@ -29,7 +29,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metrics to plot (comma-separated; default: every metric the selected runs recorded).")
     var metric: String?
 
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    @Option(name: .long, help: "The axis holding data sizes.")
     var sizeAxis = "data"
 
     @Option(name: .long, help: "Axes whose values make one line each (comma-separated).")
@@ -107,13 +107,12 @@ struct ReportAssembler {
         let selections = try sources.map { try index.selectRuns($0.q) }
         // The plain table of each source: its commits, its unbuilt nodes, the metrics recorded.
         let tables = try selections.map { try index.table($0) }
-        let knownAxes = try distinct("SELECT DISTINCT axis FROM axes ORDER BY axis")
         var commitRuns: [String: Int] = [:], commitOrder: [String] = []
         var tags: [String?] = []
         for t in tables {
             // Each column once: `column` copies it.
-            let status = t.column("status")
-            let labels = (t.column("commit") ?? []).enumerated().compactMap { i, v -> String? in
+            let status = t.column(.run("status"))
+            let labels = (t.column(.run("commit")) ?? []).enumerated().compactMap { i, v -> String? in
                 // Unbuilt rows have no commit; they are not results shown.
                 if let status, status[i] != .string("current") { return nil }
                 return v == .null ? "(none)" : v.display
@@ -128,9 +127,11 @@ struct ReportAssembler {
         if let named = list(c.metric) {
             metricNames = named
         } else {
-            let exclude = Set(["node", "commit", "duration_s", "status"]).union(knownAxes)
+            // The metrics namespace only: a metric may be called `epochs` or `duration_s`.
             var seen: [String] = []
-            for t in tables { for col in t.columns where !exclude.contains(col) && !seen.contains(col) { seen.append(col) } }
+            for t in tables {
+                for field in t.fields ?? [] where field.group == "metrics" && !seen.contains(field.name) { seen.append(field.name) }
+            }
             metricNames = seen
         }
 
@@ -161,7 +162,7 @@ struct ReportAssembler {
         }
 
         let unbuilt: [HTMLReport.Unbuilt]? = planned == nil ? nil : tables.first.map { t in
-            guard let status = t.column("status"), let nodes = t.column("node") else { return [] }
+            guard let status = t.column(.run("status")), let nodes = t.column(.own("node")) else { return [] }
             return zip(nodes, status).compactMap { node, s in
                 s == .string("current") ? nil : HTMLReport.Unbuilt(node: node.display, status: s.display)
             }

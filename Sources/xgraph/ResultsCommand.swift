@@ -56,12 +56,35 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metrics to show (comma-separated); with --pivot, exactly one.")
     var metric: String?
 
-    @Option(name: .long, help: "Run a read-only SQL query against the index (tables: runs, axes, params, metrics; view: results).")
+    @Option(name: .long, help: "With --pivot: an axis whose values are replicate runs (e.g. seed); each cell is their mean ± sd (n).")
+    var replicates: String?
+
+    @Option(name: .long, help: "Run a read-only SQL query against the index (tables: runs, axes, params, metrics; view: results; with an experiment file, view current: its nodes' current runs).")
     var sql: String?
+
+    /// `--sql` answers exactly its statement, over every run of the store: the options that
+    /// select runs play no part, and a file adds only the `current` view. Silence there pooled
+    /// a user's runs of three versions of a spec into one average (issue 27.4).
+    private func warnWhatSQLIgnores(_ sql: String) {
+        let ignored = [("--step", filters.step != nil), ("--where", filters.where != nil), ("--commit", filters.commit != nil),
+                       ("--all", filters.all), ("--pivot", pivot != nil), ("--metric", metric != nil),
+                       ("--replicates", replicates != nil)]
+            .filter(\.1).map(\.0)
+        if !ignored.isEmpty {
+            Console.err("xgraph: warning: --sql ignores \(ignored.joined(separator: ", ")): the statement alone says which runs it reads\n")
+        }
+        if let file, sql.range(of: #"\bcurrent(_nodes)?\b"#, options: [.regularExpression, .caseInsensitive]) == nil {
+            Console.err("xgraph: note: --sql reads every run in the store, of every spec and file; "
+                + "the view `current` holds only the runs of \(file)'s current keys (docs/results-schema.md)\n")
+        }
+    }
 
     func validate() throws {
         if pivot != nil && (metric.map { $0.contains(",") } ?? true) {
             throw ValidationError("--pivot needs exactly one --metric")
+        }
+        if replicates != nil && pivot == nil {
+            throw ValidationError("--replicates pools runs in the cells of a pivot; give --pivot too")
         }
     }
 
@@ -70,12 +93,21 @@ struct ResultsCommand: AsyncParsableCommand {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let table: ResultTable
             if let sql {
-                table = try ctx.index.sql(sql)
+                warnWhatSQLIgnores(sql)
+                // The file's nodes and current keys, for the `current` view.
+                let current = file == nil ? nil : try ctx.query(where: nil, commit: nil, step: nil, latestOnly: true).current
+                table = try ctx.index.sql(sql, current: current)
             } else {
                 let q = try filters.query(ctx)
                 if let pivot, let metric {
                     let axes = pivot.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    table = try ctx.index.pivot(q, rows: Array(axes.prefix(1)), columns: Array(axes.dropFirst()), metric: metric)
+                    let rows = Array(axes.prefix(1)), columns = Array(axes.dropFirst())
+                    if let replicates {
+                        table = try ctx.index.replicatePivot(q, rows: rows, columns: columns, metric: metric,
+                                                             replicates: replicates).table(filters.format)
+                    } else {
+                        table = try ctx.index.pivot(q, rows: rows, columns: columns, metric: metric)
+                    }
                 } else {
                     table = try ctx.index.table(q, metrics: metric.map { $0.split(separator: ",").map(String.init) })
                 }
@@ -102,7 +134,7 @@ struct FitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The metric to fit.")
     var metric: String
 
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    @Option(name: .long, help: "The axis holding data sizes.")
     var sizeAxis = "data"
 
     @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")

@@ -48,8 +48,9 @@ final class CurrentResultsTests: XCTestCase {
         return try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]] ?? []
     }
 
-    static func value(_ rows: [[String: Any]], node: String, _ column: String) -> Any? {
-        rows.first { $0["node"] as? String == node }?[column]
+    /// A field of a row of `results --format json`: `group` is its namespace (`metrics`, `run`).
+    static func value(_ rows: [[String: Any]], node: String, _ group: String, _ name: String) -> Any? {
+        (rows.first { $0["node"] as? String == node }?[group] as? [String: Any])?[name]
     }
 
     func testResultsAfterAParamFlipFlopShowTheNumbersOfTheCurrentKey() throws {
@@ -66,7 +67,7 @@ final class CurrentResultsTests: XCTestCase {
         let rows = try Self.jsonRows(h, ["results", "exp.yaml"])
         XCTAssertEqual(rows.count, 4, "\(rows)")
         for node in ["train/seed=1", "train/seed=2", "eval/seed=1", "eval/seed=2"] {
-            XCTAssertEqual(Self.value(rows, node: node, "lr") as? Double, 0.1, "\(node) in \(rows)")
+            XCTAssertEqual(Self.value(rows, node: node, "metrics", "lr") as? Double, 0.1, "\(node) in \(rows)")
         }
 
         let pivot = try h.run(["results", "exp.yaml", "--step", "train", "--pivot", "seed", "--metric", "lr",
@@ -87,10 +88,10 @@ final class CurrentResultsTests: XCTestCase {
         let rows = try Self.jsonRows(h, ["results", "exp.yaml"])
         XCTAssertEqual(rows.count, 5, "\(rows)")
         for node in ["train/seed=1", "train/seed=2", "eval/seed=1", "eval/seed=2"] {
-            XCTAssertNil(Self.value(rows, node: node, "lr") as? Double, "\(node) in \(rows)")
-            XCTAssertEqual(Self.value(rows, node: node, "status") as? String, "stale", "\(node) in \(rows)")
+            XCTAssertNil(Self.value(rows, node: node, "metrics", "lr") as? Double, "\(node) in \(rows)")
+            XCTAssertEqual(Self.value(rows, node: node, "run", "status") as? String, "stale", "\(node) in \(rows)")
         }
-        XCTAssertEqual(Self.value(rows, node: "report", "status") as? String, "never built", "\(rows)")
+        XCTAssertEqual(Self.value(rows, node: "report", "run", "status") as? String, "never built", "\(rows)")
 
         let table = try h.run(["results", "exp.yaml"])
         XCTAssertEqual(table.status, 0, table.all)

@@ -83,6 +83,6 @@ final class TwoSourceGridTests: XCTestCase {
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(nesting.out.utf8)) as? [[String: Any]], nesting.out)
         XCTAssertEqual(rows.count, 2, nesting.out)
         XCTAssertTrue(nesting.out.contains("nesting/source=jft") && nesting.out.contains("nesting/source=inet"), nesting.out)
-        for row in rows { XCTAssertEqual((row["inside"] as? NSNumber)?.intValue, 5, "\(row)") }
+        for row in rows { XCTAssertEqual(((row["metrics"] as? [String: Any])?["inside"] as? NSNumber)?.intValue, 5, "\(row)") }
     }
 }

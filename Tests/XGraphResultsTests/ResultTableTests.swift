@@ -49,4 +49,16 @@ final class ResultTableTests: XCTestCase {
         XCTAssertEqual(t.render(.table).split(separator: "\n").dropFirst(2).map { $0.trimmingCharacters(in: .whitespaces) },
                        ["1.234e-05", "0", "2.5e+13"])
     }
+
+    /// Axes keep their names beside a metric of the same name; headers stay distinct even when
+    /// a metric is literally called `metric:epochs`.
+    func testHeadersAreDistinctWhateverTheMetricsAreCalled() {
+        let fields: [ResultField] = [.own("node"), .axis("epochs"), .metric("epochs"), .metric("metric:epochs"),
+                                     .metric("node"), .run("commit"), .axis("commit")]
+        XCTAssertEqual(ResultField.headers(fields),
+                       ["node", "epochs", "metric:epochs", "metric:metric:epochs", "metric:node", "commit", "axis:commit"])
+        let t = ResultTable(fields: [.own("node"), .axis("epochs"), .metric("epochs")], groups: ["axes", "metrics", "run"],
+                            rows: [["n", "10", 7.0]])
+        XCTAssertEqual(t.render(.json), #"[{"axes":{"epochs":"10"},"metrics":{"epochs":7.0},"node":"n","run":{}}]"#)
+    }
 }

@@ -55,13 +55,13 @@ final class ResultsQueryTests: XCTestCase {
 
     func testUnknownAxisIsAnErrorListingTheAxesThatExist() throws {
         XCTAssertThrowsError(try grid().table(ResultsQuery(filters: [AxisFilter(axis: "modle", op: .equal, value: "r50")]))) {
-            XCTAssertEqual($0 as? XGraphError, .usage("--where: unknown axis 'modle'; axes that exist: data, model"))
+            XCTAssertEqual($0 as? XGraphError, .usage("--where modle=r50: no axis 'modle' among the indexed runs; did you mean 'model'? axes: 'model', 'data'"))
         }
     }
 
     func testUnknownMetricIsAnErrorListingTheMetricsThatExist() throws {
         XCTAssertThrowsError(try grid().table(ResultsQuery(), metrics: ["acc"])) {
-            XCTAssertEqual($0 as? XGraphError, .usage("unknown metric 'acc'; metrics that exist: accuracy, speed"))
+            XCTAssertEqual($0 as? XGraphError, .usage("unknown metric 'acc'; did you mean 'accuracy'? metrics that exist: accuracy, speed"))
         }
     }
 

@@ -1,0 +1,23 @@
+import Foundation
+import XCTest
+
+/// Small things a new user met in the first hour (issue 27.9).
+final class OptionSpellingTests: XCTestCase {
+    /// ArgumentParser adds "(default: data)" itself; help text that said it too said it twice.
+    func testHelpStatesEachDefaultOnce() throws {
+        let h = try CLIHarness()
+        for command in ["fit", "report"] {
+            let r = try h.run([command, "--help"])
+            XCTAssertEqual(r.status, 0, r.all)
+            XCTAssertEqual(r.out.components(separatedBy: "(default: data)").count - 1, 1, "\(command): \(r.out)")
+        }
+    }
+
+    /// `-j2`, as make and ninja take it.
+    func testJobsTakesAJoinedValue() throws {
+        let h = try Fixtures.project()
+        let r = try h.run(["build", "exp.yaml", "-j2"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "-j", "2"]).status, 0)
+    }
+}

@@ -96,11 +96,14 @@ bench: test-deps
 	.build/release/xgraph-bench
 
 # Mutates the experiment files and test seeds and plans each mutant (never runs a command) for
-# FUZZ_SECONDS; crashing, hanging and unlocated inputs land in fuzz-out/. Not part of `make test`.
+# FUZZ_SECONDS, then fuzzes metrics.json and params for FUZZ_SECONDS (no accepted input may make
+# another node's query fail); crashing, hanging, unlocated and breaking inputs land in fuzz-out/.
+# Not part of `make test`.
 FUZZ_SECONDS ?= 600
 fuzz:
 	$(SWIFT) build $(RELEASE) --product xgraph-fuzz
 	.build/release/xgraph-fuzz --seconds $(FUZZ_SECONDS) --out fuzz-out experiments Tests/FuzzSeeds
+	.build/release/xgraph-fuzz --metrics --seconds $(FUZZ_SECONDS) --out fuzz-out
 
 clean-cache:
 	rm -rf cache/*/ cache/keys.log cache/results.sqlite*

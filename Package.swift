@@ -67,7 +67,7 @@ let package = Package(
         // costs about half a millisecond more than /bin/true.
         .executableTarget(name: "xgraph-readonly", linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // The spec fuzzer (`make fuzz`): mutates experiment files and plans them in forked children.
-        .target(name: "XGraphFuzz", dependencies: ["XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys"]),
+        .target(name: "XGraphFuzz", dependencies: ["XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys", "XGraphStore", "XGraphResults"]),
         .executableTarget(name: "xgraph-fuzz", dependencies: ["XGraphFuzz"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
             "XGraphBuild", "XGraphTrainer", "COpenBLAS", "XGraphCore", "XGraphGraph", "XGraphSpec", "XGraphStore",

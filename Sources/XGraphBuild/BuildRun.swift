@@ -291,22 +291,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
         var metrics = JSONValue.object([:])
         let metricsPath = outDir + "/metrics.json"
-        if let data = try RegularFile.readIfPresent(metricsPath) {
-            do { try JSONTextCheck.check(data, file: "metrics.json") }
-            catch let p as JSONTextCheck.Problem { throw XGraphError.build(p.description) }
-            guard let m = try? JSONValue.parse(data), case .object = m else {
-                throw XGraphError.build("metrics.json must hold one JSON object")
-            }
-            metrics = m
-        }
-        // A record whose metrics or params name one leaf twice would make the results index
-        // refuse it (or one number replace another): fail the step instead, naming both.
-        do {
-            _ = try metrics.flattenedLeaves(what: "metric")
-            _ = try node.params.flattenedLeaves(what: "param")
-        } catch let e as JSONValue.FlatteningError {
-            throw XGraphError.build(e.description)
-        }
+        if let data = try RegularFile.readIfPresent(metricsPath) { metrics = try MetricsJSON.parse(data) }
+        // Params that name one leaf twice are refused when the file loads; this guards the
+        // record the index must take against any other way in.
+        do { _ = try node.params.flattenedLeaves(what: "param") }
+        catch let e as JSONValue.FlatteningError { throw XGraphError.build(e.description) }
         let ingested = try store.ingest(outputDirectory: outDir)
         var inputs: [String: Digest] = [:]
         for part in key.parts where part.name.hasPrefix("input:") { inputs[String(part.name.dropFirst(6))] = part.digest }

@@ -29,8 +29,10 @@ public struct ResultsContext {
         if let file {
             let ws = try Workspace.open(file: file, storePath: storePath)
             let index = try ws.resultsIndex()
+            // Revisions resolve where the build read its commit: the experiment file's
+            // repository, which need not be the one of the folder xgraph runs in.
             return ResultsContext(index: index, store: ws.store, nodes: Set(ws.graph.nodes.map(\.id)),
-                                  workspace: ws, repoPath: ws.projectRoot)
+                                  workspace: ws, repoPath: (ws.specPath as NSString).deletingLastPathComponent)
         }
         let store = try Workspace.openStore(storePath)
         let index = try ResultsIndex(path: store.root + "/results.sqlite")

@@ -2,8 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Turns SIGINT and SIGTERM into task cancellation, so a build stops scheduling, tears its jobs'
-/// process groups down and records nothing partial instead of dying mid-write.
+/// Turns SIGINT, SIGTERM and SIGHUP into task cancellation, so a build stops scheduling, tears its
+/// jobs' process groups down and records nothing partial instead of dying mid-write. SIGHUP is
+/// what a closed terminal or ssh session sends: its default action killed xgraph and left the
+/// running step (in its own session, so never hung up) running on with nobody to record it.
 public final class SignalCancellation: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let got = Mutex<Int32?>(nil)
@@ -12,7 +14,7 @@ public final class SignalCancellation: @unchecked Sendable {
     public var received: Int32? { got.withLock { $0 } }
 
     public init(onSignal: @escaping @Sendable (Int32) -> Void) {
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [weak self] in

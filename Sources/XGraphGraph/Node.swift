@@ -56,6 +56,8 @@ public struct Node: Sendable {
     /// Code paths as the user wrote them (relative to the experiment file), for messages.
     public var codeNames: [String]
     public var env: [String: String]
+    /// Inherited environment variables whose values enter the key (`key_env:`), sorted.
+    public var keyedEnvironment: [String]
     public var resources: Resources
     /// Whether the GPU count enters the key (`gpus_affect_results: true`).
     public var gpusInKey: Bool
@@ -79,8 +81,8 @@ public struct Node: Sendable {
                 command: String, inputs: [InputEdge], outputs: [String], code: [String], codeNames: [String],
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
                 estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
-                maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile()) {
-        self.maxParallel = maxParallel; self.slurm = slurm
+                maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = []) {
+        self.maxParallel = maxParallel; self.slurm = slurm; self.keyedEnvironment = keyedEnvironment
         self.id = id; self.step = step; self.axes = axes; self.kind = kind; self.params = params
         self.command = command; self.inputs = inputs; self.outputs = outputs; self.code = code
         self.codeNames = codeNames; self.env = env; self.resources = resources; self.gpusInKey = gpusInKey

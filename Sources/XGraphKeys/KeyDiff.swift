@@ -24,7 +24,7 @@ public struct KeyChange: Sendable, Equatable, CustomStringConvertible {
 
     private var showsValues: Bool {
         let what = KeyChange.split(part).0
-        return what == "param" || what == "env" || what == "gpus" || what == "kind" || what == "version"
+        return what == "param" || what == "env" || what == "inherited-env" || what == "gpus" || what == "kind" || what == "version"
     }
 
     static func split(_ part: String) -> (String, String) {

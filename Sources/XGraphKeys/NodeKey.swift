@@ -18,8 +18,10 @@ public enum NodeKeyer {
     ///   - inputDigests: input name → the *output* digest of the upstream node (not its key), so
     ///     identical upstream bytes leave this key alone (early cutoff).
     ///   - builtinVersion: the version of the built-in steps, for `.builtin` nodes.
+    ///   - environment: the inherited environment, for the variables a step names in `key_env:`.
     public static func key(for node: Node, codeDigests: [String: Digest], inputDigests: [String: Digest],
-                           builtinVersion: Int, cache: KeyPartCache? = nil) throws -> NodeKey {
+                           builtinVersion: Int, cache: KeyPartCache? = nil,
+                           environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeKey {
         var parts: [KeyPart] = []
         parts.reserveCapacity(8 + (node.params.objectValue?.count ?? 0) + node.code.count + node.inputs.count)
         func add(_ name: String, _ value: String) {
@@ -58,6 +60,11 @@ public enum NodeKeyer {
         }
         for (name, value) in node.env.sorted(by: { $0.key < $1.key }) {
             add("env:\(name)", value)
+        }
+        // Only for steps that name some, so other keys are unchanged. An unset variable is
+        // `null`, never the empty string a set one may hold.
+        for name in node.keyedEnvironment {
+            add("inherited-env:\(name)", (environment[name].map(JSONValue.string) ?? .null).canonical)
         }
         addStatic("outputs", JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
         if node.gpusInKey { addStatic("gpus", String(node.resources.gpus)) }

@@ -212,6 +212,8 @@ public struct StepSpec: Sendable {
     public var outputs: [String]
     public var code: [CodePath]
     public var env: [EnvSpec]
+    /// `key_env:` names of inherited environment variables whose values enter the key.
+    public var keyEnv: [String] = []
     public var resources: Resources
     public var gpusAffectResults: Bool
     public var retries: Int

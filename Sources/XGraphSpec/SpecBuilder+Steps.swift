@@ -3,7 +3,7 @@ import XGraphCore
 import Yams
 
 extension SpecBuilder {
-    static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "resources",
+    static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "key_env", "resources",
                            "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm"]
     static let resourceKeys = ["gpus", "cpus", "mem", "time"]
     /// Template names with a fixed meaning; an axis may not take them.
@@ -79,6 +79,22 @@ extension SpecBuilder {
             }
         }
 
+        // The inherited environment is never in a key unless named here: a conda prefix or
+        // PYTHONHASHSEED may change results, CUDA_VISIBLE_DEVICES must not.
+        var keyEnv: [String] = []
+        if let e = keys["key_env"], !r.isNull(e.value) {
+            for item in try r.sequenceOrScalar(e.value, "key_env") {
+                let name = try r.string(item, "key_env")
+                guard SpecBuilder.isIdentifier(name) else {
+                    throw r.fail(item, "environment variable name '\(name)' in key_env must be letters, digits and '_', not starting with a digit")
+                }
+                guard !env.contains(where: { $0.name == name }) else {
+                    throw r.fail(item, "'\(name)' is set by this step's env:, which is in the key already; list only inherited variables in key_env")
+                }
+                if !keyEnv.contains(name) { keyEnv.append(name) }
+            }
+        }
+
         var resources = Resources()
         if let res = keys["resources"], !r.isNull(res.value) {
             let rk = try r.mapping(res.value, "'resources' of \(what)", validKeys: SpecBuilder.resourceKeys)
@@ -103,7 +119,7 @@ extension SpecBuilder {
         let slurm = try keys["slurm"].map { try slurmProfile($0.value, "'slurm' of \(what)", r: r, resume: resume) }
         let mutex = try keys["mutex"].map { try r.sequenceOrScalar($0.value, "mutex").map { try r.string($0, "mutex") } } ?? []
 
-        return StepSpec(
+        var step = StepSpec(
             name: name, action: action, foreach: foreach, inputs: inputs, params: params, outputs: outputs,
             code: code, env: env, resources: resources,
             gpusAffectResults: try keys["gpus_affect_results"].map { try r.bool($0.value, "gpus_affect_results") } ?? false,
@@ -116,6 +132,8 @@ extension SpecBuilder {
             only: try keys["only"].map { try filters($0.value, "only", r: r, step: name, axes: foreach) } ?? [],
             slurm: slurm,
             workdir: workdir, location: r.location(d.entry.keyNode))
+        step.keyEnv = keyEnv.sorted()
+        return step
     }
 
     static func isIdentifier(_ s: String) -> Bool {

@@ -30,19 +30,47 @@ struct YAMLReader {
         guard case .mapping(let m) = node else {
             throw fail(node, "\(what) must be a mapping (key: value), found \(describe(node))")
         }
-        return try m.map { pair in
-            guard case .scalar(let s) = pair.key else {
-                throw fail(pair.key, "keys in \(what) must be names, found \(describe(pair.key))")
+        // YAML 1.1 merge keys (`big: {<<: *common, width: 256}`), as PyYAML and the Kubernetes
+        // world read them: the merged mappings' entries come in where `<<` stands, an entry
+        // written in the mapping itself wins over a merged one, and of two merged mappings the
+        // first wins. Never a parameter literally named `<<`.
+        var entries: [(entry: Entry, merged: Bool)] = []
+        for pair in m {
+            if case .scalar = pair.key, tagName(pair.key) == Tag.Name.merge.rawValue {
+                var sources: [Yams.Node] = []
+                if case .sequence(let seq) = pair.value { sources = Array(seq) } else { sources = [pair.value] }
+                for source in sources {
+                    guard case .mapping = source else {
+                        throw fail(source, "a merge key '<<' in \(what) takes a mapping or a list of mappings "
+                            + "(`<<: *common` or `<<: [*a, *b]`), found \(describe(source))")
+                    }
+                    entries += try mapping(source, what).map { ($0, true) }
+                }
+                continue
             }
-            // Names become key parts, node ids and log fields: a NUL or LF in one let two
-            // param maps encode alike (issue 8.9).
-            if let c = s.string.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-                let hex = String(c.value, radix: 16, uppercase: true)
-                throw fail(pair.key, "name \(JSONValue.string(s.string).canonical) in \(what) contains a control character "
-                    + "(U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)); names may not")
-            }
-            return Entry(key: s.string, keyNode: pair.key, value: pair.value)
+            entries.append((try entry(pair, what), false))
         }
+        let own = Set(entries.filter { !$0.merged }.map(\.entry.key))
+        var taken = Set<String>()
+        return entries.compactMap { e in
+            if e.merged && own.contains(e.entry.key) { return nil }
+            if e.merged && !taken.insert(e.entry.key).inserted { return nil }
+            return e.entry
+        }
+    }
+
+    private func entry(_ pair: Yams.Node.Mapping.Element, _ what: String) throws -> Entry {
+        guard case .scalar(let s) = pair.key else {
+            throw fail(pair.key, "keys in \(what) must be names, found \(describe(pair.key))")
+        }
+        // Names become key parts, node ids and log fields: a NUL or LF in one would let two
+        // param maps encode alike.
+        if let c = s.string.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let hex = String(c.value, radix: 16, uppercase: true)
+            throw fail(pair.key, "name \(JSONValue.string(s.string).canonical) in \(what) contains a control character "
+                + "(U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)); names may not")
+        }
+        return Entry(key: s.string, keyNode: pair.key, value: pair.value)
     }
 
     /// A mapping whose keys must come from `valid`: an unknown one is an error with a suggestion.

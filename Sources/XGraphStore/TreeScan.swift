@@ -72,11 +72,12 @@ struct TreeScan {
             try walk(absolute: abs, relative: rel, dirStat: st)
         case S_IFLNK:
             let target = try Self.readLink(abs)
-            // Output trees (reject) check the link as it resolves, through the tree's other
-            // links; code and data folders (follow) keep the lexical check, which their digests
-            // were defined with.
-            let inside = escapingLinks == .reject ? resolvesInside(link: rel, target: target)
-                                                  : Self.staysInside(link: rel, target: target)
+            // The link is checked as it resolves, through the tree's other links: read as text,
+            // `lib/helper.txt -> p/q/up/../secret.txt` stays inside `lib/`, but with
+            // `p/q/up -> ../..` it reads `../secret.txt`. An output tree (reject) refuses such a
+            // link; a code or data folder (follow) hashes what it really reads, so editing that
+            // file changes the key.
+            let inside = resolvesInside(link: rel, target: target)
             if inside {
                 items.append(Item(path: rel, kind: .link, executable: false, size: 0, target: target,
                                   absolutePath: abs, linkCount: 1, mtimeNanos: Self.mtime(st)))

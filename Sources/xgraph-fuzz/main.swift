@@ -2,8 +2,11 @@ import Foundation
 import XGraphFuzz
 
 // xgraph-fuzz [--seconds N] [--inputs N] [--seed N] [--out DIR] CORPUS...
-// Mutates the experiment files in CORPUS (files or folders) and plans each mutant; see
-// `make fuzz`. Ends with one summary line; exits 1 when it found a crash, hang or unlocated error.
+// xgraph-fuzz --metrics [--seconds N] [--inputs N] [--seed N] [--out DIR]
+// Mutates the experiment files in CORPUS (files or folders) and plans each mutant; with
+// --metrics, generates metrics.json and params and checks that none makes another node's query
+// fail (MetricsFuzz). See `make fuzz`. Ends with one summary line; exits 1 when it found a
+// crash, hang, unlocated error or broken query.
 // A trapping child would spend seconds printing a backtrace and be counted as a hang: run
 // without the backtracer (it reads the variable at start-up, hence the exec).
 if ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] == nil {
@@ -24,6 +27,7 @@ func parse<T>(_ args: inout ArraySlice<String>, _ flag: String, _ read: (String)
 
 var seconds = 600.0, inputs = Int.max, seed: UInt64 = 1, out = "fuzz-out"
 var corpus: [String] = []
+var metrics = false
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -31,7 +35,19 @@ while let a = args.popFirst() {
     case "--inputs": inputs = parse(&args, a) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
     case "--seed": seed = parse(&args, a) { UInt64($0) }
     case "--out": out = parse(&args, a) { $0 }
+    case "--metrics": metrics = true
     default: corpus.append(a)
+    }
+}
+if metrics {
+    do {
+        var fuzz = MetricsFuzz(seed: seed, outDir: out + "/metrics")
+        let summary = try fuzz.run(count: inputs, seconds: seconds)
+        for f in summary.failures.prefix(10) { print(f) }
+        print(summary.line)
+        exit(summary.failures.isEmpty ? 0 : 1)
+    } catch {
+        fail("\(error)")
     }
 }
 guard !corpus.isEmpty else { fail("give experiment files or folders to mutate") }

@@ -69,7 +69,8 @@ struct BuildCommand: AsyncParsableCommand {
             if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
             let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { Console.err(text + "\n") } else { print(text) }
-            XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 130 : 1)
+            // A cancelled build ends as shells report the signal that stopped it (130 for ^C).
+            XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 128 + (signals.received ?? SIGINT) : 1)
         } catch {
             XGraph.fail(error)
         }

@@ -27,15 +27,26 @@ final class CancellationTests: XCTestCase {
     }
 
     func testSIGINTStopsTheJobRecordsNothingPartialAndTheNextBuildResumes() throws {
+        try stopsTheJobAndResumes(signal: SIGINT)
+    }
+
+    /// A closed terminal or ssh session sends SIGHUP: it cancels the build like SIGTERM, instead
+    /// of killing xgraph and leaving its step running with nobody to record or stop it.
+    func testSIGHUPStopsTheJobRecordsNothingPartialAndTheNextBuildResumes() throws {
+        try stopsTheJobAndResumes(signal: SIGHUP)
+    }
+
+    private func stopsTheJobAndResumes(signal: Int32) throws {
         let h = try CLIHarness()
         try h.write("c.yaml", Self.spec)
         try h.write("duration.txt", "31.7\n")
         let p = try h.start(["build", "c.yaml"], outputTo: "build.log")
         try waitFor(h, "events.log")
-        kill(p.processIdentifier, SIGINT)
+        kill(p.processIdentifier, signal)
         p.waitUntilExit()
         let log = try h.read("build.log")
-        XCTAssertEqual(p.terminationStatus, 130, log)
+        XCTAssertEqual(p.terminationReason, .exit, "xgraph handles the signal instead of dying of it: \(log)")
+        XCTAssertEqual(p.terminationStatus, 128 + signal, log)
         XCTAssertFalse(try h.read("events.log").contains("end"), "the job should have been stopped")
         Thread.sleep(forTimeInterval: 0.2)
         XCTAssertEqual(try processes(matching: "sleep 31.7"), 0, "the job's process group outlived the build")

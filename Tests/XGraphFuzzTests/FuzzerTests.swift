@@ -36,4 +36,17 @@ final class FuzzerTests: XCTestCase {
         XCTAssertEqual(s.crashes, 0, s.line)
         XCTAssertTrue(s.line.hasPrefix("fuzz: 200 inputs tried, "), s.line)
     }
+
+    /// No metrics.json or params the build accepts can make another node's query fail, and the
+    /// generator reaches both sides of the build's check.
+    func testMetricsTheBuildAcceptsNeverBreakAnotherNodesQuery() throws {
+        let dir = NSTemporaryDirectory() + "xgraph-metrics-fuzz-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var fuzz = MetricsFuzz(seed: 7, outDir: dir)
+        let s = try fuzz.run(count: 300)
+        XCTAssertEqual(s.tried, 300, s.line)
+        XCTAssertEqual(s.failures, [], s.line)
+        XCTAssertGreaterThan(s.accepted, 20, s.line)
+        XCTAssertGreaterThan(s.refused, 20, s.line)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XGraphCore
+import XGraphResults
 import XGraphStore
 
 public struct BuildOptions: Sendable {
@@ -80,11 +81,13 @@ public struct BuildProvenance: Sendable {
     public var gitDirty: Bool?
     public var gitDiffDigest: Digest?
     public var host: String
+    /// Which `code:` paths hold files the commit does not pin down (nil outside git).
+    public var codeTracking: CodeTracking?
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
-                host: String = ProcessInfo.processInfo.hostName) {
+                host: String = ProcessInfo.processInfo.hostName, codeTracking: CodeTracking? = nil) {
         self.gitCommit = gitCommit; self.gitBranch = gitBranch; self.gitDirty = gitDirty
-        self.gitDiffDigest = gitDiffDigest; self.host = host
+        self.gitDiffDigest = gitDiffDigest; self.host = host; self.codeTracking = codeTracking
     }
 }
 

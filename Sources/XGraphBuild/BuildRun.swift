@@ -308,9 +308,22 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                    gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
                                    executor: builder.executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,
                                    gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
-        let written = try store.writeRunRecord(record)
+        var recorded = record
+        recorded.provenance.untrackedCode = untrackedCode(node, key: key)
+        let written = try store.writeRunRecord(recorded)
         try store.setLastKey(key.key, forNode: node.id)
         return written
+    }
+
+    /// The node's `code:` paths whose content its commit does not pin down, with a digest of
+    /// those paths' key parts, so two runs at one commit with different such code differ.
+    private func untrackedCode(_ node: Node, key: NodeKey) -> UntrackedCode? {
+        guard let tracking = builder.provenance.codeTracking else { return nil }
+        let names = zip(node.code, node.codeNames).filter { tracking.holdsUntracked($0.0) }.map(\.1)
+        guard !names.isEmpty else { return nil }
+        let parts = Set(names.map { "code:" + $0 })
+        let text = key.parts.filter { parts.contains($0.name) }.map { "\($0.name) \($0.digest.hex)" }.joined(separator: "\n")
+        return UntrackedCode(paths: names, digest: Digest.of(text))
     }
 
     /// The store artifacts a node reads (datasets are the user's files, not the store's).

@@ -72,7 +72,8 @@ public struct Workspace: Sendable {
         guard let g = GitProvenance.read(at: dir, ignoring: [store.root]) else {
             return BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil)
         }
-        return BuildProvenance(gitCommit: g.commit, gitBranch: g.branch, gitDirty: g.dirty, gitDiffDigest: g.diffDigest)
+        return BuildProvenance(gitCommit: g.commit, gitBranch: g.branch, gitDirty: g.dirty, gitDiffDigest: g.diffDigest,
+                               codeTracking: CodeTracking(dir: dir, ignoring: [store.root]))
     }
 
     public var resultsIndexPath: String { store.root + "/results.sqlite" }

@@ -8,6 +8,8 @@ struct IndexedRun: Sendable {
     var step: String
     var commit: String?
     var dirty: Bool?
+    /// The digest of the code the commit does not pin down (`UntrackedCode`), if any.
+    var untrackedCode: String?
     /// `TimeText.iso8601` text: sorts by time.
     var end: String
     var duration: Double
@@ -17,9 +19,11 @@ struct IndexedRun: Sendable {
     func axis(_ name: String) -> String? { axes.first { $0.name == name }?.value }
 
     /// The commit as tables show it: short, with git describe's `-dirty` mark when the tree had
-    /// uncommitted changes.
+    /// uncommitted changes, and `+untracked:` with the first digits of the digest of code git
+    /// does not track (ignored, untracked, outside the repository), so two runs at one commit
+    /// with different such code never read alike.
     var commitLabel: String? {
-        commit.map { String($0.prefix(10)) + (dirty == true ? "-dirty" : "") }
+        commit.map { String($0.prefix(10)) + (dirty == true ? "-dirty" : "") + (untrackedCode.map { "+untracked:" + $0.prefix(8) } ?? "") }
     }
 }
 
@@ -35,12 +39,12 @@ enum RunLoader {
         var runs: [IndexedRun] = []
         var position: [String: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT r.key, r.node, r.step, r.git_commit, r.dirty, r."end", r.duration_s FROM runs r \(whereSQL)
+            SELECT r.key, r.node, r.step, r.git_commit, r.dirty, r."end", r.duration_s, r.untracked_code FROM runs r \(whereSQL)
             """, arguments: arguments)
         while let row = try rows.next() {
             position[row[0]] = runs.count
             runs.append(IndexedRun(key: row[0], node: row[1], step: row[2], commit: row[3], dirty: row[4],
-                                   end: row[5], duration: row[6], axes: [], metrics: [:]))
+                                   untrackedCode: row[7], end: row[5], duration: row[6], axes: [], metrics: [:]))
         }
         // Without a filter, whole tables are read rather than joined on the text keys, and
         // each run's axes are put in record order here rather than by an ORDER BY: the join

@@ -17,8 +17,15 @@ extension ResultsIndex {
                 let runsB = Dictionary(try select(ResultsQuery(nodes: nodes, commit: b), db).map { ($0.node, $0) },
                                        uniquingKeysWith: { x, _ in x })
                 var rows: [[JSONValue]] = []
+                // A commit does not pin down code git does not track: say where the two runs'
+                // such code differs, or the rows would read as one code against another commit.
+                var untracked: [String] = []
                 for runA in runsA {
                     guard let runB = runsB[runA.node] else { continue }
+                    if runA.untrackedCode != nil || runB.untrackedCode != nil, runA.untrackedCode != runB.untrackedCode {
+                        untracked.append("\(runA.node) (\(runA.untrackedCode.map { "untracked:" + $0.prefix(8) } ?? "none") → "
+                            + "\(runB.untrackedCode.map { "untracked:" + $0.prefix(8) } ?? "none"))")
+                    }
                     let names = metrics ?? Set(runA.metrics.keys).union(runB.metrics.keys).sorted()
                     for name in names {
                         let va = runA.metrics[name], vb = runB.metrics[name]
@@ -29,8 +36,13 @@ extension ResultsIndex {
                                      delta.map(JSONValue.double) ?? .null])
                     }
                 }
+                var footer: String?
+                if !untracked.isEmpty {
+                    footer = "code git does not track (ignored, untracked or outside the repository) differs between the two runs of "
+                        + "\(untracked.count) node(s): " + untracked.prefix(10).joined(separator: ", ") + (untracked.count > 10 ? ", …" : "")
+                }
                 return ResultTable(columns: ["node", "metric", "a", "b", "delta"], rows: rows,
-                                   title: "a = \(a.prefix(10)), b = \(b.prefix(10))")
+                                   title: "a = \(a.prefix(10)), b = \(b.prefix(10))", footer: footer)
             }
         }
     }

@@ -18,8 +18,9 @@ import GRDB
 /// Version History:
 /// * 1: first version.
 /// * 2: adds `record_files`.
+/// * 3: adds `runs.untracked_code`.
 enum ResultsSchema {
-    static let version = 2
+    static let version = 3
 
     static let statements: [String] = [
         """
@@ -41,7 +42,8 @@ enum ResultsSchema {
             duration_s REAL NOT NULL,
             exit_status INTEGER NOT NULL,
             attempt INTEGER NOT NULL,
-            output TEXT NOT NULL
+            output TEXT NOT NULL,
+            untracked_code TEXT
         )
         """,
         "CREATE INDEX runs_node ON runs(node)",

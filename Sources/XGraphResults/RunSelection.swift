@@ -74,7 +74,7 @@ extension ResultsIndex {
         var out: [(run: IndexedRun, status: UnbuiltStatus)] = []
         for node in current where q.step == nil || node.step == q.step {
             if let key = node.key, keys.contains(key) { continue }
-            let run = IndexedRun(key: "", node: node.node, step: node.step, commit: nil, dirty: nil, end: "",
+            let run = IndexedRun(key: "", node: node.node, step: node.step, commit: nil, dirty: nil, untrackedCode: nil, end: "",
                                  duration: 0, axes: node.axes, metrics: [:])
             guard q.filters.allSatisfy({ $0.matches(run) }) else { continue }
             out.append((run, names.contains(node.node) ? .stale : .neverBuilt))

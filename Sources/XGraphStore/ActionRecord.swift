@@ -57,6 +57,14 @@ public struct KeyPart: Codable, Sendable, Hashable {
     }
 }
 
+/// Code a run used that its commit does not pin down.
+public struct UntrackedCode: Codable, Sendable, Equatable {
+    public var paths: [String]
+    /// SHA-256 over the key parts (`code:PATH` and its content digest) of `paths`.
+    public var digest: Digest
+    public init(paths: [String], digest: Digest) { self.paths = paths; self.digest = digest }
+}
+
 /// Who, where and when: docs/design.md §6.
 public struct Provenance: Codable, Sendable, Equatable {
     public var gitCommit: String?
@@ -73,6 +81,10 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var end: Date
     public var exitStatus: Int32
     public var attempt: Int
+    /// The `code:` paths (as written) that held files git does not track (ignored, untracked, or
+    /// outside the repository), and the digest of those paths' contents: the commit alone does
+    /// not say what this code was. Nil (and absent from the record) when there were none.
+    public var untrackedCode: UntrackedCode?
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
                 xgraphVersion: String, host: String, executor: String, gpuModel: String?, gpuIDs: [Int],

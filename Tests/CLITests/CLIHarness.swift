@@ -70,8 +70,9 @@ struct CLIHarness {
 
     /// Runs `xgraph ARGS` in the project folder and waits for it.
     @discardableResult
-    func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+    func run(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
         let p = process(binary, args)
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "XGRAPH_STORE")
         if user != nil { environment["HOME"] = dir.path }

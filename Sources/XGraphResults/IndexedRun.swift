@@ -10,6 +10,8 @@ struct IndexedRun: Sendable {
     var dirty: Bool?
     /// The digest of the code the commit does not pin down (`UntrackedCode`), if any.
     var untrackedCode: String?
+    /// A record a re-run replaced (`--force`, a lost output), kept in the store's history.
+    var replaced = false
     /// `TimeText.iso8601` text: sorts by time.
     var end: String
     var duration: Double
@@ -29,7 +31,18 @@ struct IndexedRun: Sendable {
 
 /// Loads runs of the index, optionally of one step and one (full) commit, with axes and metrics.
 enum RunLoader {
-    static func load(_ db: Database, step: String?, commit: String?) throws -> [IndexedRun] {
+    static func load(_ db: Database, step: String?, commit: String?, includeReplaced: Bool = false) throws -> [IndexedRun] {
+        let runs = try load(db, step: step, commit: commit, tables: "")
+        guard includeReplaced else { return runs }
+        return runs + (try load(db, step: step, commit: commit, tables: "replaced_")).map { run in
+            var r = run
+            r.replaced = true
+            return r
+        }
+    }
+
+    /// The runs of the tables under prefix `t` ("" or "replaced_").
+    private static func load(_ db: Database, step: String?, commit: String?, tables t: String) throws -> [IndexedRun] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if let step { clauses.append("r.step = ?"); arguments += [step] }
@@ -39,7 +52,7 @@ enum RunLoader {
         var runs: [IndexedRun] = []
         var position: [String: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT r.key, r.node, r.step, r.git_commit, r.dirty, r."end", r.duration_s, r.untracked_code FROM runs r \(whereSQL)
+            SELECT r.key, r.node, r.step, r.git_commit, r.dirty, r."end", r.duration_s, r.untracked_code FROM \(t)runs r \(whereSQL)
             """, arguments: arguments)
         while let row = try rows.next() {
             position[row[0]] = runs.count
@@ -50,8 +63,8 @@ enum RunLoader {
         // each run's axes are put in record order here rather than by an ORDER BY: the join
         // and SQLite's sort were most of the load's time on a large study.
         let axesSQL = whereSQL.isEmpty
-            ? "SELECT a.key, a.axis, a.value, a.ord FROM axes a"
-            : "SELECT a.key, a.axis, a.value, a.ord FROM axes a JOIN runs r ON r.key = a.key \(whereSQL)"
+            ? "SELECT a.key, a.axis, a.value, a.ord FROM \(t)axes a"
+            : "SELECT a.key, a.axis, a.value, a.ord FROM \(t)axes a JOIN \(t)runs r ON r.key = a.key \(whereSQL)"
         var ords = [[Int]](repeating: [], count: runs.count)
         let axes = try Row.fetchCursor(db, sql: axesSQL, arguments: arguments)
         while let row = try axes.next() {
@@ -64,8 +77,8 @@ enum RunLoader {
             runs[i].axes = zip(ords[i], runs[i].axes).sorted { $0.0 < $1.0 }.map(\.1)
         }
         let metricsSQL = whereSQL.isEmpty
-            ? "SELECT m.key, m.name, m.value FROM metrics m"
-            : "SELECT m.key, m.name, m.value FROM metrics m JOIN runs r ON r.key = m.key \(whereSQL)"
+            ? "SELECT m.key, m.name, m.value FROM \(t)metrics m"
+            : "SELECT m.key, m.name, m.value FROM \(t)metrics m JOIN \(t)runs r ON r.key = m.key \(whereSQL)"
         let metrics = try Row.fetchCursor(db, sql: metricsSQL, arguments: arguments)
         while let row = try metrics.next() {
             if let i = position[row[0]] { runs[i].metrics[row[1]] = row[2] }

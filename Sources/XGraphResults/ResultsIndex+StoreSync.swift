@@ -22,6 +22,7 @@ extension ResultsIndex {
     @discardableResult
     public func sync(with store: Store, now: Date = Date(),
                      warn: (String) -> Void = ResultsIndex.warnOnStandardError) throws -> SyncSummary {
+        try syncReplaced(with: store)
         let indexed = try wrap { try queue.read { try Self.indexedFiles($0) } }
         var known: [String: KnownRecordFile] = [:]
         known.reserveCapacity(indexed.count)
@@ -68,6 +69,28 @@ extension ResultsIndex {
                     try Self.insertFile(key: record.key.hex, file, db)
                 }
                 return SyncSummary(inserted: inserted, deleted: deleted)
+            }
+        }
+    }
+
+    /// Indexes the records re-runs replaced (`history/`, written once and never changed, so a
+    /// name seen is a record read) and drops those whose file is gone: `results --all` shows
+    /// them, marked replaced.
+    func syncReplaced(with store: Store) throws {
+        let names = Set(store.replacedRecordNames())
+        let indexed = Set(try wrap { try queue.read {
+            try String.fetchAll($0, sql: "SELECT substr(key, 10) FROM replaced_runs")
+        } })
+        let new = names.subtracting(indexed), gone = indexed.subtracting(names)
+        guard !new.isEmpty || !gone.isEmpty else { return }
+        let records = new.compactMap { name in store.replacedRecord(named: name).map { (name, $0) } }
+        try wrap {
+            try queue.write { db in
+                for name in gone { try db.execute(sql: "DELETE FROM replaced_runs WHERE key = ?", arguments: ["replaced:" + name]) }
+                for (name, record) in records {
+                    try db.execute(sql: "DELETE FROM replaced_runs WHERE key = ?", arguments: ["replaced:" + name])
+                    _ = try Self.insertOrSkip(record, db, replacedFile: name)
+                }
             }
         }
     }

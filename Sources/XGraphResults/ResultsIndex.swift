@@ -231,10 +231,10 @@ public final class ResultsIndex: Sendable {
     /// or params name one leaf twice: a record written before builds refused that, or written by
     /// hand): one record must never make every query of the store fail. `verify` reports such a
     /// record and `verify --repair` sets it aside.
-    static func insertOrSkip(_ record: ActionRecord, _ db: Database) throws -> Bool {
+    static func insertOrSkip(_ record: ActionRecord, _ db: Database, replacedFile: String? = nil) throws -> Bool {
         do {
             try db.inSavepoint {
-                try insert(record, db)
+                try insert(record, db, replacedFile: replacedFile)
                 return .commit
             }
             return true
@@ -251,11 +251,12 @@ public final class ResultsIndex: Sendable {
             + "in results: \(why); `xgraph verify --repair` sets it aside")
     }
 
-    static func insert(_ record: ActionRecord, _ db: Database) throws {
-        let key = record.key.hex
+    static func insert(_ record: ActionRecord, _ db: Database, replacedFile: String? = nil) throws {
+        let key = replacedFile.map { "replaced:" + $0 } ?? record.key.hex
+        let t = replacedFile == nil ? "" : "replaced_"
         let p = record.provenance
         try db.cachedStatement(sql: """
-            INSERT INTO runs (key, node, step, git_commit, branch, dirty, diff_digest, xgraph_version,
+            INSERT INTO \(t)runs (key, node, step, git_commit, branch, dirty, diff_digest, xgraph_version,
                 host, executor, gpu_model, gpu_ids, start, "end", duration_s, exit_status, attempt, output, untracked_code)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
@@ -264,15 +265,15 @@ public final class ResultsIndex: Sendable {
                 TimeText.iso8601(p.start), TimeText.iso8601(p.end), max(0, p.end.timeIntervalSince(p.start)),
                 Int(p.exitStatus), p.attempt, record.output.hex, p.untrackedCode?.digest.hex,
             ])
-        let axis = try db.cachedStatement(sql: "INSERT OR IGNORE INTO axes (key, axis, ord, value) VALUES (?, ?, ?, ?)")
+        let axis = try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(t)axes (key, axis, ord, value) VALUES (?, ?, ?, ?)")
         for (i, entry) in record.axes.enumerated() {
             try axis.execute(arguments: [key, entry.name, i, entry.value])
         }
-        let param = try db.cachedStatement(sql: "INSERT INTO params (key, name, value_json, value_num) VALUES (?, ?, ?, ?)")
+        let param = try db.cachedStatement(sql: "INSERT INTO \(t)params (key, name, value_json, value_num) VALUES (?, ?, ?, ?)")
         for row in try RecordRows.params(record.params) {
             try param.execute(arguments: [key, row.name, row.json, row.number])
         }
-        let metric = try db.cachedStatement(sql: "INSERT INTO metrics (key, name, value) VALUES (?, ?, ?)")
+        let metric = try db.cachedStatement(sql: "INSERT INTO \(t)metrics (key, name, value) VALUES (?, ?, ?)")
         for row in try RecordRows.metrics(record.metrics) {
             try metric.execute(arguments: [key, row.name, row.value])
         }

@@ -18,13 +18,19 @@ import GRDB
 /// Version History:
 /// * 1: first version.
 /// * 2: adds `record_files`.
-/// * 3: adds `runs.untracked_code`.
+/// * 3: adds `runs.untracked_code`, and `replaced_runs`, `replaced_axes`, `replaced_params`,
+///   `replaced_metrics`: the same tables for the records re-runs replaced (`history/` in the
+///   store), keyed `replaced:<file name>`, which only `results --all` shows. They are apart so
+///   that a query over `runs` keeps meaning the store's current records.
 enum ResultsSchema {
     static let version = 3
 
-    static let statements: [String] = [
+    /// The tables of runs, their axes, params and metrics, under `p` ("" for the store's
+    /// records, "replaced_" for the records re-runs replaced).
+    static func runTables(_ p: String) -> [String] {
+        [
         """
-        CREATE TABLE runs (
+        CREATE TABLE \(p)runs (
             key TEXT PRIMARY KEY NOT NULL,
             node TEXT NOT NULL,
             step TEXT NOT NULL,
@@ -46,22 +52,22 @@ enum ResultsSchema {
             untracked_code TEXT
         )
         """,
-        "CREATE INDEX runs_node ON runs(node)",
-        "CREATE INDEX runs_step ON runs(step)",
-        "CREATE INDEX runs_commit ON runs(git_commit)",
+        "CREATE INDEX \(p)runs_node ON \(p)runs(node)",
+        "CREATE INDEX \(p)runs_step ON \(p)runs(step)",
+        "CREATE INDEX \(p)runs_commit ON \(p)runs(git_commit)",
         """
-        CREATE TABLE axes (
-            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+        CREATE TABLE \(p)axes (
+            key TEXT NOT NULL REFERENCES \(p)runs(key) ON DELETE CASCADE,
             axis TEXT NOT NULL,
             ord INTEGER NOT NULL,
             value TEXT NOT NULL,
             PRIMARY KEY (key, axis)
         )
         """,
-        "CREATE INDEX axes_axis_value ON axes(axis, value)",
+        "CREATE INDEX \(p)axes_axis_value ON \(p)axes(axis, value)",
         """
-        CREATE TABLE params (
-            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+        CREATE TABLE \(p)params (
+            key TEXT NOT NULL REFERENCES \(p)runs(key) ON DELETE CASCADE,
             name TEXT NOT NULL,
             value_json TEXT NOT NULL,
             value_num REAL,
@@ -69,14 +75,18 @@ enum ResultsSchema {
         )
         """,
         """
-        CREATE TABLE metrics (
-            key TEXT NOT NULL REFERENCES runs(key) ON DELETE CASCADE,
+        CREATE TABLE \(p)metrics (
+            key TEXT NOT NULL REFERENCES \(p)runs(key) ON DELETE CASCADE,
             name TEXT NOT NULL,
             value REAL NOT NULL,
             PRIMARY KEY (key, name)
         )
         """,
-        "CREATE INDEX metrics_name ON metrics(name)",
+        "CREATE INDEX \(p)metrics_name ON \(p)metrics(name)",
+        ]
+    }
+
+    static let statements: [String] = runTables("") + [
         // No row: the run came from records in memory, and the next sync with the store reads
         // and decodes its record again. A row without a stat (NULLs): the run came from the
         // build that wrote the record, or its file had just changed; the next sync reads the
@@ -105,11 +115,12 @@ enum ResultsSchema {
         if current == version { return }
         if current != 0 {
             try db.execute(sql: "DROP VIEW IF EXISTS results")
-            for table in ["record_files", "metrics", "params", "axes", "runs"] {
+            for table in ["record_files", "metrics", "params", "axes", "runs",
+                          "replaced_metrics", "replaced_params", "replaced_axes", "replaced_runs"] {
                 try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
             }
         }
-        for statement in statements { try db.execute(sql: statement) }
+        for statement in statements + runTables("replaced_") { try db.execute(sql: statement) }
         try db.execute(sql: "PRAGMA user_version = \(version)")
     }
 }

@@ -9,7 +9,8 @@ extension ResultsIndex {
     ///
     /// With current nodes (`q.current`) a `status` column follows: `current` for a node shown
     /// with the run of its current key, `stale` or `never built` (see `UnbuiltStatus`) for a
-    /// node without one, whose other cells are empty; the footer counts those.
+    /// node without one, whose other cells are empty; the footer counts those. Every run
+    /// (`--all`) includes the records re-runs replaced, with `replaced` in that column.
     public func table(_ q: ResultsQuery, metrics: [String]? = nil) throws -> ResultTable {
         try table(selectRuns(q), metrics: metrics)
     }
@@ -21,9 +22,9 @@ extension ResultsIndex {
         let runs = selection.runs
         let unbuilt = selection.unbuilt
         let metricNames = metrics ?? Set(runs.flatMap { $0.metrics.keys }).sorted()
-        let withStatus = q.current != nil
+        let withStatus = q.current != nil || runs.contains(where: \.replaced)
         let sizes = LabelOrder.Sizes((runs + unbuilt.map(\.run)).lazy.flatMap { $0.axes.map(\.value) })
-        let entries = (runs.map { (run: $0, status: withStatus ? "current" : nil, built: true) }
+        let entries = (runs.map { (run: $0, status: $0.replaced ? "replaced" : q.current != nil ? "current" : nil, built: true) }
             + unbuilt.map { (run: $0.run, status: Optional($0.status.rawValue), built: false) })
             .sorted { Self.displayOrder($0.run, $1.run, sizes) }
         let axes = Self.axesInOrder(entries.map(\.run))
@@ -34,7 +35,7 @@ extension ResultsIndex {
             row += metricNames.map { run.metrics[$0].map(JSONValue.double) ?? .null }
             row.append(run.commitLabel.map(JSONValue.string) ?? .null)
             row.append(entry.built ? .double(run.duration) : .null)
-            if let status = entry.status { row.append(.string(status)) }
+            if withStatus { row.append(entry.status.map(JSONValue.string) ?? .null) }
             return row
         }
         // Separate namespaces: a metric named `epochs` or `duration_s` is neither the axis nor the

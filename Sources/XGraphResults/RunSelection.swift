@@ -13,7 +13,9 @@ extension ResultsIndex {
         let commit = try q.commit.map { try resolveCommit($0, db) }
         // A current node's record may carry another step's name (identical actions share one),
         // so with current nodes the step is matched on them, not on the records.
-        var runs = try RunLoader.load(db, step: q.current == nil ? q.step : nil, commit: commit)
+        // Every run (`--all`) includes those a re-run replaced, marked so in the table.
+        var runs = try RunLoader.load(db, step: q.current == nil ? q.step : nil, commit: commit,
+                                      includeReplaced: !q.latestOnly && q.current == nil)
         if let current = q.current {
             runs = Self.currentRuns(runs, current.filter { q.step == nil || $0.step == q.step })
         } else if let nodes = q.nodes {

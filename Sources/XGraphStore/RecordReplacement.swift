@@ -30,3 +30,24 @@ extension Store {
         return record
     }
 }
+
+extension Store {
+    /// The records replaced by re-runs (`history/`), by file name (`<key>.<time>-<pid>.json`,
+    /// never reused). Unreadable ones are left out: they are history, not results.
+    public func replacedRecordNames() -> [String] {
+        var out: [String] = []
+        let dir = root + "/history"
+        for fan in POSIX.list(dir) ?? [] {
+            for name in POSIX.list(dir + "/" + fan) ?? [] where name.hasSuffix(".json") { out.append(name) }
+        }
+        return out
+    }
+
+    /// The replaced record kept under `name` in history/, if it can be read as its key's record.
+    public func replacedRecord(named name: String) -> ActionRecord? {
+        guard let dot = name.firstIndex(of: "."), let key = Digest(hex: String(name[..<dot])),
+              let data = POSIX.readFile("\(root)/history/\(Self.fanOut(key.hex))/\(name)"),
+              case .good(let record) = Self.decodeRecord(data, key: key) else { return nil }
+        return record
+    }
+}

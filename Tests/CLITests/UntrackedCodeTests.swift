@@ -80,3 +80,33 @@ final class UntrackedCodeTests: XCTestCase {
         XCTAssertTrue(r.out.contains("train"), r.all)
     }
 }
+
+/// `results --all` lists every run, the records a re-run replaced (`--force`) included, marked
+/// `replaced`; the current view never shows them.
+final class ReplacedRunsTests: XCTestCase {
+    func testResultsAllShowsARecordReplacedByForceMarkedReplaced() throws {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", """
+            steps:
+              train:
+                command: cat n.json > {{ out }}/metrics.json
+
+            """)
+        try h.write("n.json", #"{"acc": 0.25}"#)
+        XCTAssertEqual(try h.run(["build", "exp.yaml"]).status, 0)
+        try h.write("n.json", #"{"acc": 0.75}"#)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "--force", "train"]).status, 0)
+
+        let all = try h.run(["results", "exp.yaml", "--all", "--format", "csv"])
+        XCTAssertEqual(all.status, 0, all.all)
+        let lines = all.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("0.25") && $0.hasSuffix(",replaced") }, all.out)
+        XCTAssertTrue(lines.contains { $0.contains("0.75") && !$0.contains("replaced") }, all.out)
+
+        let current = try h.run(["results", "exp.yaml", "--format", "csv"])
+        XCTAssertFalse(current.out.contains("0.25"), current.out)
+        XCTAssertTrue(current.out.contains("0.75"), current.out)
+        let json = try h.run(["results", "exp.yaml", "--all", "--format", "json"])
+        XCTAssertTrue(json.out.contains(#""status":"replaced""#), json.out)
+    }
+}

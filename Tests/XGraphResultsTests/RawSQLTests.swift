@@ -29,7 +29,7 @@ final class RawSQLTests: XCTestCase {
             }
         }
         XCTAssertEqual(try index.sql("SELECT count(*) FROM runs").rows, [[2]])
-        XCTAssertEqual(try index.sql("PRAGMA user_version").rows, [[2]])
+        XCTAssertEqual(try index.sql("PRAGMA user_version").rows, [[3]])
     }
 
     func testErrorsCarrySQLitesMessage() throws {

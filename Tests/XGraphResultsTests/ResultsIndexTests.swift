@@ -85,7 +85,7 @@ final class ResultsIndexTests: XCTestCase {
         let reopened = try ResultsIndex(path: fixture.index.path)
         XCTAssertEqual(try count(reopened, "runs"), 0)
         XCTAssertEqual(try reopened.sync(with: records), .init(inserted: 3, deleted: 0))
-        XCTAssertEqual(try reopened.sql("PRAGMA user_version").rows, [[.int(2)]])
+        XCTAssertEqual(try reopened.sql("PRAGMA user_version").rows, [[.int(3)]])
     }
 
     func testDurationsListEveryRunOfTheStep() throws {

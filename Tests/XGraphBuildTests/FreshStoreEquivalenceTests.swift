@@ -3,6 +3,7 @@ import XCTest
 import XGraphBuild
 import XGraphCore
 import XGraphExecutors
+import XGraphResults
 import XGraphStore
 
 /// The property a cache must have: after any sequence of edits and builds, what the store hands
@@ -95,6 +96,98 @@ final class FreshStoreEquivalenceTests: XCTestCase {
                 XCTAssertFalse(kept.values.contains(nil), "round \(round) edit \(edit) (\(what)): a node is not cached after its build")
             }
         }
+    }
+
+    /// Damage between builds (a blob edited in place, truncated, deleted or replaced by a folder,
+    /// an artifact file edited, a record deleted or made unindexable): after `verify --repair`
+    /// and one build, the store hands back what a fresh build makes, `verify` is clean, and the
+    /// results index answers with the fresh store's numbers.
+    func testRandomDamageHealsAfterRepairAndOneBuild() async throws {
+        var rng = SplitMix64(seed: 20261207)
+        for round in 0..<3 {
+            let h = try BuilderHarness()
+            let n = 3 + Int(rng.next(below: 2))
+            let study = Study(steps: n, params: (0..<n).map { _ in Int(rng.next(below: 3)) },
+                              parents: (0..<n).map { i in i == 0 ? nil : Int(rng.next(below: UInt64(i))) },
+                              codeVersion: Array(repeating: 0, count: n))
+            try h.write("exp.yaml", study.yaml(dir: h.dir))
+            for i in 0..<n { try h.write("code\(i).txt", "v0\n") }
+            _ = try await h.build(FakeExecutor(behaviour: Self.deterministic))
+            let fresh = "fresh-\(round)"
+            _ = try await h.build(FakeExecutor(behaviour: Self.deterministic), store: fresh)
+            for edit in 0..<5 {
+                let what = try damage(h.dir + "/cache", &rng)
+                let store = try Store(root: h.dir + "/cache")
+                _ = try store.verify(repair: true)
+                let s = try await h.build(FakeExecutor(behaviour: Self.deterministic), options: BuildOptions(jobs: 4))
+                XCTAssertTrue(s.succeeded, "round \(round) damage \(edit) (\(what)): \(s.failed)")
+                XCTAssertEqual(try outputs(h, store: "cache"), try outputs(h, store: fresh),
+                               "round \(round) damage \(edit) (\(what)): the store disagrees with a fresh build")
+                let report = try Store(root: h.dir + "/cache").verify()
+                XCTAssertEqual(report.problems, [], "round \(round) damage \(edit) (\(what))")
+                XCTAssertEqual(try scores(h.dir + "/cache"), try scores(h.dir + "/" + fresh),
+                               "round \(round) damage \(edit) (\(what)): results differ from a fresh store's")
+            }
+        }
+    }
+
+    /// One random damage to the store; returns what it did.
+    private func damage(_ root: String, _ rng: inout SplitMix64) throws -> String {
+        let fm = FileManager.default
+        func files(_ sub: String) -> [String] {
+            let dir = root + "/" + sub
+            return (fm.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? []).sorted()
+                .map { dir + "/" + $0 }.filter { var d: ObjCBool = false; return fm.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
+        }
+        func pick(_ xs: [String]) -> String? { xs.isEmpty ? nil : xs[Int(rng.next(below: UInt64(xs.count)))] }
+        func writable(_ path: String) { chmod((path as NSString).deletingLastPathComponent, 0o755); chmod(path, 0o644) }
+        switch rng.next(below: 6) {
+        case 0:
+            guard let f = pick(files("artifacts")) else { return "nothing" }
+            writable(f)
+            try Data("poisoned".utf8).write(to: URL(fileURLWithPath: f))   // a new file: rename over
+            return "replace an artifact file \(f)"
+        case 1:
+            guard let b = pick(files("blobs")) else { return "nothing" }
+            writable(b)
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: b))
+            try handle.truncate(atOffset: 0); try handle.write(contentsOf: Data("poisoned".utf8)); try handle.close()
+            return "edit a blob in place \(b)"
+        case 2:
+            guard let b = pick(files("blobs")) else { return "nothing" }
+            writable(b)
+            truncate(b, 3)
+            return "truncate a blob \(b)"
+        case 3:
+            guard let b = pick(files("blobs")) else { return "nothing" }
+            chmod((b as NSString).deletingLastPathComponent, 0o755)
+            unlink(b)
+            if rng.next(below: 2) == 0 { try fm.createDirectory(atPath: b, withIntermediateDirectories: false); return "blob replaced by a folder \(b)" }
+            return "delete a blob \(b)"
+        case 4:
+            guard let r = pick(files("records").filter { $0.hasSuffix(".json") }) else { return "nothing" }
+            chmod((r as NSString).deletingLastPathComponent, 0o755)
+            unlink(r)
+            return "delete a record \(r)"
+        default:
+            guard let r = pick(files("records").filter { $0.hasSuffix(".json") }) else { return "nothing" }
+            writable(r)
+            let text = try String(contentsOfFile: r, encoding: .utf8)
+            let poisoned = text.replacingOccurrences(of: "\"metrics\":{", with: "\"metrics\":{\"val\":{\"loss\":1},\"val.loss\":2,")
+            try poisoned.write(toFile: r, atomically: false, encoding: .utf8)
+            return "duplicate metric names in a record \(r)"
+        }
+    }
+
+    /// Each node's `score` as the results index of the store shows it.
+    private func scores(_ root: String) throws -> [String: Double] {
+        let store = try Store(root: root)
+        let index = try ResultsIndex(path: root + "/results.sqlite")
+        try index.sync(with: store, warn: { _ in })
+        let t = try index.sql("SELECT r.node, m.value FROM runs r JOIN metrics m ON m.key = r.key AND m.name = 'score'")
+        var out: [String: Double] = [:]
+        for row in t.rows { if let n = row[0].stringValue, let v = row[1].doubleValue { out[n] = v } }
+        return out
     }
 
     /// Each node's output digest as a plan of the built study sees it (nil if not cached).

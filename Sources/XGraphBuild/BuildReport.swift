@@ -18,7 +18,12 @@ public enum BuildReport {
             lines.append("note: uncommitted changes: results are tagged dirty with a digest of the diff")
         }
         for f in s.failed {
-            lines.append("failed: \(f.node): \(f.status)" + (f.log.map { "\n  log: \($0)" } ?? ""))
+            lines.append("failed: \(f.node): \(f.status)")
+            guard let log = f.log else { continue }
+            // The step's own last words, so a failure reads without opening the log.
+            let output = LogTail.lines(log, count: 6).filter { !$0.hasPrefix("xgraph: ") }.suffix(5)
+            lines += output.map { "  | " + $0 }
+            lines.append("  log: \(log)")
         }
         for b in s.blocked { lines.append("blocked: \(b.node) (input \(b.by) failed)") }
         var total = "built \(s.ran.count), cached \(s.cached)"

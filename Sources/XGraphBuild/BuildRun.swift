@@ -144,6 +144,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 let retry = retryable && builder.options.single == nil && attempt <= node.retries
                 builder.observer.event(.failed(node: node.id, status: status, log: log, willRetry: retry))
                 if !retry {
+                    // The log says which key failed: `status` shows the node as failed while
+                    // its key is still the current one.
+                    if let log { Self.appendLog(log, LogTail.failedLine(key: key.key, status: status) + "\n") }
                     fail(i, status: status, log: log, announce: false)
                     return false
                 }

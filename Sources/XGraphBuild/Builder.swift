@@ -114,7 +114,9 @@ public final class Builder: Sendable {
             if !rebuilt.isEmpty {
                 if blockUnfittable() { continue }
                 pending[i] = true
-                let reason: RunReason = rebuilder.forced.contains(i) ? .forced : .inputRebuilt(rebuilt)
+                // A node this store never built says so, whatever its inputs do.
+                let reason: RunReason = rebuilder.forced.contains(i) ? .forced
+                    : store.lastKey(forNode: id) == nil ? .neverBuilt : .inputRebuilt(rebuilt)
                 entries.append(PlanEntry(node: id, status: .willRun(reason), key: nil, output: nil))
                 continue
             }
@@ -166,11 +168,11 @@ extension Builder {
     func estimate(entries: [PlanEntry], selection: [Int]) -> Plan {
         var est: [String: Double] = [:]
         var finish: [Int: Double] = [:]
-        var gpuSeconds = 0.0, cpuSeconds = 0.0, jobSeconds = 0.0, critical = 0.0
+        var gpuSeconds = 0.0, cpuSeconds = 0.0, jobSeconds = 0.0, critical = 0.0, unknown = 0
         for (entry, i) in zip(entries, selection) {
             guard case .willRun = entry.status else { continue }
             let node = graph.nodes[i]
-            let s = history.estimate(node)
+            guard let s = history.known(node) else { unknown += 1; continue }
             est[node.id] = s
             gpuSeconds += s * Double(node.resources.gpus)
             cpuSeconds += s * Double(node.resources.cpus)
@@ -181,7 +183,7 @@ extension Builder {
         }
         var wall = max(critical, cpuSeconds / Double(options.cpus), jobSeconds / Double(options.jobs))
         if gpuSeconds > 0, !options.gpuIDs.isEmpty { wall = max(wall, gpuSeconds / Double(options.gpuIDs.count)) }
-        return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall)
+        return Plan(entries: entries, estimates: est, gpuHours: gpuSeconds / 3600, wallSeconds: wall, unestimated: unknown)
     }
 }
 

@@ -4,7 +4,8 @@ import XGraphGraph
 
 /// Durations of earlier runs, from the results index, used to estimate how long a node will
 /// take: its own last duration; else the step's median scaled by data size (work grows with the
-/// subset a node trains on); else the step's declared `estimate:`; else a minute.
+/// subset a node trains on); else the step's declared `estimate:`; else nothing is known (a
+/// minute, where the scheduler needs a number).
 public struct DurationHistory: Sendable {
     /// Node id → seconds of its most recent run.
     public var byNode: [String: Double]
@@ -17,7 +18,14 @@ public struct DurationHistory: Sendable {
 
     public static let fallbackSeconds = 60.0
 
+    /// For scheduling, which needs a number for every node: `known(_:)`, else a minute.
     public func estimate(_ node: Node) -> Double {
+        known(node) ?? Self.fallbackSeconds
+    }
+
+    /// What earlier runs (or the step's `estimate:`) say a node will take; nil when nothing
+    /// does. A plan says "no history yet" for those instead of printing a guess as a figure.
+    public func known(_ node: Node) -> Double? {
         if let s = byNode[node.id] { return s }
         if let runs = byStep[node.step], !runs.isEmpty {
             let size = Self.dataSize(node)
@@ -28,7 +36,7 @@ public struct DurationHistory: Sendable {
             let pool = scaled.isEmpty ? runs.map(\.seconds) : scaled
             return pool.sorted()[pool.count / 2]
         }
-        return node.estimateSeconds ?? Self.fallbackSeconds
+        return node.estimateSeconds
     }
 
     /// The size of the subset a node ranges over, if any axis is a subset.

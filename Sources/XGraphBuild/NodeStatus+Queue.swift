@@ -59,6 +59,14 @@ extension Builder {
                     // node that was built is not any more.
                     var detail = ""
                     if case .willRun(let reason) = entry.status, reason == .outputDamaged || reason == .outputMissing { detail = reason.description }
+                    // A local build that failed this very key says so in the node's newest log.
+                    if let key = entry.key?.key, let log = store.latestLog(forNode: node.id),
+                       let failure = LogTail.failure(ofKey: key, log: log) {
+                        let output = failure.output.isEmpty ? "" : "; last output: " + failure.output.joined(separator: " | ")
+                        troubled.insert(i)
+                        status.lines.append(.init(node: node.id, state: .failed, job: nil, detail: failure.status + output + " (log: \(log))"))
+                        continue
+                    }
                     status.lines.append(.init(node: node.id, state: .notBuilt, job: nil, detail: detail))
                 }
                 continue

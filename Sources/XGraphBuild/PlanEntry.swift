@@ -20,6 +20,8 @@ public struct Plan: Sendable {
     /// Estimated wall time of what will run: the longer of the critical path and the total
     /// work divided over the machine's slots.
     public var wallSeconds: Double
+    /// Nodes that will run with no history and no `estimate:`: left out of the figures above.
+    public var unestimated = 0
 
     public var toRun: Int { entries.filter { if case .willRun = $0.status { return true }; return false }.count }
     public var blocked: Int { entries.filter { if case .blocked = $0.status { return true }; return false }.count }

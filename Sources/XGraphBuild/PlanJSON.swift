@@ -23,7 +23,7 @@ extension Plan {
             "totals": .object([
                 "nodes": .int(entries.count), "cached": .int(entries.count - toRun - blocked),
                 "will_run": .int(toRun), "blocked": .int(blocked),
-                "gpu_hours": .double(gpuHours), "wall_s": .double(wallSeconds),
+                "gpu_hours": .double(gpuHours), "wall_s": .double(wallSeconds), "unestimated": .int(unestimated),
             ]),
         ])
     }

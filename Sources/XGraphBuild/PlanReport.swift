@@ -20,8 +20,11 @@ public enum PlanReport {
         }
         let cached = plan.entries.count - plan.toRun - plan.blocked
         var total = "\(plan.entries.count) nodes: \(cached) cached, \(plan.toRun) will run, \(plan.blocked) blocked"
-        if plan.toRun > 0 {
+        if plan.toRun > 0 && plan.unestimated == plan.toRun {
+            total += "; no history yet, so no estimate (a step's `estimate:` gives one)"
+        } else if plan.toRun > 0 {
             total += String(format: "; estimated %.1f GPU-hours, wall time ~%@", plan.gpuHours, formatDuration(plan.wallSeconds))
+            if plan.unestimated > 0 { total += " for the \(plan.toRun - plan.unestimated) with history; \(plan.unestimated) have none yet" }
         }
         lines.append(total)
         return lines.joined(separator: "\n")

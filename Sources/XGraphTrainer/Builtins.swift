@@ -21,7 +21,9 @@ public enum Builtins {
         default:
             throw XGraphError.usage("unknown builtin `\(name)`; the builtins are \(names.joined(separator: ", "))")
         }
-        for unread in params.unreadNames() {
+        // On builtin:subset a literal `seed` axis is read through the subset entry it rewrites
+        // (each seed draws its own subset), not as the top-level value: not an unused parameter.
+        for unread in params.unreadNames() where !(name == "subset" && unread == "seed") {
             log("note: builtin:\(name) does not use parameter `\(unread)`")
         }
     }

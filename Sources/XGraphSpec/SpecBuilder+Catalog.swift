@@ -14,6 +14,8 @@ struct SpecBuilder {
     var subsetIndex: [String: Int] = [:]
     var modelIndex: [String: Int] = [:]
     var taskIndex: [String: Int] = [:]
+    /// File-level `axes:`: one list of values that several steps name (`foreach: { seed: axes.seed }`).
+    var namedAxes: [String: [LiteralValue]] = [:]
 
     init(collected: SpecLoader.Collected) { self.collected = collected }
 
@@ -35,6 +37,12 @@ struct SpecBuilder {
         for d in declarations("tasks") {
             taskIndex[d.entry.key] = tasks.count
             tasks.append(try task(d))
+        }
+        for d in declarations("axes") {
+            guard SpecBuilder.isIdentifier(d.entry.key) else {
+                throw d.reader.fail(d.entry.keyNode, "axis name '\(d.entry.key)' must be an identifier (letters, digits, '_')")
+            }
+            namedAxes[d.entry.key] = try literalValues(d.entry.value, r: d.reader)
         }
         let stepNames = declarations("steps").map(\.entry.key)
         let steps = try declarations("steps").map { try step($0, allSteps: stepNames) }

@@ -217,25 +217,32 @@ extension SpecBuilder {
         return axes
     }
 
-    static let sourceKinds = ["subsets", "models", "tasks", "datasets"]
+    static let sourceKinds = ["subsets", "models", "tasks", "datasets", "axes"]
+
+    /// A literal axis list `[0.1, 0.01]` (in a step's `foreach` or the file's `axes:`).
+    func literalValues(_ node: Yams.Node, r: YAMLReader) throws -> [LiteralValue] {
+        guard case .sequence(let seq) = node else {
+            throw r.fail(node, "an axis is a list of values such as [0, 1, 2], found \(r.describe(node))")
+        }
+        var values: [LiteralValue] = []
+        for item in seq {
+            guard case .scalar(let s) = item else {
+                throw r.fail(item, "items of a literal axis list must be scalars, found \(r.describe(item))")
+            }
+            guard !values.contains(where: { $0.label == s.string }) else {
+                throw r.fail(item, "value '\(s.string)' is listed twice in this axis")
+            }
+            values.append(LiteralValue(label: s.string, value: try r.json(item)))
+        }
+        guard !values.isEmpty else { throw r.fail(node, "an axis list must hold at least one value") }
+        return values
+    }
 
     private func axisSource(_ node: Yams.Node, r: YAMLReader) throws -> AxisSource {
-        if case .sequence(let seq) = node {
-            var values: [LiteralValue] = []
-            for item in seq {
-                guard case .scalar(let s) = item else {
-                    throw r.fail(item, "items of a literal axis list must be scalars, found \(r.describe(item))")
-                }
-                guard !values.contains(where: { $0.label == s.string }) else {
-                    throw r.fail(item, "value '\(s.string)' is listed twice in this axis")
-                }
-                values.append(LiteralValue(label: s.string, value: try r.json(item)))
-            }
-            guard !values.isEmpty else { throw r.fail(node, "an axis list must hold at least one value") }
-            return .literal(values)
-        }
+        if case .sequence = node { return .literal(try literalValues(node, r: r)) }
         let usage = "an axis source is subsets, subsets.NAME, models, models.NAME, tasks, tasks.NAME, datasets, "
-            + "datasets.NAME, AXIS.subsets (the subsets of the datasets on an axis over datasets) "
+            + "datasets.NAME, axes.NAME (a list declared once under the file's axes:), "
+            + "AXIS.subsets (the subsets of the datasets on an axis over datasets) "
             + "or a literal list such as [0.1, 0.01]"
         guard case .scalar(let s) = node else { throw r.fail(node, usage + ", found \(r.describe(node))") }
         let text = s.string
@@ -257,6 +264,14 @@ extension SpecBuilder {
         case "models": try check(models.map(\.name), modelIndex); return .models(name)
         case "tasks": try check(tasks.map(\.name), taskIndex); return .tasks(name)
         case "datasets": try check(datasets.map(\.name), datasetIndex); return .datasets(name)
+        case "axes":
+            let names = namedAxes.keys.sorted()
+            guard let name else { throw r.fail(node, "name one declared axis: axes.NAME; axes: " + NameSuggestions.list(names)) }
+            guard let values = namedAxes[name] else {
+                throw r.fail(node, "undefined axis source '\(text)'" + NameSuggestions.didYouMean(name, in: names)
+                    + " axes: " + NameSuggestions.list(names))
+            }
+            return .literal(values)
         default:
             throw r.fail(node, "unknown axis source '\(text)'"
                 + NameSuggestions.didYouMean(kind, in: SpecBuilder.sourceKinds) + " " + usage)

@@ -5,9 +5,9 @@ import Yams
 /// Reads an experiment file and the files it includes into a validated `Spec`.
 /// Every problem is an `XGraphError.spec` naming file, line and column and what would be valid.
 public enum SpecLoader {
-    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "steps", "executor"]
+    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "axes", "steps", "executor"]
     /// The top-level keys that hold named declarations.
-    static let sections = ["datasets", "subsets", "models", "tasks", "steps"]
+    static let sections = ["datasets", "subsets", "models", "tasks", "axes", "steps"]
 
     public static func load(path: String) throws -> Spec {
         let file = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
@@ -99,6 +99,7 @@ public enum SpecLoader {
         case "subsets": return "subset"
         case "models": return "model"
         case "tasks": return "task"
+        case "axes": return "axis"
         default: return "step"
         }
     }

@@ -10,6 +10,9 @@ struct AxisPoint {
     /// share a label, so inputs match subsets on the dataset as well (issue 13.1).
     var family: String? = nil
     var dataset: String? = nil
+    /// For a subset: the node builtin:subset must draw it from (`dataset/NAME`, or the step
+    /// whose output it is drawn from).
+    var source: String? = nil
 }
 
 /// The values of every axis source, computed once per source for all steps that use it.
@@ -58,7 +61,7 @@ struct AxisDomains {
     /// One point per size of each family, labelled by the size as written.
     private func subsetPoints(_ families: [SubsetSpec]) -> [AxisPoint] {
         families.flatMap { s in
-            let items = spec.dataset(named: s.dataset)?.items
+            let items = s.fromStep ? s.items : spec.dataset(named: s.dataset)?.items
             return s.sizes.map { size in
                 var o: [String: JSONValue] = [
                     "kind": .string("subset"), "name": .string(size.label), "size": .int(size.count),
@@ -67,7 +70,13 @@ struct AxisDomains {
                 ]
                 if let noise = s.labelNoise { o["label_noise"] = .double(noise) }
                 if let items { o["items"] = .int(items) }
-                return AxisPoint(label: size.label, object: .object(o), family: s.name, dataset: s.dataset)
+                // A generated data set is no declared dataset: no grid over datasets pairs with it.
+                if s.fromStep {
+                    o["from_step"] = .bool(true)
+                    return AxisPoint(label: size.label, object: .object(o), family: s.name, dataset: nil, source: s.dataset)
+                }
+                return AxisPoint(label: size.label, object: .object(o), family: s.name, dataset: s.dataset,
+                                 source: "dataset/" + s.dataset)
             }
         }
     }

@@ -77,8 +77,9 @@ enum GridChecks {
     }
 
     /// builtin:subset draws from its `dataset` input with the item count and seed of its
-    /// subset: reading another dataset than the subset's would draw one dataset's subset from
-    /// another's files. Nil when the step is no builtin:subset reading a dataset.
+    /// subset: reading another dataset (or step output) than the subset's would draw one data
+    /// set's subset from another's files. Nil when the step is no builtin:subset with a
+    /// `dataset` input.
     struct SubsetSource {
         let input: InputSpec
         /// For each subset axis: `expected[v]`, the dataset node its value `v` must read.
@@ -88,13 +89,9 @@ enum GridChecks {
         init?(step: StepSpec, points: [[AxisPoint]]) {
             guard case .builtin("subset") = step.action,
                   let input = step.inputs.first(where: { $0.name == "dataset" }) else { return nil }
-            switch input.ref {
-            case .dataset, .datasetOnAxis: break
-            case .step: return nil
-            }
             self.input = input
             expected = points.indices.compactMap { a in
-                points[a].allSatisfy({ $0.dataset != nil }) ? (a, points[a].map { "dataset/\($0.dataset ?? "")" }) : nil
+                points[a].allSatisfy({ $0.source != nil }) ? (a, points[a].map { $0.source ?? "" }) : nil
             }
             let datasetAxis = step.foreach.first { if case .datasets = $0.source { return true } else { return false } }
             suggestion = datasetAxis.map { "\"datasets.{{ \($0.name) }}\"" } ?? "datasets.NAME"
@@ -103,11 +100,19 @@ enum GridChecks {
         func check(_ point: [Int], edges: [InputEdge], node: @autoclosure () -> String) throws {
             guard let edge = edges.first(where: { $0.name == input.name }) else { return }
             for (a, nodes) in expected where nodes[point[a]] != edge.node {
-                let want = nodes[point[a]].dropFirst("dataset/".count)
-                let got = edge.node.dropFirst("dataset/".count)
-                let fix = suggestion == "datasets.NAME" ? "datasets.\(want)" : suggestion
-                throw XGraphError.spec(input.location, "node '\(node())' draws a subset of dataset '\(want)', but its input "
-                    + "'\(input.name)' reads dataset '\(got)'; write inputs: { \(input.name): \(fix) }")
+                func named(_ id: String) -> (what: String, ref: String) {
+                    id.hasPrefix("dataset/") ? ("dataset '\(id.dropFirst(8))'", "datasets.\(id.dropFirst(8))")
+                                             : ("the output of step '\(id)'", id)
+                }
+                let want = named(nodes[point[a]]), got = named(edge.node)
+                let fix = want.ref.hasPrefix("datasets.") && suggestion != "datasets.NAME" ? suggestion : want.ref
+                var message = "node '\(node())' draws a subset of \(want.what), but its input "
+                    + "'\(input.name)' reads \(got.what); write inputs: { \(input.name): \(fix) }"
+                if !edge.node.hasPrefix("dataset/") {
+                    message += ", or draw the subsets from that step's output: subsets: { NAME: { dataset: \(edge.node), "
+                        + "items: N, sizes: [...] } }"
+                }
+                throw XGraphError.spec(input.location, message)
             }
         }
     }

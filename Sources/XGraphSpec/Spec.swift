@@ -78,6 +78,12 @@ public struct SubsetSpec: Sendable {
     /// Fraction of labels replaced at random (0...1), when declared.
     public var labelNoise: Double?
     public var location: SourceLocation
+    /// True when `dataset` names a step whose output the subsets are drawn from (a generated
+    /// data set), not a declared dataset.
+    public var fromStep = false
+    /// How many items that step's output holds (`items:`, required then: the output is not there
+    /// when the grid is planned).
+    public var items: Int?
 }
 
 public struct CapacitySpec: Sendable {

@@ -139,7 +139,7 @@ struct SpecBuilder {
 
     // MARK: subsets
 
-    static let subsetKeys = ["dataset", "sizes", "nested", "seed", "label_noise"]
+    static let subsetKeys = ["dataset", "sizes", "nested", "seed", "label_noise", "items"]
 
     func subset(_ d: SpecLoader.Declaration) throws -> SubsetSpec {
         let r = d.reader, name = d.entry.key
@@ -150,10 +150,28 @@ struct SpecBuilder {
                 + NameSuggestions.list(datasets.map(\.name)))
         }
         let dsName = try r.string(ds.value, "dataset")
-        guard let di = datasetIndex[dsName] else {
-            throw r.fail(ds.value, "undefined dataset '\(dsName)'" + NameSuggestions.didYouMean(dsName, in: datasets.map(\.name))
-                + " datasets: " + NameSuggestions.list(datasets.map(\.name)))
+        // A subset may also be drawn from a step's output (data a step generates): then the
+        // item count must be given, as the output does not exist when the grid is planned.
+        let steps = declarations("steps").map(\.entry.key)
+        let fromStep = datasetIndex[dsName] == nil && steps.contains(dsName)
+        guard datasetIndex[dsName] != nil || fromStep else {
+            throw r.fail(ds.value, "undefined dataset '\(dsName)'" + NameSuggestions.didYouMean(dsName, in: datasets.map(\.name) + steps)
+                + " datasets: " + NameSuggestions.list(datasets.map(\.name))
+                + "; a subset may also be drawn from a step's output: dataset: STEP, with items: N")
         }
+        var stepItems: Int?
+        if let it = keys["items"] {
+            guard fromStep else {
+                throw r.fail(it.keyNode, "'items' of subset '\(name)' belongs on dataset '\(dsName)'; a subset gives it only "
+                    + "when it is drawn from a step's output")
+            }
+            stepItems = try r.int(it.value, "items")
+            guard (stepItems ?? 0) > 0 else { throw r.fail(it.value, "'items' must be positive") }
+        } else if fromStep {
+            throw r.fail(ds.value, "subset '\(name)' is drawn from the output of step '\(dsName)', whose size is unknown "
+                + "until it runs: give items: N (how many items that output holds)")
+        }
+        let datasetItems = datasetIndex[dsName].flatMap { datasets[$0].items } ?? stepItems
         guard let sz = keys["sizes"] else {
             throw r.fail(d.entry.keyNode, "subset '\(name)' needs 'sizes:', a list such as [10M, 30M, 100M]")
         }
@@ -161,8 +179,9 @@ struct SpecBuilder {
         for item in try r.sequence(sz.value, "sizes") {
             let (label, count) = try r.size(item, "sizes")
             guard count > 0 else { throw r.fail(item, "a subset size must be positive, found \(label)") }
-            if let items = datasets[di].items, count > items {
-                throw r.fail(item, "subset size \(label) exceeds the \(SizeLabel.format(items)) items of dataset '\(dsName)'")
+            if let items = datasetItems, count > items {
+                throw r.fail(item, "subset size \(label) exceeds the \(SizeLabel.format(items)) items of "
+                    + (fromStep ? "step '\(dsName)''s output" : "dataset '\(dsName)'"))
             }
             if sizes.contains(where: { $0.label == label }) {
                 throw r.fail(item, "size \(label) is listed twice in subset '\(name)'")
@@ -178,8 +197,11 @@ struct SpecBuilder {
             guard (0...1).contains(v) else { throw r.fail(n.value, "'label_noise' must be between 0 and 1, found \(v)") }
             noise = v
         }
-        return SubsetSpec(name: name, dataset: dsName, sizes: sizes, nested: nested, seed: seed, labelNoise: noise,
-                          location: r.location(d.entry.keyNode))
+        var subset = SubsetSpec(name: name, dataset: dsName, sizes: sizes, nested: nested, seed: seed, labelNoise: noise,
+                                location: r.location(d.entry.keyNode))
+        subset.fromStep = fromStep
+        subset.items = stepItems
+        return subset
     }
 
     // MARK: models and tasks

@@ -6,10 +6,8 @@ import XCTest
 /// replicate seed axis is fully cached, whichever way it is asked.
 final class KeyOrderTests: XCTestCase {
     static let study = """
-        datasets:
-          raw: { path: missing.txt, items: 400 }
         subsets:
-          raw: { dataset: raw, sizes: [100, 200], nested: true, seed: 0 }
+          raw: { dataset: generate, items: 400, sizes: [100, 200], nested: true, seed: 0 }
         models:
           poly:
             capacities:

@@ -42,10 +42,8 @@ final class KeyOrderPropertyTests: XCTestCase {
     func testReplicateSubsetsOfAGeneratedDatasetKeyTheirOwnSeed() throws {
         let fixture = Fixture()
         let graph = try Expander.expand(try fixture.load("""
-            datasets:
-              raw: { path: missing.txt, items: 1000 }
             subsets:
-              raw: { dataset: raw, sizes: [100, 200], nested: true, seed: 0 }
+              raw: { dataset: generate, items: 1000, sizes: [100, 200], nested: true, seed: 0 }
             steps:
               generate:
                 command: seq 1000 > {{ out }}/data.txt
@@ -79,16 +77,20 @@ final class KeyOrderPropertyTests: XCTestCase {
     static func randomStudy(_ rng: inout SplitMix64) -> String {
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
         let twoSources = rng.next() % 2 == 0
-        let generated = rng.next() % 2 == 0
+        var generated = rng.next() % 2 == 0
         let seeds = pick([[Int](), [0, 1], [0, 1, 2], [3, 1]])
         let sizes = pick([["100", "200"], ["100", "200", "400"], ["50", "400"]])
         let capacities = pick([["s", "m"], ["s", "m", "l"]])
+        // Subsets of a generated data set form one family; grids over datasets are declared.
+        if twoSources { generated = false }
         let names = twoSources ? ["a", "b"] : ["a"]
         var text = "datasets:\n"
         for n in names { text += "  \(n): { path: \(n).txt, items: 1000 }\n" }
         text += "subsets:\n"
         for n in names {
-            text += "  \(n): { dataset: \(n), sizes: [\(sizes.joined(separator: ", "))], nested: \(pick(["true", "false"])), seed: \(pick([0, 7])) }\n"
+            // A generated study draws its (one family of) subsets from the generating step.
+            let from = generated && !twoSources ? "generate, items: 1000" : n
+            text += "  \(n): { dataset: \(from), sizes: [\(sizes.joined(separator: ", "))], nested: \(pick(["true", "false"])), seed: \(pick([0, 7])) }\n"
         }
         text += "models:\n  m:\n    capacities:\n"
         for (i, c) in capacities.enumerated() { text += "      \(c): { width: \(4 << i), lr: \(pick(["0.1", "0.01"])) }\n" }

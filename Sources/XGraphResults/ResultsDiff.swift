@@ -36,11 +36,24 @@ extension ResultsIndex {
                                      delta.map(JSONValue.double) ?? .null])
                     }
                 }
-                var footer: String?
-                if !untracked.isEmpty {
-                    footer = "code git does not track (ignored, untracked or outside the repository) differs between the two runs of "
-                        + "\(untracked.count) node(s): " + untracked.prefix(10).joined(separator: ", ") + (untracked.count > 10 ? ", …" : "")
+                var notes: [String] = []
+                // Say what was compared: runs *recorded at* each commit. A commit that only added
+                // nodes (everything else cached from older commits) has few, and an empty table
+                // must not read as "nothing changed".
+                let namesB = Set(runsB.keys), namesA = Set(runsA.map(\.node))
+                let both = namesA.intersection(namesB).count
+                notes.append("compared the runs recorded at each commit: \(runsA.count) node(s) at a, \(runsB.count) at b, "
+                    + "\(both) at both (only those are rows)")
+                if both < max(namesA.count, namesB.count) {
+                    notes.append("a node cached from an older commit has no run recorded at a or b; to compare what each "
+                        + "commit's spec gives, check out each commit and run `xgraph results FILE`, or query "
+                        + "`xgraph results --all` for every run")
                 }
+                if !untracked.isEmpty {
+                    notes.append("code git does not track (ignored, untracked or outside the repository) differs between the two runs of "
+                        + "\(untracked.count) node(s): " + untracked.prefix(10).joined(separator: ", ") + (untracked.count > 10 ? ", …" : ""))
+                }
+                let footer: String? = notes.joined(separator: "\n")
                 return ResultTable(columns: ["node", "metric", "a", "b", "delta"], rows: rows,
                                    title: "a = \(a.prefix(10)), b = \(b.prefix(10))", footer: footer)
             }

@@ -83,6 +83,8 @@ public struct BuildProvenance: Sendable {
     public var host: String
     /// Which `code:` paths hold files the commit does not pin down (nil outside git).
     public var codeTracking: CodeTracking?
+    /// This build's id (`BuildID`), written into every record it makes.
+    public var buildID: String = BuildID.current
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
                 host: String = ProcessInfo.processInfo.hostName, codeTracking: CodeTracking? = nil) {
@@ -157,4 +159,16 @@ public protocol BuildObserver: Sendable {
 public struct SilentObserver: BuildObserver {
     public init() {}
     public func event(_ e: BuildEvent) {}
+}
+
+/// One id per `xgraph build`, shared by the processes it starts: taken from `XGRAPH_BUILD_ID`
+/// when a head set it (a Slurm job's runner inherits it through sbatch's environment), else made
+/// from the time, host and process and exported, so the jobs this process submits carry it.
+public enum BuildID {
+    public static let current: String = {
+        if let id = ProcessInfo.processInfo.environment["XGRAPH_BUILD_ID"], !id.isEmpty, id.count <= 200 { return id }
+        let id = "\(TimeText.compactNow())-\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        setenv("XGRAPH_BUILD_ID", id, 1)
+        return id
+    }()
 }

@@ -313,6 +313,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                                    gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
         var recorded = record
         recorded.provenance.untrackedCode = untrackedCode(node, key: key)
+        recorded.provenance.buildID = builder.provenance.buildID
         let written = try store.writeRunRecord(recorded)
         try store.setLastKey(key.key, forNode: node.id)
         return written

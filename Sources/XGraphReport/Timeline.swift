@@ -10,9 +10,12 @@ public struct Timeline: Sendable {
         public var gpus: [Int]
         public var start: Date
         public var end: Date
+        /// The build that recorded the run; nil for records older than build ids.
+        public var buildID: String?
 
-        public init(node: String, step: String, host: String, gpus: [Int], start: Date, end: Date) {
+        public init(node: String, step: String, host: String, gpus: [Int], start: Date, end: Date, buildID: String? = nil) {
             self.node = node; self.step = step; self.host = host; self.gpus = gpus; self.start = start; self.end = end
+            self.buildID = buildID
         }
 
         public var seconds: Double { max(0, end.timeIntervalSince(start)) }
@@ -30,8 +33,8 @@ public struct Timeline: Sendable {
     public private(set) var bars: [Bar] = []
 
     /// Runs closer than this to the rest of a build (seconds between one's end and the next
-    /// one's start) count as the same build. Records carry no build id, and a build starts each
-    /// node as soon as its inputs and a slot are free, so the gaps inside one build are short.
+    /// one's start) count as the same build, for records written before builds had ids: a build
+    /// starts each node as soon as its inputs and a slot are free, so its gaps are short.
     public static let buildGap = 300.0
 
     public init(runs: [Run]) {
@@ -39,11 +42,15 @@ public struct Timeline: Sendable {
         layOut()
     }
 
-    /// The runs of the most recent build: going back from the run that ended last, every run
-    /// that overlaps the span so far or ends within `buildGap` of its start.
+    /// The runs of the most recent build: those with the build id of the run that ended last;
+    /// for records without one, going back from it, every run that overlaps the span so far or
+    /// ends within `buildGap` of its start.
     public static func lastBuild(_ runs: [Run]) -> [Run] {
         let byEnd = runs.sorted { ($0.end, $0.node) > ($1.end, $1.node) }
         guard let newest = byEnd.first else { return [] }
+        if let id = newest.buildID {
+            return runs.filter { $0.buildID == id }.sorted { ($0.start, $0.node) < ($1.start, $1.node) }
+        }
         var spanStart = newest.start
         var out: [Run] = []
         for r in byEnd {

@@ -66,7 +66,7 @@ enum CurrentRunsView {
             CREATE TEMP VIEW IF NOT EXISTS current AS
               SELECT r.key, c.node, c.step, r.git_commit, r.branch, r.dirty, r.diff_digest, r.xgraph_version,
                      r.host, r.executor, r.gpu_model, r.gpu_ids, r.start, r."end", r.duration_s, r.exit_status,
-                     r.attempt, r.output, r.untracked_code
+                     r.attempt, r.output, r.untracked_code, r.build_id
               FROM temp.current_nodes c JOIN main.runs r ON r.key = c.key;
             """)
         let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.current_nodes (node, step, key) VALUES (?, ?, ?)")

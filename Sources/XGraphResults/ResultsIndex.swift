@@ -257,13 +257,13 @@ public final class ResultsIndex: Sendable {
         let p = record.provenance
         try db.cachedStatement(sql: """
             INSERT INTO \(t)runs (key, node, step, git_commit, branch, dirty, diff_digest, xgraph_version,
-                host, executor, gpu_model, gpu_ids, start, "end", duration_s, exit_status, attempt, output, untracked_code)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                host, executor, gpu_model, gpu_ids, start, "end", duration_s, exit_status, attempt, output, untracked_code, build_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 key, record.node, record.step, p.gitCommit, p.gitBranch, p.gitDirty, p.gitDiffDigest?.hex,
                 p.xgraphVersion, p.host, p.executor, p.gpuModel, p.gpuIDs.map(String.init).joined(separator: ","),
                 TimeText.iso8601(p.start), TimeText.iso8601(p.end), max(0, p.end.timeIntervalSince(p.start)),
-                Int(p.exitStatus), p.attempt, record.output.hex, p.untrackedCode?.digest.hex,
+                Int(p.exitStatus), p.attempt, record.output.hex, p.untrackedCode?.digest.hex, p.buildID,
             ])
         let axis = try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(t)axes (key, axis, ord, value) VALUES (?, ?, ?, ?)")
         for (i, entry) in record.axes.enumerated() {

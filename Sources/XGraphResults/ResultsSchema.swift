@@ -18,7 +18,7 @@ import GRDB
 /// Version History:
 /// * 1: first version.
 /// * 2: adds `record_files`.
-/// * 3: adds `runs.untracked_code`, and `replaced_runs`, `replaced_axes`, `replaced_params`,
+/// * 3: adds `runs.untracked_code` and `runs.build_id`, and `replaced_runs`, `replaced_axes`, `replaced_params`,
 ///   `replaced_metrics`: the same tables for the records re-runs replaced (`history/` in the
 ///   store), keyed `replaced:<file name>`, which only `results --all` shows. They are apart so
 ///   that a query over `runs` keeps meaning the store's current records.
@@ -49,7 +49,8 @@ enum ResultsSchema {
             exit_status INTEGER NOT NULL,
             attempt INTEGER NOT NULL,
             output TEXT NOT NULL,
-            untracked_code TEXT
+            untracked_code TEXT,
+            build_id TEXT
         )
         """,
         "CREATE INDEX \(p)runs_node ON \(p)runs(node)",

@@ -85,6 +85,9 @@ public struct Provenance: Codable, Sendable, Equatable {
     /// outside the repository), and the digest of those paths' contents: the commit alone does
     /// not say what this code was. Nil (and absent from the record) when there were none.
     public var untrackedCode: UntrackedCode?
+    /// Which `xgraph build` recorded the run (its Slurm jobs carry the head's): the report's
+    /// timeline shows the runs of one build, however long the gaps between them.
+    public var buildID: String?
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
                 xgraphVersion: String, host: String, executor: String, gpuModel: String?, gpuIDs: [Int],

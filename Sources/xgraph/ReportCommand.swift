@@ -268,16 +268,17 @@ struct ReportAssembler {
 
     /// The runs of the last build among the file's nodes (every run without a file).
     private func lastBuild() throws -> Timeline {
-        let rows = try ctx.index.sql("SELECT node, step, host, gpu_ids, start, \"end\" FROM runs").rows
+        let rows = try ctx.index.sql("SELECT node, step, host, gpu_ids, start, \"end\", build_id FROM runs").rows
         var runs: [Timeline.Run] = []
         runs.reserveCapacity(rows.count)
-        for row in rows where row.count == 6 {
+        for row in rows where row.count == 7 {
             let node = row[0].display
             if let nodes = ctx.nodes, !nodes.contains(node) { continue }
             // Times are the index's own ISO 8601 text; a row that does not parse is left out.
             guard let start = Timeline.parseTime(row[4].display), let end = Timeline.parseTime(row[5].display) else { continue }
             let gpus = row[3].display.split(separator: ",").compactMap { Int($0) }
-            runs.append(Timeline.Run(node: node, step: row[1].display, host: row[2].display, gpus: gpus, start: start, end: end))
+            runs.append(Timeline.Run(node: node, step: row[1].display, host: row[2].display, gpus: gpus, start: start, end: end,
+                                     buildID: row[6].stringValue))
         }
         return Timeline(runs: Timeline.lastBuild(runs))
     }

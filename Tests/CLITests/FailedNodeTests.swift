@@ -45,3 +45,25 @@ final class FailedNodeTests: XCTestCase {
         XCTAssertFalse(plan.out.contains("1.0h") || plan.out.contains("[~"), plan.out)
     }
 }
+
+/// Every record names the build that made it, so the report's "last build" is one build.
+final class BuildIDTests: XCTestCase {
+    func testEachBuildWritesItsOwnIdIntoItsRecords() throws {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", """
+            steps:
+              a:
+                command: echo a > {{ out }}/o
+              b:
+                command: echo b > {{ out }}/o
+
+            """)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "a"]).status, 0)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "b"]).status, 0)
+        let ids = try h.run(["results", "--sql", "SELECT node, build_id FROM runs ORDER BY node", "--format", "csv"])
+        let lines = ids.out.split(separator: "\n").dropFirst().map { $0.split(separator: ",", maxSplits: 1).map(String.init) }
+        XCTAssertEqual(lines.map { $0.first ?? "" }, ["a", "b"], ids.all)
+        XCTAssertEqual(Set(lines.compactMap { $0.last }).count, 2, "two builds, two ids:\n\(ids.out)")
+        XCTAssertFalse(lines.contains { ($0.last ?? "").isEmpty }, ids.out)
+    }
+}

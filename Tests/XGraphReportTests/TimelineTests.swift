@@ -29,6 +29,19 @@ final class TimelineTests: XCTestCase {
         XCTAssertEqual(Timeline.lastBuild(runs).map(\.node), ["new/1", "new/2", "new/3"])
     }
 
+    /// Four builds a few seconds apart are four builds: runs are grouped by the id each build
+    /// writes into its records, not by time.
+    func testLastBuildIsTheNewestRunsBuildWhateverTheGaps() {
+        func r(_ node: String, _ start: Double, _ end: Double, _ id: String) -> Timeline.Run {
+            var x = run(node, start, end)
+            x.buildID = id
+            return x
+        }
+        let runs = [r("a/1", 0, 5, "b1"), r("b/1", 6, 10, "b2"), r("c/1", 11, 15, "b3"), r("d/1", 16, 20, "b4"),
+                    r("d/2", 12, 21, "b4")]
+        XCTAssertEqual(Timeline.lastBuild(runs).map(\.node), ["d/2", "d/1"])
+    }
+
     func testParsesTheIndexTimeText() {
         XCTAssertEqual(Timeline.parseTime("2026-11-23T09:41:07.250Z")?.timeIntervalSince1970 ?? 0, 1_795_426_867.25, accuracy: 1e-6)
         XCTAssertNil(Timeline.parseTime("yesterday"))

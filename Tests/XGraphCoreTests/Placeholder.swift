@@ -1,2 +1,0 @@
-import XCTest
-final class XGraphCoreTestsPlaceholder: XCTestCase { func testPlaceholder() {} }

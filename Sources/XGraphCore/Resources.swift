@@ -10,7 +10,7 @@ public struct Resources: Hashable, Codable, Sendable {
 
     /// Limits on what a step or the command line may ask for. The resource pool holds one id
     /// per GPU, so `--gpus 100000000` built an array of 10^8 ids before running anything
-    /// (issue 9.4); no machine has more of either.
+    ///; no machine has more of either.
     public static let maxGPUs = 4096
     public static let maxCPUs = 65536
 

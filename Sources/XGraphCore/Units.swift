@@ -33,7 +33,7 @@ public enum MemorySize {
 /// plain number of seconds.
 public enum DurationText {
     /// A year: a longer wall-time limit or estimate is a typo, and 1e300 seconds traps when the
-    /// executor turns it into a Duration (issue 9.4).
+    /// executor turns it into a Duration.
     public static let maxSeconds = 365.0 * 86400
     public static let maxText = "365d"
 

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A mutation fuzzer of planning (issue 9, "How it is checked"). Inputs are planned in a forked
+/// A mutation fuzzer of planning. Inputs are planned in a forked
 /// child, a batch at a time, so a trap kills the child, not the fuzzer: the parent sees the
 /// signal, saves the input that was running and starts a new child for the rest of the batch.
 /// An input that takes longer than `perInputSeconds` is a hang: the child is killed the same way.

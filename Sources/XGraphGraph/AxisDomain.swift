@@ -7,7 +7,7 @@ struct AxisPoint {
     var label: String
     var object: JSONValue
     /// For a subset: its family and the dataset it is drawn from. Two datasets' subsets may
-    /// share a label, so inputs match subsets on the dataset as well (issue 13.1).
+    /// share a label, so inputs match subsets on the dataset as well.
     var family: String? = nil
     var dataset: String? = nil
     /// For a subset: the node builtin:subset must draw it from (`dataset/NAME`, or the step

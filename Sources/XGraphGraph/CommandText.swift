@@ -1,7 +1,7 @@
 /// How a node's command (and env values) keep path roles apart from text. Expansion writes a
 /// role as `{{out}}` and substitutes every value; the renderer later fills the roles. A value
 /// is data: a param holding the text `{{out}}` or `{{` must reach the command as written, not
-/// be read as a role or swallow the next one (issue 8.10). So every `{` of text that would read
+/// be read as a role or swallow the next one. So every `{` of text that would read
 /// as part of a `{{` is written as `{{{}}`, a role the renderer turns back into one `{`.
 /// Text without such a brace (nearly every command) is written unchanged.
 public enum CommandText {

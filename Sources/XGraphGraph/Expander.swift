@@ -117,7 +117,7 @@ public enum Expander {
     }
 
     /// More nodes than any study has, and few enough to plan in memory: a product past it
-    /// (or past Int, which trapped) is an error, not a hang or a crash (issue 9.4).
+    /// (or past Int, which trapped) is an error, not a hang or a crash.
     public static let maxCombinations = 10_000_000
 
     /// The number of axis value combinations of a step, checked against `maxCombinations`.

@@ -1,7 +1,7 @@
 import XGraphCore
 import XGraphSpec
 
-/// Checks for grids over several datasets' subsets (issue 13.1): names stay distinct, each
+/// Checks for grids over several datasets' subsets: names stay distinct, each
 /// `datasets.{{ AXIS }}` input has its dataset nodes, and builtin:subset draws from its own
 /// subset's dataset.
 enum GridChecks {

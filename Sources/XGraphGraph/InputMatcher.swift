@@ -4,7 +4,7 @@ import XGraphSpec
 /// Finds, for each node of a step, the upstream node one input reads: the node of the
 /// upstream step whose value on every upstream axis equals this node's value on the axis of
 /// the same name (or the value pinned by `where:`). Subsets are equal when their dataset and
-/// size are: two datasets' subsets of one size are different subsets (issue 13.1). Resolved by
+/// size are: two datasets' subsets of one size are different subsets. Resolved by
 /// array lookups per node.
 struct InputMatcher {
     let name: String

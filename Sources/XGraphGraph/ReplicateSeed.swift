@@ -1,8 +1,8 @@
 import XGraphCore
 import XGraphSpec
 
-/// A literal `seed` axis on a builtin:subset step draws one subset per seed (replicates,
-/// issue 10.3): the seed replaces the subset family's `seed` in the node's subset params, which
+/// A literal `seed` axis on a builtin:subset step draws one subset per seed
+/// (replicates): the seed replaces the subset family's `seed` in the node's subset params, which
 /// is where the builtin reads its draw seed (docs/builtins.md). Other steps read the literal
 /// `seed` at the top level of their params (`{{ seed }}`, builtin:pretrain's `seed`), and keep
 /// their subset params as declared: a downstream step may replicate training on one draw.

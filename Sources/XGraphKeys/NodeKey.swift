@@ -80,7 +80,7 @@ public enum NodeKeyer {
     /// The canonical encoding: one line per part, `LENGTH:NAME DIGEST LF` (LENGTH the name's
     /// UTF-8 byte count in decimal, DIGEST 64 hex digits), in the order above, under a
     /// domain-separating header. The length prefix makes the encoding injective whatever a
-    /// name holds; the loader also refuses control characters in names (issue 8.9).
+    /// name holds; the loader also refuses control characters in names.
     static func combine(_ parts: [KeyPart]) -> Digest {
         // One buffer of the exact size, filled by memcpy, one hash: this runs for every node of
         // every null build, and growing an array through generic appends (a String per digit

@@ -1,5 +1,5 @@
 /// What a column of a results table is, beyond its header: metrics, axes and xgraph's own
-/// columns are separate namespaces (issue 20.2). Users name metrics freely, and `epochs`,
+/// columns are separate namespaces. Users name metrics freely, and `epochs`,
 /// `step`, `data`, `duration_s` or `status` are ordinary metric names; a flat row keyed by name
 /// let such a metric replace the axis or the column, or be replaced by it. So JSON keeps each
 /// namespace in its own object (`axes`, `metrics`, `run`), and text and CSV headers stay the

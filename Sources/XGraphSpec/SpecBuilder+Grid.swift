@@ -2,7 +2,7 @@ import Foundation
 import XGraphCore
 import Yams
 
-/// The grid over several datasets' subsets (issue 13.1): `foreach: { source: datasets, data:
+/// The grid over several datasets' subsets: `foreach: { source: datasets, data:
 /// source.subsets }` and `inputs: { dataset: "datasets.{{ source }}" }`. Two datasets' subsets
 /// of one size would share a name on a plain subset axis; here a subset is named, matched and
 /// read by its dataset and its size.

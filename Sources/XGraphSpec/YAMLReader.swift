@@ -108,7 +108,7 @@ struct YAMLReader {
     }
 
     /// The kernel's PATH_MAX: no longer path can be opened, and normalising one of tens of
-    /// thousands of components took quadratic time (17 s for 64k, issue 9.4).
+    /// thousands of components took quadratic time (17 s for 64k).
     static let maxPathBytes = 4096
 
     /// A file path as written: a string no longer than `maxPathBytes`, without NUL (which

@@ -16,13 +16,14 @@ import Glibc
 ///
 /// Layout (see docs/store.md):
 ///
-///     VERSION                         "1\n": the layout version below
+///     VERSION                         "2\n": the layout version below
 ///     blobs/<aa>/<digest>             file contents, read-only (0444), named by SHA-256
 ///     blobs/<aa>/<digest>.x           the same content, executable (0555): hard links share
 ///                                     their mode, so the two variants are separate files
 ///     trees/<aa>/<digest>.json        tree manifests (TreeManifest)
 ///     artifacts/<digest>/             materialised trees: hard links to blobs, folders 0555
 ///     records/<aa>/<key>.json         action records, write-once (ActionRecord)
+///     records/<aa>/<key>.lost         beside a record whose output was removed as damaged (DamageRepair)
 ///     keys.log                        "key output\n" per record, appended after it is in place
 ///     nodes.log                       "key node\n" per successful build: the last key per node name
 ///     logs/<aa>/<sha256(name)>.*.log  one log per attempt
@@ -33,6 +34,9 @@ import Glibc
 ///     quarantine/                     damaged records set aside (`verify --repair`, or `write` over one)
 ///     history/<aa>/<key>.<time>-<pid>.json  records replaced by a re-run (--force, a lost output)
 ///     digest-cache                    file digests by (path, size, mtime, ctime, inode, device)
+///     jobs/                           the Slurm job registry (SubmittedJobs)
+///     logs/<aa>/<…>.params.json       each attempt's params file, beside its log
+///     results.sqlite                  the results index, derived from the records (XGraphResults)
 ///     .gitignore                      "*\n", in a store created inside a git work tree
 ///
 /// Version History:

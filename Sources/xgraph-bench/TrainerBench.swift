@@ -24,7 +24,7 @@ enum TrainerBench {
                   + " (the trainer's thread setting): \(String(format: "%.0f", 100 * best.gflops / raw)) % of raw (target ≥ 70 %)")
         }
         // The CNN's loop also does im2col, col2im, pooling and the k = 9 first layer outside
-        // sgemm, so its share of raw is lower; issue 11 asks for ≥ 50 %.
+        // sgemm, so its share of raw is lower; the target is ≥ 50 %.
         for channels in cnnChannels {
             var raw = 0.0, shapes = 0.0, best: (examplesPerSecond: Double, gflops: Double) = (0, 0)
             for _ in 0..<3 {

@@ -64,7 +64,7 @@ struct ResultsCommand: AsyncParsableCommand {
 
     /// `--sql` answers exactly its statement, over every run of the store: the options that
     /// select runs play no part, and a file adds only the `current` view. Silence there pooled
-    /// a user's runs of three versions of a spec into one average (issue 27.4).
+    /// a user's runs of three versions of a spec into one average.
     private func warnWhatSQLIgnores(_ sql: String) {
         let ignored = [("--step", filters.step != nil), ("--where", filters.where != nil), ("--commit", filters.commit != nil),
                        ("--all", filters.all), ("--pivot", pivot != nil), ("--metric", metric != nil),

@@ -7,10 +7,10 @@ struct XGraph: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xgraph",
         abstract: "Declarative experiment graphs: cached, incremental, GPU-aware, git-tagged.",
-        discussion: """
-            Write an experiment file (datasets, subsets, models, tasks, steps), then `xgraph build` runs
-            only the nodes whose inputs changed and records every result with its git commit.
-            """,
+        // One line: the help wraps it to the terminal, and a newline in the text broke the
+        // sentence mid-line ("runs" / "only").
+        discussion: "Write an experiment file (datasets, subsets, models, tasks, steps), then `xgraph build` runs "
+            + "only the nodes whose inputs changed and records every result with its git commit.",
         version: XGraphVersion.string,
         subcommands: [BuildCommand.self, PlanCommand.self, ExplainCommand.self, ResultsCommand.self,
                       DiffCommand.self, FitCommand.self, ReportCommand.self, LogsCommand.self, VerifyCommand.self,

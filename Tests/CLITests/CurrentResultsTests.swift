@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `results` on an experiment file shows, per node, the record of the node's current key: never a
-/// newer run of an earlier spec (issue 8.11).
+/// newer run of an earlier spec.
 final class CurrentResultsTests: XCTestCase {
     /// Two train nodes record their lr as a metric; eval copies train's metrics.
     static func experiment(lr: String, extraStep: Bool = false) -> String {

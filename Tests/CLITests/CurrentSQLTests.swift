@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `--sql` reads every run of the store; with an experiment file it also offers the view
-/// `current` of the file's current runs, and it says what it ignores (issue 27.4).
+/// `current` of the file's current runs, and it says what it ignores.
 final class CurrentSQLTests: XCTestCase {
     /// Two specs built (lr 0.1, then 0.05): `runs` holds both, `current` only the second.
     func testAnAverageOverTheCurrentViewDoesNotPoolEarlierSpecs() throws {

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// Absurd values on the command line or in a step get a clear error instead of a trap (exit
-/// 132, no message) or a build that never starts (issue 9.4).
+/// 132, no message) or a build that never starts.
 final class HostileInputTests: XCTestCase {
     func testMemOf1e19OnTheCommandLineIsAnArgumentError() throws {
         let h = try CLIHarness()

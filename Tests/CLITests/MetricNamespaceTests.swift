@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Metrics, axes and xgraph's own columns are separate namespaces (issue 20.2): a metric named
+/// Metrics, axes and xgraph's own columns are separate namespaces: a metric named
 /// like an axis (`epochs`, `data`) or a column (`duration_s`, `status`, `commit`, `node`) never
 /// replaces it, and no output prints two columns under one header.
 final class MetricNamespaceTests: XCTestCase {

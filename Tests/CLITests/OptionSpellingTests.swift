@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Small things a new user met in the first hour (issue 27.9).
+/// Small things a new user met in the first hour.
 final class OptionSpellingTests: XCTestCase {
     /// ArgumentParser adds "(default: data)" itself; help text that said it too said it twice.
     func testHelpStatesEachDefaultOnce() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `plan` estimates come from earlier runs (issue 13.2).
+/// `plan` estimates come from earlier runs.
 final class PlanHistoryTests: XCTestCase {
     func testPlanEstimatesAStepWithoutSubsetAxisFromItsLastRun() throws {
         let h = try CLIHarness()

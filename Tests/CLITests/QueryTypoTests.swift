@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// A query that names a step, axis value or node the experiment file does not have is an error
-/// with "did you mean", as the YAML loader's are, not an empty table that exits 0 (issue 27.3).
+/// with "did you mean", as the YAML loader's are, not an empty table that exits 0.
 final class QueryTypoTests: XCTestCase {
     static func built() throws -> CLIHarness {
         let h = try Fixtures.project()

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `results --pivot data,model --replicates seed`: each cell is the mean ± sd (n) of the seeds'
-/// runs, as a W&B "group by" shows it (issue 27.7). The study of FitReplicateTests writes
+/// runs, as a W&B "group by" shows it. The study of FitReplicateTests writes
 /// acc = base + slope·log10(n) + 0.01·(seed − 1), so each cell's mean is the seed-1 value and
 /// its sd is 0.01.
 final class ReplicatePivotTests: XCTestCase {

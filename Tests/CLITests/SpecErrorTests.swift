@@ -57,5 +57,7 @@ final class SpecErrorTests: XCTestCase {
             XCTAssertTrue(r.out.contains(c), "help lacks \(c):\n\(r.out)")
         }
         XCTAssertFalse(r.out.contains("builtin"), r.out)
+        // The help wraps its own lines: no sentence breaks where the source text did.
+        XCTAssertTrue(r.out.contains("runs only the nodes"), r.out)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// A store inside the project's work tree is neither an uncommitted change nor code (issue 8.12).
+/// A store inside the project's work tree is neither an uncommitted change nor code.
 final class StoreProvenanceTests: XCTestCase {
     static func committedProject() throws -> CLIHarness {
         let h = try CurrentResultsTests.project(lr: "0.1")

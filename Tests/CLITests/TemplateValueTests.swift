@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Values are data: a param holding template syntax reaches the command as written (issue 8.10).
+/// Values are data: a param holding template syntax reaches the command as written.
 final class TemplateValueTests: XCTestCase {
     func testAParamValueHoldingOutAndAnOpenBraceIsEchoedLiterally() throws {
         let h = try CLIHarness()

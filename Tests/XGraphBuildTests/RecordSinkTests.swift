@@ -6,7 +6,7 @@ import XGraphResults
 import XGraphStore
 
 /// A build hands each record it writes to `BuildOptions.records` as nodes finish, and flushes
-/// once at the end, instead of keeping every record in its summary (issue 13: memory grew with
+/// once at the end, instead of keeping every record in its summary (memory grew with
 /// the executed nodes).
 final class RecordSinkTests: XCTestCase {
     final class Collecting: RecordSink, @unchecked Sendable {

@@ -4,7 +4,7 @@ import XCTest
 import XGraphCore
 import XGraphGraph
 
-/// A literal `seed` axis makes replicates (issue 10.3): builtin:subset draws with it, other
+/// A literal `seed` axis makes replicates: builtin:subset draws with it, other
 /// steps read it at the top level, and inputs match on it like any shared axis.
 final class ReplicateSeedTests: XCTestCase {
     static let yaml = """

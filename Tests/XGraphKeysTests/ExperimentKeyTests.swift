@@ -7,7 +7,7 @@ import XGraphSpec
 
 /// The keys of the shipped experiments' nodes, pinned: a change to expansion (axis sources,
 /// input matching, node params) that altered any of them would silently rebuild every study
-/// already in a store. Pinned on the code before multi-dataset grids (issue 13.1) were added.
+/// already in a store. Pinned on the code before multi-dataset grids were added.
 ///
 /// Code and input digests are stand-ins (the digest of the code path as written, of the
 /// upstream node's name), so the keys depend on expansion alone, not on the files on this
@@ -61,7 +61,7 @@ final class ExperimentKeyTests: XCTestCase {
     }
 
     /// Two datasets' subsets share the size labels: the part cache, keyed by label, gave the
-    /// second dataset's nodes the first one's subset params (issue 13.1).
+    /// second dataset's nodes the first one's subset params.
     func testTwoSourcesKeysDifferPerDatasetAndAgreeWithAndWithoutTheCache() throws {
         let lines = try keys("two-sources.yaml")
         XCTAssertEqual(lines.count, 2 * 3 + 2 * 2 * 3 * 2)

@@ -5,7 +5,7 @@ import XGraphCore
 import XGraphSpec
 
 /// Absurd numbers and paths are refused at their line and column instead of trapping (a
-/// conversion of 1e19 to Int, an overflowing HH:MM:SS) or taking minutes (issue 9.4).
+/// conversion of 1e19 to Int, an overflowing HH:MM:SS) or taking minutes.
 final class HostileValueTests: XCTestCase {
     func at(_ f: Fixture, _ line: Int, _ column: Int) -> SourceLocation {
         SourceLocation(file: f.dir + "/exp.yaml", line: line, column: column)
@@ -109,7 +109,7 @@ final class HostileValueTests: XCTestCase {
 }
 
 /// Names enter keys and node ids; a control character in one made two param maps encode alike
-/// (issue 8.9), so every name is refused at its line and column.
+///, so every name is refused at its line and column.
 final class ControlCharacterNameTests: XCTestCase {
     func testAParamNameWithALineFeedOrNULIsASpecErrorAtTheName() {
         let f = Fixture()

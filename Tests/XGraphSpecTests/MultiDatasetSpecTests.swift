@@ -4,7 +4,7 @@ import XCTest
 import XGraphCore
 import XGraphSpec
 
-/// The grid form of issue 13.1 (`foreach: { source: datasets, data: source.subsets }`,
+/// The grid over several datasets (`foreach: { source: datasets, data: source.subsets }`,
 /// `inputs: { dataset: "datasets.{{ source }}" }`): what it loads to and its errors.
 final class MultiDatasetSpecTests: XCTestCase {
     let head = """

@@ -46,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "XGraphTrainer", dependencies: ["XGraphCore", "COpenBLAS", "CZlib"]),
         .target(name: "XGraphGraph", dependencies: ["XGraphCore", "XGraphSpec"]),
-        .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph", "XGraphStore"]),
+        .target(name: "XGraphKeys", dependencies: ["XGraphCore", "XGraphGraph"]),
         .target(name: "XGraphScheduler", dependencies: ["XGraphCore"]),
         .target(name: "XGraphResults", dependencies: [
             "XGraphCore", "XGraphSpec", "XGraphStore", "CGit2",

@@ -301,7 +301,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         catch let e as JSONValue.FlatteningError { throw XGraphError.build(e.description) }
         let ingested = try store.ingest(outputDirectory: outDir)
         var inputs: [String: Digest] = [:]
-        for part in key.parts where part.name.hasPrefix("input:") { inputs[String(part.name.dropFirst(6))] = part.digest }
+        for part in key.parts { if case .input(let name)? = part.kind { inputs[name] = part.digest } }
         let p = builder.provenance
         let record = ActionRecord(
             node: node.id, step: node.step, axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
@@ -325,8 +325,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         guard let tracking = builder.provenance.codeTracking else { return nil }
         let names = zip(node.code, node.codeNames).filter { tracking.holdsUntracked($0.0) }.map(\.1)
         guard !names.isEmpty else { return nil }
-        let parts = Set(names.map { "code:" + $0 })
-        let text = key.parts.filter { parts.contains($0.name) }.map { "\($0.name) \($0.digest.hex)" }.joined(separator: "\n")
+        let parts = Set(names.map { KeyPartName.code($0) })
+        let text = key.parts.filter { $0.kind.map(parts.contains) ?? false }.map { "\($0.name) \($0.digest.hex)" }.joined(separator: "\n")
         return UntrackedCode(paths: names, digest: Digest.of(text))
     }
 

@@ -1,5 +1,4 @@
 import XGraphCore
-import XGraphStore
 
 /// One difference between a node's key now and at its last build, in words a user reads:
 /// `param lr changed 0.1→0.05`, `code train.py changed`, `input subset changed`.
@@ -11,8 +10,9 @@ public struct KeyChange: Sendable, Equatable, CustomStringConvertible {
     public var new: String?
 
     public var description: String {
-        let (what, name) = KeyChange.split(part)
-        let label = name.isEmpty ? what : "\(what) \(name)"
+        let name = KeyPartName(text: part)
+        let label = name?.label ?? part
+        let showsValues = name?.showsValues ?? false
         switch kind {
         case .added: return "\(label) added" + (showsValues ? " (\(KeyChange.clip(new ?? "")))" : "")
         case .removed: return "\(label) removed"
@@ -20,16 +20,6 @@ public struct KeyChange: Sendable, Equatable, CustomStringConvertible {
             if showsValues { return "\(label) changed \(KeyChange.clip(old ?? ""))→\(KeyChange.clip(new ?? ""))" }
             return "\(label) changed"
         }
-    }
-
-    private var showsValues: Bool {
-        let what = KeyChange.split(part).0
-        return what == "param" || what == "env" || what == "inherited-env" || what == "gpus" || what == "kind" || what == "version"
-    }
-
-    static func split(_ part: String) -> (String, String) {
-        guard let colon = part.firstIndex(of: ":") else { return (part, "") }
-        return (String(part[..<colon]), String(part[part.index(after: colon)...]))
     }
 
     static func clip(_ s: String) -> String {
@@ -50,7 +40,7 @@ public enum KeyDiff {
                 continue
             }
             guard o.digest != p.digest else { continue }
-            if p.name.hasPrefix("param:"), let a = try? JSONValue.parse(.init(o.value.utf8)),
+            if case .param? = p.kind, let a = try? JSONValue.parse(.init(o.value.utf8)),
                let b = try? JSONValue.parse(.init(p.value.utf8)), case .object = a, case .object = b {
                 out += fieldChanges(prefix: p.name, a, b)
             } else {

@@ -1,7 +1,6 @@
 import Foundation
 import XGraphCore
 import XGraphGraph
-import XGraphStore
 
 /// A node's key and the parts it was hashed from.
 public struct NodeKey: Sendable, Equatable {
@@ -24,18 +23,18 @@ public enum NodeKeyer {
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeKey {
         var parts: [KeyPart] = []
         parts.reserveCapacity(8 + (node.params.objectValue?.count ?? 0) + node.code.count + node.inputs.count)
-        func add(_ name: String, _ value: String) {
-            parts.append(KeyPart(name: name, value: value, digest: Digest.of(value)))
+        func add(_ name: KeyPartName, _ value: String) {
+            parts.append(KeyPart(name, value: value, digest: Digest.of(value)))
         }
         // Parts that are the same for every node of a step are computed once per step.
-        func addStatic(_ name: String, _ value: @autoclosure () -> String) {
-            if let cache { parts.append(cache.part(step: node.step, name: name, label: nil, value())) }
+        func addStatic(_ name: KeyPartName, _ value: @autoclosure () -> String) {
+            if let cache { parts.append(cache.part(step: node.step, name: name.text, label: nil, value())) }
             else { add(name, value()) }
         }
-        addStatic("version", String(KeyVersion.current))
+        addStatic(.version, String(KeyVersion.current))
         switch node.kind {
-        case .shell: addStatic("kind", "shell")
-        case .builtin(let b): addStatic("kind", "builtin:\(b) v\(builtinVersion)")
+        case .shell: addStatic(.kind, "shell")
+        case .builtin(let b): addStatic(.kind, "builtin:\(b) v\(builtinVersion)")
         case .source: throw XGraphError.build("dataset \(node.id) has a fingerprint, not a key")
         }
         for (name, value) in (node.params.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -46,33 +45,33 @@ public enum NodeKeyer {
                 // entry's seed; two datasets' subsets share a size label), so a part is reused
                 // only for an identical value, and the key never depends on which node came first.
                 let label = node.axes.first(where: { $0.axis == name })?.value
-                parts.append(cache.part(step: node.step, name: "param:\(name)", label: label, value: value))
+                parts.append(cache.part(step: node.step, name: KeyPartName.param(name).text, label: label, value: value))
             } else {
-                add("param:\(name)", value.canonical)
+                add(.param(name), value.canonical)
             }
         }
-        add("command", node.command)
+        add(.command, node.command)
         for (path, name) in zip(node.code, node.codeNames) {
             guard let d = codeDigests[path] else {
                 throw XGraphError.build("no digest for code \(name) of \(node.id)")
             }
-            parts.append(KeyPart(name: "code:\(name)", value: d.hex, digest: d))
+            parts.append(KeyPart(.code(name), value: d.hex, digest: d))
         }
         for (name, value) in node.env.sorted(by: { $0.key < $1.key }) {
-            add("env:\(name)", value)
+            add(.env(name), value)
         }
         // Only for steps that name some, so other keys are unchanged. An unset variable is
         // `null`, never the empty string a set one may hold.
         for name in node.keyedEnvironment {
-            add("inherited-env:\(name)", (environment[name].map(JSONValue.string) ?? .null).canonical)
+            add(.inheritedEnv(name), (environment[name].map(JSONValue.string) ?? .null).canonical)
         }
-        addStatic("outputs", JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
-        if node.gpusInKey { addStatic("gpus", String(node.resources.gpus)) }
+        addStatic(.outputs, JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
+        if node.gpusInKey { addStatic(.gpus, String(node.resources.gpus)) }
         for edge in node.inputs.sorted(by: { $0.name < $1.name }) {
             guard let d = inputDigests[edge.name] else {
                 throw XGraphError.build("input \(edge.name) of \(node.id) has no output digest yet")
             }
-            parts.append(KeyPart(name: "input:\(edge.name)", value: d.hex, digest: d))
+            parts.append(KeyPart(.input(edge.name), value: d.hex, digest: d))
         }
         return NodeKey(key: combine(parts), parts: parts)
     }

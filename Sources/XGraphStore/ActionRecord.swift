@@ -46,17 +46,6 @@ public struct AxisEntry: Codable, Sendable, Hashable {
     public init(name: String, value: String) { self.name = name; self.value = value }
 }
 
-/// One component of a node key: a name (`params`, `command`, `code:train.py`, `input:subset`, ...),
-/// a human-readable value (shown by `xgraph explain` and plan reasons) and the digest that was hashed.
-public struct KeyPart: Codable, Sendable, Hashable {
-    public var name: String
-    public var value: String
-    public var digest: Digest
-    public init(name: String, value: String, digest: Digest) {
-        self.name = name; self.value = value; self.digest = digest
-    }
-}
-
 /// Code a run used that its commit does not pin down.
 public struct UntrackedCode: Codable, Sendable, Equatable {
     public var paths: [String]

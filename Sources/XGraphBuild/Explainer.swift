@@ -119,10 +119,8 @@ public struct Explainer: Sendable {
             out.dataset = (path, "\(mode)")
             return out
         }
-        let builder = Builder(graph: graph, store: workspace.store, executor: NullExecutor(),
-                              renderer: CommandRenderer(builtinCommand: []),
-                              options: BuildOptions(builtinVersion: builtinVersion), provenance: workspace.provenance())
-        let plan = try builder.plan(selection: try graph.select([node.id]))
+        let planner = Planner(graph: graph, store: workspace.store, options: BuildOptions(builtinVersion: builtinVersion))
+        let plan = try planner.plan(selection: try graph.select([node.id]))
         guard let entry = plan.entries.last else { return out }
         switch entry.status {
         case .cached: out.status = "cached"

@@ -25,7 +25,7 @@ public struct QueueStatus: Sendable {
     public func count(_ s: State) -> Int { lines.filter { $0.state == s }.count }
 }
 
-extension Builder {
+extension Planner {
     /// - Parameter queue: squeue's jobs of this user (nil when squeue is unavailable).
     public func queueStatus(selection: [Int], file: String, queue: [String: SlurmJobState]?) throws -> QueueStatus {
         let plan = try planned(selection: selection, rebuilder: try makeRebuilder(selection: selection, restore: false), estimated: false)

@@ -89,12 +89,9 @@ extension Workspace {
     /// `history`: one dry run for both, which `xgraph report` needs.
     public func currentPlan(history: @autoclosure @escaping @Sendable () -> DurationHistory) throws
         -> (nodes: [CurrentNode], plan: Plan) {
-        let builder = Builder(graph: graph, store: store, executor: NullExecutor(),
-                              renderer: CommandRenderer(builtinCommand: []),
-                              options: BuildOptions(builtinVersion: BuiltinSteps.version),
-                              provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil),
+        let planner = Planner(graph: graph, store: store, options: BuildOptions(builtinVersion: BuiltinSteps.version),
                               history: history())
-        let plan = try builder.plan(selection: Array(graph.nodes.indices))
+        let plan = try planner.plan(selection: Array(graph.nodes.indices))
         // The plan has one entry per selected node, in selection order.
         let nodes = zip(graph.nodes, plan.entries).compactMap { node, entry -> CurrentNode? in
             if case .source = node.kind { return nil }

@@ -27,11 +27,9 @@ enum GraphBench {
                 let t0 = Date()
                 let graph = try Expander.expand(try SpecLoader.load(path: dir + "/study.yaml"))
                 let t1 = Date()
-                let builder = Builder(graph: graph, store: try Store(root: dir + "/cache"), executor: NullExecutor(),
-                                      renderer: CommandRenderer(builtinCommand: []),
-                                      options: BuildOptions(builtinVersion: BuiltinSteps.version),
-                                      provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
-                let plan = try builder.plan(selection: Array(graph.nodes.indices))
+                let planner = Planner(graph: graph, store: try Store(root: dir + "/cache"),
+                                      options: BuildOptions(builtinVersion: BuiltinSteps.version))
+                let plan = try planner.plan(selection: Array(graph.nodes.indices))
                 precondition(plan.toRun == 0)
                 expand.append(t1.timeIntervalSince(t0))
                 keyed.append(Date().timeIntervalSince(t0))

@@ -90,11 +90,9 @@ enum OutputsBench {
                 plans.append(spawnMeasured([xgraph, "plan", "study.yaml"], cwd: dir))
                 let t0 = Date()
                 let graph = try Expander.expand(try SpecLoader.load(path: dir + "/study.yaml"))
-                let builder = Builder(graph: graph, store: try Store(root: dir + "/cache"), executor: NullExecutor(),
-                                      renderer: CommandRenderer(builtinCommand: []),
-                                      options: BuildOptions(builtinVersion: BuiltinSteps.version),
-                                      provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
-                let plan = try builder.plan(selection: Array(graph.nodes.indices))
+                let planner = Planner(graph: graph, store: try Store(root: dir + "/cache"),
+                                      options: BuildOptions(builtinVersion: BuiltinSteps.version))
+                let plan = try planner.plan(selection: Array(graph.nodes.indices))
                 inProcess.append(Date().timeIntervalSince(t0))
                 if plan.toRun != 0 { say("    (the plan after a full build still runs \(plan.toRun) nodes)") }
             }

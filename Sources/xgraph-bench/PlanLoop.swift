@@ -21,12 +21,9 @@ enum PlanLoop {
             let graph = try Expander.expand(spec)
             let t2 = cpuNow()
             let store = try Store(root: dir + "/cache")
-            let builder = Builder(graph: graph, store: store, executor: NullExecutor(),
-                                  renderer: CommandRenderer(builtinCommand: []),
-                                  options: BuildOptions(builtinVersion: BuiltinSteps.version),
-                                  provenance: BuildProvenance(gitCommit: nil, gitBranch: nil, gitDirty: nil, gitDiffDigest: nil))
+            let planner = Planner(graph: graph, store: store, options: BuildOptions(builtinVersion: BuiltinSteps.version))
             let t3 = cpuNow()
-            let p = try builder.plan(selection: Array(graph.nodes.indices))
+            let p = try planner.plan(selection: Array(graph.nodes.indices))
             let t4 = cpuNow()
             if p.toRun != 0 { say("  (the plan still runs \(p.toRun) nodes)") }
             n = graph.nodes.count

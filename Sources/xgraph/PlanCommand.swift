@@ -41,12 +41,10 @@ struct PlanCommand: AsyncParsableCommand {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
             var options = BuildOptions(force: force, builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
-            let builder = Builder(graph: ws.graph, store: ws.store, executor: NullExecutor(),
-                                  renderer: CommandRenderer(builtinCommand: []), options: options,
-                                  provenance: ws.provenance(), history: ws.durationHistory(),
-                                  // On Slurm no node is blocked for not fitting this machine.
-                                  slurm: try cluster.slurmSettings(ws))
-            let plan = try builder.plan(selection: try ws.selection(experiment.targets))
+            // On Slurm no node is blocked for not fitting this machine.
+            let planner = Planner(graph: ws.graph, store: ws.store, options: options,
+                                  onCluster: try cluster.slurmSettings(ws) != nil, history: ws.durationHistory())
+            let plan = try planner.plan(selection: try ws.selection(experiment.targets))
             if json {
                 print(plan.json.canonical)
             } else if dot || mermaid {

@@ -17,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
             let selection = try ws.selection(experiment.targets)
-            let builder = Builder.readOnly(ws)
+            let planner = Planner.forQueries(graph: ws.graph, store: ws.store)
             // squeue is asked only when some node was submitted: status works where Slurm is not.
             var queue: [String: SlurmJobState]?
             var queueError: String?
@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
                 let jobs = await q.snapshot()
                 if let e = await q.lastError { queueError = e } else { queue = jobs }
             }
-            var status = try builder.queueStatus(selection: selection, file: ws.specPath, queue: queue)
+            var status = try planner.queueStatus(selection: selection, file: ws.specPath, queue: queue)
             status.queueError = queueError
             print(Self.render(status, verbose: store.verbose))
             XGraph.finish()

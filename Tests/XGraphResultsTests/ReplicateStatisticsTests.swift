@@ -33,7 +33,7 @@ final class ReplicateStatisticsTests: XCTestCase {
         XCTAssertEqual(fit.lastSegment?.df, 3)
         XCTAssertNil(fit.verdict, "straight lines do not bend")
 
-        // The pooled fit of the same points counts them as 20 independent ones: far narrower.
+        // The pooled fit of the same points counts them as 20 independent ones (18 df).
         let pooled = try XCTUnwrap(ScalingFit.fit(points: Self.fourSeeds(), replicates: false))
         XCTAssertEqual(pooled.df, 18)
         XCTAssertEqual(pooled.b, fit.b, accuracy: 1e-12, "balanced replicates: the same slope")

@@ -128,8 +128,13 @@ public enum ScalingFit {
         public var acrossReplicates: Bool { !replicateSlopes.isEmpty }
 
         /// The two-sided p-value of b = 0 (t = b/SE on `df`); nil without an SE. An SE of 0
-        /// (points exactly on lines) gives 0 for a non-zero slope.
-        public var p: Double? { bSE.flatMap { ScalingFit.pValue(b, se: $0, df: Double(df)) } }
+        /// (points exactly on lines) gives 0 for a non-zero slope; a slope below 1e-9 of the
+        /// values' size is rounding noise of a flat line (whatever its t) and gives 1.
+        public var p: Double? {
+            let scale = sizes.map { abs($0.mean) }.max() ?? 0
+            if abs(b) <= 1e-9 * scale { return bSE == nil ? nil : 1 }
+            return bSE.flatMap { ScalingFit.pValue(b, se: $0, df: Double(df)) }
+        }
 
         /// The line at `size`; `extrapolated` outside [minSize, maxSize].
         public func predict(size: Double) -> Prediction {

@@ -59,6 +59,14 @@ final class ReplicateStatisticsTests: XCTestCase {
         XCTAssertLessThan(c.p, 0.001)
     }
 
+    func testAFlatLineIsNoSlopeWhateverTheRoundingNoise() throws {
+        // Four seeds at constant, different levels: every slope is 0 up to rounding.
+        let flat = (0..<4).flatMap { seed in Self.sizes.map { ScalingFit.Point(size: $0, value: 0.7 + 0.01 * Double(seed), replicate: "\(seed)") } }
+        let fit = try XCTUnwrap(ScalingFit.fit(points: flat, replicates: true))
+        XCTAssertEqual(fit.b, 0, accuracy: 1e-12)
+        XCTAssertEqual(fit.p, 1)
+    }
+
     func testHolmAdjustsThePValuesOfTheFamily() {
         // Sorted 0.01, 0.02, 0.03, 0.5 → ×4, ×3, ×2, ×1 = 0.04, 0.06, 0.06, 0.5 (monotone).
         let adjusted = MultipleTests.holm([0.03, 0.5, 0.01, 0.02])

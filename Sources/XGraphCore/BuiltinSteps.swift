@@ -12,7 +12,11 @@ public enum BuiltinSteps {
     ///   (it started from a random head); modes `kshot` and `scratch`, `backbone: random`, and
     ///   `classes`/`vocabulary` for class-split studies. Outputs of the other modes over all ten
     ///   classes are unchanged.
-    public static let version = 3
+    /// * 4: `subset` draws label noise in the `vocabulary` it is given (`coarse`: a flip is to
+    ///   another coarse group, so the coarse arm's noise survives the mapping); `pretrain` and
+    ///   `transfer` take `steps`, an exact step count. Fine-label subsets and runs without
+    ///   `steps` are bitwise as in version 3.
+    public static let version = 4
 
     /// The steps `run: builtin:NAME` may name: the spec validates against this list and
     /// `xgraph-train` implements it.

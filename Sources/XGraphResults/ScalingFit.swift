@@ -53,6 +53,8 @@ public enum ScalingFit {
         case replicates
         /// The fit's residual variance, SSres / (n − 2).
         case residuals
+        /// The spread of the replicates' own differences (one per replicate, R − 1 df).
+        case acrossReplicates = "across_replicates"
     }
 
     /// What the test of the last segment found; absent (nil) when it found nothing.
@@ -117,6 +119,22 @@ public enum ScalingFit {
         public var lastSegment: LastSegment?
         /// Set only when `lastSegment` is significant.
         public var verdict: Verdict?
+        /// With a replicate axis and two replicates or more: each replicate's own slope, by
+        /// replicate label. `b` is then their mean, `bSE` their standard error and `df` R − 1.
+        /// Empty when the points were pooled into one least-squares fit.
+        public var replicateSlopes: [String: Double] = [:]
+
+        /// Whether `b ± bSE` is across replicates (true) or from pooled points.
+        public var acrossReplicates: Bool { !replicateSlopes.isEmpty }
+
+        /// The two-sided p-value of b = 0 (t = b/SE on `df`); nil without an SE. An SE of 0
+        /// (points exactly on lines) gives 0 for a non-zero slope; a slope below 1e-9 of the
+        /// values' size is rounding noise of a flat line (whatever its t) and gives 1.
+        public var p: Double? {
+            let scale = sizes.map { abs($0.mean) }.max() ?? 0
+            if abs(b) <= 1e-9 * scale { return bSE == nil ? nil : 1 }
+            return bSE.flatMap { ScalingFit.pValue(b, se: $0, df: Double(df)) }
+        }
 
         /// The line at `size`; `extrapolated` outside [minSize, maxSize].
         public func predict(size: Double) -> Prediction {
@@ -133,10 +151,13 @@ public enum ScalingFit {
     /// that is not positive (log10 is undefined there) or a value that is not finite.
     /// `replicates`: several points at one size are replicate runs, so their spread measures
     /// the noise (the last-segment test uses it); otherwise the residual variance does.
+    /// With `replicates` and two replicates or more (by `Point.replicate`), each replicate is
+    /// fitted on its own and `b ± SE` is across replicates (ScalingFit+Replicates.swift).
     public static func fit(points: [Point], replicates: Bool = false) -> Fit? {
         guard points.allSatisfy({ $0.size > 0 && $0.size.isFinite && $0.value.isFinite }),
               let minSize = points.map(\.size).min(), let maxSize = points.map(\.size).max(),
               minSize < maxSize else { return nil }
+        if replicates, let across = acrossReplicates(points) { return across }
         let xs = points.map { log10($0.size) }
         let ys = points.map(\.value)
         let line = LeastSquares(xs: xs, ys: ys)
@@ -167,6 +188,13 @@ public enum ScalingFit {
     /// The tuple form of `fit(points:)`, without replicates.
     public static func fit(points: [(size: Double, value: Double)]) -> Fit? {
         fit(points: points.map { Point(size: $0.size, value: $0.value) })
+    }
+
+    /// Two-sided p of a t test of estimate = 0; nil for df ≤ 0.
+    public static func pValue(_ estimate: Double, se: Double, df: Double) -> Double? {
+        guard df > 0 else { return nil }
+        guard se > 0 else { return estimate == 0 ? 1 : 0 }
+        return StudentT.twoSidedP(estimate / se, df: df)
     }
 
     static func summaries(_ points: [Point]) -> [SizeSummary] {

@@ -6,12 +6,15 @@ extension ScalingFitReport {
     public var json: JSONValue {
         var doc: [String: JSONValue] = [
             "metric": .string(options.metric),
+            "scale": .string(options.logError ? "log10(1 - metric)" : "metric"),
             "size_axis": .string(options.sizeAxis),
             "series_axes": .array(options.seriesAxes.map(JSONValue.string)),
             "key_columns": .array(columns.map(JSONValue.string)),
             "replicates": options.replicateAxis.map(JSONValue.string) ?? .null,
             "confidence": .double(ScalingFit.confidence),
             "series": .array(series.map(seriesJSON)),
+            "family": .object(["slope_tests": .int(family.slopeTests), "comparisons": .int(family.comparisons),
+                               "correction": "holm", "alpha": .double(MultipleTests.alpha), "power": .double(MultipleTests.power)]),
         ]
         if let axis = options.compareAxis {
             doc["compare"] = .string(axis)
@@ -30,6 +33,7 @@ extension ScalingFitReport {
             "n": .int(s.points.count),
             "sizes": .array(sizes),
             "fit": s.fit.map { fitJSON($0, s) } ?? .null,
+            "slope_test": s.slopeTest.map(testJSON) ?? .null,
         ]
         o["residuals"] = .array((s.fit?.residuals ?? []).map { r -> JSONValue in
             .object(["label": .string(s.label(r.size)), "size": .double(r.size), "replicate": r.replicate.map(JSONValue.string) ?? .null,
@@ -47,6 +51,8 @@ extension ScalingFitReport {
             "prediction_10x": .object(["size": .double(next.size), "value": .double(next.value),
                                        "extrapolated": .bool(next.extrapolated)]),
             "verdict": f.verdict.map { JSONValue.string($0.rawValue) } ?? .null,
+            "unit": .string(f.acrossReplicates ? "replicates" : "points"),
+            "replicate_slopes": .object(f.replicateSlopes.mapValues(JSONValue.double)),
         ]
         o["last_segment"] = f.lastSegment.map { g -> JSONValue in
             .object(["from": .string(s.label(g.fromSize)), "to": .string(s.label(g.toSize)), "slope": .double(g.slope),
@@ -63,7 +69,13 @@ extension ScalingFitReport {
             "group": .object(c.group.mapValues(JSONValue.string)), "first": .string(c.first), "second": .string(c.second),
             "difference": num(g?.difference), "se": num(g?.se), "df": num(g?.df),
             "interval": interval(g?.interval), "resolved": g.map { JSONValue.bool($0.resolved) } ?? .null,
+            "pairs": g?.pairs.map(JSONValue.int) ?? .null, "test": c.test.map(testJSON) ?? .null,
         ])
+    }
+
+    private func testJSON(_ t: FamilyTest) -> JSONValue {
+        .object(["p": .double(t.p), "p_holm": .double(t.adjustedP), "resolved": .bool(t.resolved),
+                 "mde80": num(t.minimumDetectable)])
     }
 
     private func num(_ d: Double?) -> JSONValue { d.map(JSONValue.double) ?? .null }

@@ -3,14 +3,14 @@ import XGraphCore
 /// The fit report as tables: flat numeric ones for csv, and a readable text form.
 extension ScalingFitReport {
     public var title: String {
-        var t = "\(options.metric) = a + b·log10(\(options.sizeAxis))"
-        if let r = options.replicateAxis { t += ", replicates pooled over \(r)" }
+        var t = (options.logError ? "log10(1 − \(options.metric))" : options.metric) + " = a + b·log10(\(options.sizeAxis))"
+        if let r = options.replicateAxis { t += ", one fit per \(r): b ± se across replicates (df = replicates − 1)" }
         return t
     }
 
     /// Printed under the text tables: what the numbers mean.
-    public static let legend = "± is one standard error; intervals are 95 % (Student t); a verdict appears only where "
-        + "the last segment's slope differs from b at 95 % (docs/results.md)"
+    public static let legend = "± is one standard error; intervals are 95 % (Student t); p is Holm-corrected over the family; "
+        + "a verdict appears only where the last segment's slope differs from b at 95 % (docs/results.md)"
 
     /// One row per series, numbers only (csv): n, sizes, a, b and its SE and interval, df,
     /// R², residual SD, the largest size, the extrapolated value at ten times it, and the last
@@ -19,7 +19,7 @@ extension ScalingFitReport {
         let rows = series.map { s -> [JSONValue] in
             let key = s.values.map { $0.map(JSONValue.string) ?? .null }
             guard let f = s.fit else {
-                return key + [.int(s.points.count), .int(Set(s.points.map(\.size)).count)] + Array(repeating: .null, count: 14)
+                return key + [.int(s.points.count), .int(Set(s.points.map(\.size)).count)] + Array(repeating: .null, count: 18)
             }
             let seg = f.lastSegment
             return key + [
@@ -27,12 +27,14 @@ extension ScalingFitReport {
                 num(f.bInterval?.upper), .int(f.df), .double(f.r2), num(f.residualSD), .string(s.label(f.maxSize)),
                 .double(f.predictedNextDecade), num(seg?.slope), num(seg?.difference), num(seg?.se),
                 f.verdict.map { JSONValue.string($0.rawValue) } ?? .null,
+                .int(f.acrossReplicates ? f.replicateSlopes.count : 0), num(s.slopeTest?.p), num(s.slopeTest?.adjustedP),
+                num(s.slopeTest?.minimumDetectable),
             ]
         }
         return ResultTable(
             columns: columns + ["n", "sizes", "a", "b_per_decade", "b_se", "b_low95", "b_high95", "df", "r2", "residual_sd",
                                 "max_" + options.sizeAxis, "extrapolated_10x", "last_slope", "last_minus_b", "last_minus_b_se",
-                                "verdict"],
+                                "verdict", "replicates", "p", "p_holm", "mde80"],
             rows: rows, title: title, footer: footer)
     }
 
@@ -68,10 +70,11 @@ extension ScalingFitReport {
             let g = c.comparison
             return groupColumns.map { c.group[$0].map(JSONValue.string) ?? .null }
                 + [.string(c.first), .string(c.second), num(g?.difference), num(g?.se), num(g?.interval.lower),
-                   num(g?.interval.upper), num(g?.df), g.map { JSONValue.bool($0.resolved) } ?? .null]
+                   num(g?.interval.upper), num(g?.df), g.map { JSONValue.bool($0.resolved) } ?? .null,
+                   g?.pairs.map(JSONValue.int) ?? .null, num(c.test?.p), num(c.test?.adjustedP), num(c.test?.minimumDetectable)]
         }
         return ResultTable(columns: groupColumns + [axis + "_1", axis + "_2", "b_difference", "se", "low95", "high95",
-                                                    "df", "resolved"], rows: rows)
+                                                    "df", "resolved", "pairs", "p", "p_holm", "mde80"], rows: rows)
     }
 
     /// Aligned text: the fits, then the per-size means (with replicates), the residuals (if
@@ -89,7 +92,7 @@ extension ScalingFitReport {
         if options.compareAxis != nil {
             parts.append(comparisonText().render(.table))
         }
-        var tail = Self.legend
+        var tail = family.description + "\n" + Self.legend
         if let footer { tail += "\n" + footer }
         parts.append(tail)
         return parts.joined(separator: "\n\n")
@@ -99,17 +102,19 @@ extension ScalingFitReport {
         let rows = series.map { s -> [JSONValue] in
             let key = s.values.map { $0.map(JSONValue.string) ?? .null }
             guard let f = s.fit else {
-                return key + [.int(s.points.count)] + Array(repeating: .null, count: 7)
+                return key + [.int(s.points.count)] + Array(repeating: .null, count: 10)
             }
             let seg = f.lastSegment
             return key + [
-                .int(f.n), .string(pm(f.b, f.bSE)), f.bInterval.map { JSONValue.string(interval($0)) } ?? .null, .double(f.r2),
+                .int(f.n), .string(pm(f.b, f.bSE)), f.bInterval.map { JSONValue.string(interval($0)) } ?? .null, .int(f.df),
+                s.slopeTest.map { JSONValue.string(pValue($0.adjustedP)) } ?? .null,
+                s.slopeTest.map { JSONValue.string(decision($0)) } ?? .null, .double(f.r2),
                 .string(s.label(f.maxSize)), .double(f.predictedNextDecade),
                 seg.map { JSONValue.string(pm($0.difference, $0.se)) } ?? .null, f.verdict.map { JSONValue.string($0.rawValue) } ?? .null,
             ]
         }
         return ResultTable(
-            columns: columns + ["n", "b/decade ± se", "95% interval", "r2", "max_" + options.sizeAxis,
+            columns: columns + ["n", "b/decade ± se", "95% interval", "df", "p (Holm)", "b ≠ 0", "r2", "max_" + options.sizeAxis,
                                 "extrapolated_10x", "last − b ± se", "verdict"],
             rows: rows, title: title)
     }
@@ -130,15 +135,26 @@ extension ScalingFitReport {
         let groupColumns = columns.filter { $0 != axis }
         let rows = comparisons.map { c -> [JSONValue] in
             let key = groupColumns.map { c.group[$0].map(JSONValue.string) ?? .null } + [.string("\(c.first) − \(c.second)")]
-            guard let g = c.comparison else { return key + [.null, .null, .string("no SE: a series has under 3 points")] }
+            guard let g = c.comparison else { return key + [.null, .null, .null, .null, .string("no SE: a series has under 3 points")] }
             return key + [.string(pm(g.difference, g.se)), .string(interval(g.interval)),
-                          .string(g.resolved ? "resolved" : "not resolved")]
+                          .string(g.pairs.map { "paired, \($0 - 1)" } ?? "Welch, " + ResultTable.format(g.df)),
+                          c.test.map { JSONValue.string(pValue($0.adjustedP)) } ?? .null,
+                          .string(c.test.map(decision) ?? (g.resolved ? "resolved" : "not resolved"))]
         }
-        return ResultTable(columns: groupColumns + [axis, "Δb ± se", "95% interval", "difference"], rows: rows,
+        return ResultTable(columns: groupColumns + [axis, "Δb ± se", "95% interval", "df", "p (Holm)", "difference"], rows: rows,
                            title: "slopes compared across \(axis)")
     }
 
     private func num(_ d: Double?) -> JSONValue { d.map(JSONValue.double) ?? .null }
+
+    /// `resolved`, or `not resolved (MDE 0.0123)`: a null result says what it could have seen.
+    private func decision(_ t: FamilyTest) -> String {
+        t.resolved ? "resolved" : "not resolved" + (t.minimumDetectable.map { " (MDE " + ResultTable.format($0) + ")" } ?? "")
+    }
+
+    private func pValue(_ p: Double) -> String {
+        p < 0.0001 ? "<0.0001" : String(format: "%.4f", p)
+    }
 
     /// `x ± e`, or `x` alone where there is no e (one point, two sizes). An x a billion times
     /// smaller than its e is rounding noise (a difference of equal slopes) and shows as 0.

@@ -1,3 +1,4 @@
+import Foundation
 import XGraphCore
 
 /// What `scalingFits` fits: `metric` against `sizeAxis`, one series per value combination of
@@ -9,11 +10,15 @@ public struct ScalingFitOptions: Sendable, Equatable {
     public var seriesAxes: [String]
     public var replicateAxis: String?
     public var compareAxis: String?
+    /// Fit log10(1 − metric), the error on a log scale, instead of the metric: near its
+    /// ceiling an accuracy cannot keep a constant gain per decade, its error can keep a
+    /// constant ratio (error ∝ size^b, a power law without an asymptote).
+    public var logError: Bool
 
     public init(metric: String, sizeAxis: String = "data", seriesAxes: [String] = ["model"],
-                replicateAxis: String? = nil, compareAxis: String? = nil) {
+                replicateAxis: String? = nil, compareAxis: String? = nil, logError: Bool = false) {
         self.metric = metric; self.sizeAxis = sizeAxis; self.seriesAxes = seriesAxes
-        self.replicateAxis = replicateAxis; self.compareAxis = compareAxis
+        self.replicateAxis = replicateAxis; self.compareAxis = compareAxis; self.logError = logError
     }
 }
 
@@ -28,6 +33,8 @@ public struct ScalingSeries: Sendable, Equatable {
     /// The size axis's label of each size (`30k`), for display.
     public var labels: [Double: String]
     public var fit: ScalingFit.Fit?
+    /// The test of b = 0 within the command's family (Holm); nil without an SE.
+    public var slopeTest: FamilyTest?
 
     /// The size's label as the runs wrote it, or a size label made from it.
     public func label(_ size: Double) -> String {
@@ -44,6 +51,8 @@ public struct ScalingSeriesComparison: Sendable, Equatable {
     public var second: String
     /// nil when either series has no standard error (fewer than three points).
     public var comparison: SlopeComparison?
+    /// The comparison within the command's family (Holm); nil with `comparison`.
+    public var test: FamilyTest?
 }
 
 /// Everything `xgraph fit` shows; `ScalingFitReport+Tables.swift` and `+JSON` render it.
@@ -58,6 +67,8 @@ public struct ScalingFitReport: Sendable, Equatable {
     public var comparisons: [ScalingSeriesComparison]
     /// With current nodes: how many were left out for having no run of their current key.
     public var footer: String?
+    /// The tests this report prints, corrected together.
+    public var family = TestFamily(slopeTests: 0, comparisons: 0)
 }
 
 extension ResultsIndex {
@@ -92,7 +103,11 @@ extension ResultsIndex {
         var labels: [[String?]: [Double: String]] = [:]
         for run in runs {
             // Both present: the filter above kept only runs with every named axis and the metric.
-            guard let label = run.axis(o.sizeAxis), let value = run.metrics[o.metric] else { continue }
+            guard let label = run.axis(o.sizeAxis), let metric = run.metrics[o.metric] else { continue }
+            guard !o.logError || metric < 1 else {
+                throw XGraphError.usage("fit --log-error: \(run.node): \(o.metric) is \(metric); log10(1 − \(o.metric)) needs a value below 1")
+            }
+            let value = o.logError ? log10(1 - metric) : metric
             guard let size = SizeLabel.parse(label), size > 0 else {
                 throw XGraphError.usage("fit: \(run.node): \(o.sizeAxis)=\(label) is not a positive data size "
                     + "(like 30M); leave it out with --where \(o.sizeAxis)!=\(label)")
@@ -114,9 +129,11 @@ extension ResultsIndex {
                 key: Dictionary(zip(columns, key).compactMap { c, v in v.map { (c, $0) } }, uniquingKeysWith: { a, _ in a }),
                 points: p, labels: labels[key] ?? [:], fit: ScalingFit.fit(points: p, replicates: o.replicateAxis != nil))
         }
-        return ScalingFitReport(options: o, columns: columns, series: series,
-                                comparisons: o.compareAxis.map { Self.comparisons(series, columns: columns, axis: $0) } ?? [],
-                                footer: selection.footer)
+        var report = ScalingFitReport(options: o, columns: columns, series: series,
+                                      comparisons: o.compareAxis.map { Self.comparisons(series, columns: columns, axis: $0) } ?? [],
+                                      footer: selection.footer)
+        report.correctForMultipleTests()
+        return report
     }
 
     /// Every pair of series that agree on all key columns but `axis`.

@@ -14,6 +14,14 @@ public enum StudentT {
         return t >= 0 ? 1 - tail : tail
     }
 
+    /// P(|T| ≥ |t|), the two-sided p-value, from the tail itself so that a small p keeps its
+    /// digits (1 − cdf would round it to 0 below 1e-16). NaN for df ≤ 0 or a NaN t.
+    public static func twoSidedP(_ t: Double, df: Double) -> Double {
+        guard df > 0, !t.isNaN else { return .nan }
+        if t.isInfinite { return 0 }
+        return min(1, regularizedIncompleteBeta(x: df / (df + t * t), a: df / 2, b: 0.5))
+    }
+
     /// The t with P(T ≤ t) = p: `quantile(0.975, df: n - 2)` is the multiplier of a 95 %
     /// interval. Bisection on the cdf to the last bits of a Double, so it is as accurate as the
     /// cdf (about 1e-12 relative). NaN outside 0 < p < 1 or for df ≤ 0.

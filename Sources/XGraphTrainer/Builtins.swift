@@ -42,6 +42,7 @@ extension BuiltinParams {
             schedule: LearningRateSchedule.Kind(rawValue: try choice(
                 "schedule", allowed: LearningRateSchedule.Kind.allCases.map(\.rawValue), default: d.schedule.rawValue))!,
             warmupSteps: try int("warmup_steps", default: d.warmupSteps),
-            seed: try seed())
+            seed: try seed(),
+            steps: try value("steps") == nil ? d.steps : try int("steps", default: nil, min: 1))
     }
 }

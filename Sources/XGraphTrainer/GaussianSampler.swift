@@ -31,6 +31,7 @@ enum Seeds {
     static let subsetSize: UInt64 = 0x7369_7A65      // "size"
     static let transferSplit: UInt64 = 0x7370_6C74   // "splt"
     static let episode: UInt64 = 0x6570_6973         // "epis"
+    static let noiseMember: UInt64 = 0x6D65_6D62     // "memb"
 
     static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
         var first = SplitMix64(seed: a)

@@ -38,4 +38,13 @@ public enum SubsetDraw {
         let shift = 1 + Int(rng.next(below: UInt64(classes - 1)))
         return UInt8((Int(label) + shift) % classes)
     }
+
+    /// Which of `count` fine classes a coarse flip lands on: `noisyLabel` picks the wrong coarse
+    /// group, this picks a class inside it, uniformly, again from (seed, item) alone (a stream of
+    /// its own, so adding it left the group draw as it was).
+    public static func memberOfGroup(item: Int, count: Int, seed: UInt64) -> Int {
+        guard count > 1 else { return 0 }
+        var rng = SplitMix64(seed: Seeds.mix(Seeds.mix(seed, Seeds.noiseMember), UInt64(item)))
+        return Int(rng.next(below: UInt64(count)))
+    }
 }

@@ -15,6 +15,8 @@ enum SubsetStep {
         let seed = try params.seed(axis: "subset")
         let nested = try params.bool("nested", axis: "subset", default: true)
         let noise = try params.double("label_noise", axis: "subset", default: 0, in: 0...1)
+        let noiseLabels = LabelSet(rawValue: try params.choice(
+            "vocabulary", axis: "subset", allowed: LabelSet.allCases.map(\.rawValue), default: LabelSet.fine.rawValue)) ?? .fine
         let items: Int
         let trainLabels = labelled ? try FashionMNIST.labels(.train, directory: dir) : []
         let classes = try Vocabulary.classes(params, axis: "subset")
@@ -54,16 +56,18 @@ enum SubsetStep {
             "items": .int(available), "label_noise": .double(noise),
         ]
         if classes != Vocabulary.all { info["classes"] = .array(classes.map { .int(Int($0)) }) }
+        if noiseLabels != .fine { info["vocabulary"] = .string(noiseLabels.rawValue) }
         var metrics: [String: JSONValue] = ["size": .int(size), "items": .int(available)]
         if labelled {
+            // Noise is drawn in the vocabulary pretraining will learn: drawn among fine classes,
+            // a flip inside one coarse group (coat → T-shirt) vanishes when pretrain maps fine
+            // labels to coarse ones, and the coarse arm would see less noise than it was given.
+            let noiseVocabulary = Vocabulary(labels: noiseLabels, classes: classes)
             var flipped = 0
             let labels = indices.map { i -> UInt64 in
                 let clean = trainLabels[Int(i)]
-                // A wrong label is another included class: noise never teaches an excluded one.
-                let position = UInt8(classes.firstIndex(of: clean) ?? 0)
-                let noisyPosition = SubsetDraw.noisyLabel(item: Int(i), label: position, classes: classes.count, rate: noise, seed: seed)
-                let noisy = classes[Int(noisyPosition)]
-                if noisy != clean { flipped += 1 }
+                let noisy = noiseVocabulary.noisyClass(of: clean, item: Int(i), rate: noise, seed: seed)
+                if noiseVocabulary.label(ofFine: noisy) != noiseVocabulary.label(ofFine: clean) { flipped += 1 }
                 return UInt64(noisy)
             }
             if noise > 0 {

@@ -17,10 +17,14 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Layers below this index keep their weights (0 trains everything); a CNN's conv layers
     /// count first, then its dense layers.
     public var firstTrainedLayer: Int
+    /// Exactly this many SGD steps, overriding `epochs` and `minSteps` (the last epoch may be
+    /// partial): a schedule in steps gives every subset size the same compute, so a scaling
+    /// study's slope measures data, not data and compute together.
+    public var steps: Int?
 
     public init(epochs: Int = 10, minSteps: Int = 0, batchSize: Int = 128, learningRate: Double = 0.05,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4, schedule: LearningRateSchedule.Kind = .cosine,
-                warmupSteps: Int = 0, seed: UInt64 = 0, firstTrainedLayer: Int = 0) {
+                warmupSteps: Int = 0, seed: UInt64 = 0, firstTrainedLayer: Int = 0, steps: Int? = nil) {
         self.epochs = epochs
         self.minSteps = minSteps
         self.batchSize = batchSize
@@ -31,6 +35,7 @@ public struct TrainingConfig: Sendable, Equatable {
         self.warmupSteps = warmupSteps
         self.seed = seed
         self.firstTrainedLayer = firstTrainedLayer
+        self.steps = steps
     }
 }
 
@@ -54,11 +59,19 @@ public struct TrainingReport: Sendable, Equatable {
 }
 
 public enum Trainer {
-    /// The number of epochs a run will take: `epochs`, raised to cover `minSteps`.
+    /// The number of epochs a run will take: `epochs`, raised to cover `minSteps`; with
+    /// `steps`, the epochs (the last one perhaps partial) those steps touch.
     public static func plannedEpochs(examples: Int, config: TrainingConfig) -> Int {
         let stepsPerEpoch = (examples + config.batchSize - 1) / config.batchSize
         guard stepsPerEpoch > 0 else { return 0 }
+        if let steps = config.steps { return (steps + stepsPerEpoch - 1) / stepsPerEpoch }
         return max(config.epochs, (config.minSteps + stepsPerEpoch - 1) / stepsPerEpoch)
+    }
+
+    /// The SGD steps a run will take.
+    public static func plannedSteps(examples: Int, config: TrainingConfig) -> Int {
+        let stepsPerEpoch = (examples + config.batchSize - 1) / config.batchSize
+        return config.steps ?? plannedEpochs(examples: examples, config: config) * stepsPerEpoch
     }
 
     /// Mini-batch SGD on `data`, reshuffled each epoch by SplitMix64 seeded from (seed, epoch),
@@ -121,9 +134,9 @@ public enum Trainer {
     ) -> TrainingReport {
         let n = data.count
         let epochs = plannedEpochs(examples: n, config: config)
-        let stepsPerEpoch = (n + config.batchSize - 1) / config.batchSize
+        let totalSteps = plannedSteps(examples: n, config: config)
         let schedule = LearningRateSchedule(kind: config.schedule, baseRate: config.learningRate,
-                                            totalSteps: epochs * stepsPerEpoch, warmupSteps: config.warmupSteps)
+                                            totalSteps: totalSteps, warmupSteps: config.warmupSteps)
         var order = Array(0..<n)
         var batchRows = [Int32](repeating: 0, count: capacity)
         var batchLabels = [Int32](repeating: 0, count: capacity)
@@ -138,7 +151,7 @@ public enum Trainer {
                 var lossSum = 0.0
                 var correct = 0
                 var first = 0
-                while first < n {
+                while first < n && report.steps < totalSteps {
                     let count = min(config.batchSize, n - first)
                     for i in 0..<count {
                         batchRows[i] = data.rows[order[first + i]]
@@ -151,10 +164,11 @@ public enum Trainer {
                     report.steps += 1
                     first += count
                 }
-                report.examplesSeen += n
-                report.lossPerEpoch.append(lossSum / Double(n))
-                report.accuracyPerEpoch.append(Double(correct) / Double(n))
-                log("epoch \(epoch + 1)/\(epochs): loss \(formatMetric(lossSum / Double(n))), accuracy \(formatMetric(Double(correct) / Double(n)))")
+                // `first` is n except in a partial last epoch (a schedule in `steps`).
+                report.examplesSeen += first
+                report.lossPerEpoch.append(lossSum / Double(first))
+                report.accuracyPerEpoch.append(Double(correct) / Double(first))
+                log("epoch \(epoch + 1)/\(epochs): loss \(formatMetric(lossSum / Double(first))), accuracy \(formatMetric(Double(correct) / Double(first)))")
             }
         }
         let elapsed = clock.now - start

@@ -176,7 +176,7 @@ struct ReportAssembler {
             : "the newest run of each node at commit \(c.diff[0]) (hollow markers) and at \(c.diff[1]) (filled)"
         if let step = c.step { selection += "; step \(step)" }
         if let w = c.where { selection += "; where \(w)" }
-        if let r = c.replicates { selection += "; replicates pooled over \(r)" }
+        if let r = c.replicates { selection += "; one fit per \(r), slopes across replicates" }
         let provenance = HTMLReport.Provenance(
             commits: commitOrder.map { ($0, commitRuns[$0] ?? 0) }, xgraphVersion: XGraphVersion.string,
             store: ctx.store.root, generated: TimeText.iso8601(Date()), file: ctx.specPath, selection: selection)

@@ -140,7 +140,7 @@ struct FitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")
     var series = "model"
 
-    @Option(name: .long, help: "An axis whose values are replicate runs (e.g. seed): pooled into one fit per series, mean ± sd per size.")
+    @Option(name: .long, help: "An axis whose values are replicate runs (e.g. seed): one fit per replicate, b ± SE across them (df = replicates − 1), comparisons paired within replicates.")
     var replicates: String?
 
     @Option(name: .long, help: "A series axis (e.g. model): compare the slopes of series that differ only on it.")
@@ -148,6 +148,9 @@ struct FitCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Also list each point's residual (the json output always has them).")
     var residuals = false
+
+    @Flag(name: .long, help: "Fit log10(1 − metric): the error on a log scale, for an accuracy near its ceiling.")
+    var logError = false
 
     func validate() throws {
         if filters.format == .csv && residuals && compare != nil {
@@ -161,7 +164,7 @@ struct FitCommand: AsyncParsableCommand {
             let q = try filters.query(ctx)
             let options = ScalingFitOptions(
                 metric: metric, sizeAxis: sizeAxis, seriesAxes: series.split(separator: ",").map(String.init),
-                replicateAxis: replicates, compareAxis: compare)
+                replicateAxis: replicates, compareAxis: compare, logError: logError)
             let report = try ctx.index.scalingFits(q, options)
             switch filters.format {
             case .table:

@@ -26,7 +26,7 @@ final class PyTorchExampleTests: XCTestCase {
         let h = try CLIHarness()
         let bin = try torchPython(h)
         let experiments = PyTorchExampleTests.repo.appendingPathComponent("experiments")
-        for file in ["pytorch-fashion.yaml", "pytorch/common.py", "pytorch/pretrain.py", "pytorch/probe.py"] {
+        for file in ["pytorch-fashion.yaml", "pytorch/common.py", "pytorch/pretrain.py", "pytorch/probe.py", "pytorch/split.py"] {
             try h.write(file, try String(contentsOf: experiments.appendingPathComponent(file), encoding: .utf8))
         }
         let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
@@ -61,28 +61,29 @@ final class PyTorchExampleTests: XCTestCase {
         let (h, env) = try project()
         let first = try h.run(["build", "pytorch-fashion.yaml", "-j", "2"], env: env)
         XCTAssertEqual(first.status, 0, first.all)
-        XCTAssertTrue(first.out.contains("built 21, cached 1 of 22 nodes"), first.out)
+        XCTAssertTrue(first.out.contains("built 27, cached 1 of 28 nodes"), first.out)
 
         let pretrained = try artifact(h, store: "cache", node: "pretrain/data=2k/model=wide")
         let m = try metrics(pretrained)
         let accuracy = try XCTUnwrap(m["test_accuracy"] as? Double)
-        XCTAssertGreaterThan(accuracy, 0.5, "2,000 images and 3 epochs reach about 0.74: \(m)")
+        XCTAssertGreaterThan(accuracy, 0.5, "six classes, 2,000 images and 3 epochs: \(m)")
         XCTAssertEqual(m["train_examples"] as? Int, 2000)
         let header = try safetensorsHeader(pretrained.appendingPathComponent("model.safetensors"))
         XCTAssertEqual((header["__metadata__"] as? [String: String])?["format"], "xgraph-mlp")
         XCTAssertEqual((header["layers.0.weight"] as? [String: Any])?["shape"] as? [Int], [128, 784])
-        XCTAssertEqual((header["layers.2.weight"] as? [String: Any])?["shape"] as? [Int], [10, 128])
+        XCTAssertEqual((header["layers.2.weight"] as? [String: Any])?["shape"] as? [Int], [6, 128], "a head of the six upstream classes")
 
         // The probe loaded builtin:pretrain's checkpoint: its log names the backbone it read.
-        let probe = try metrics(try artifact(h, store: "cache", node: "probe/data=1k/model=narrow"))
-        XCTAssertGreaterThan(try XCTUnwrap(probe["accuracy"] as? Double), 0.5, "\(probe)")
-        XCTAssertEqual(probe["eval_examples"] as? Int, 5000)
-        let probeLog = try h.run(["logs", "probe/data=1k/model=narrow"])
+        let probe = try metrics(try artifact(h, store: "cache", node: "probe/data=1k/model=narrow/task=tops"))
+        XCTAssertGreaterThan(try XCTUnwrap(probe["accuracy"] as? Double), 0.4, "four tops, chance 0.25: \(probe)")
+        // The 4,000 test images of the four tops, split in two halves that never share an image.
+        XCTAssertEqual((probe["eval_examples"] as? Int ?? 0) + (probe["train_examples"] as? Int ?? 0), 4000, "\(probe)")
+        let probeLog = try h.run(["logs", "probe/data=1k/model=narrow/task=tops"])
         XCTAssertTrue(probeLog.out.contains("probe on 32x1 backbone"), probeLog.all)
 
         let second = try h.run(["build", "pytorch-fashion.yaml"], env: env)
         XCTAssertEqual(second.status, 0, second.all)
-        XCTAssertTrue(second.out.contains("nothing to do: all 22 nodes up to date"), second.out)
+        XCTAssertTrue(second.out.contains("nothing to do: all 28 nodes up to date"), second.out)
 
         // A code: file edited re-runs exactly the steps that list it.
         try h.write("pytorch/probe.py", try h.read("pytorch/probe.py") + "# edited\n")

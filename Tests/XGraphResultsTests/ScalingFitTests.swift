@@ -51,7 +51,7 @@ final class ScalingFitTests: XCTestCase {
         let table = try index.scalingFits(ResultsQuery(), ScalingFitOptions(metric: "accuracy")).fitTable()
         XCTAssertEqual(table.columns, ["model", "n", "sizes", "a", "b_per_decade", "b_se", "b_low95", "b_high95", "df", "r2",
                                        "residual_sd", "max_data", "extrapolated_10x", "last_slope", "last_minus_b",
-                                       "last_minus_b_se", "verdict"])
+                                       "last_minus_b_se", "verdict", "replicates", "p", "p_holm", "mde80"])
         XCTAssertEqual(table.column("model"), ["r101", "r152", "r50"])
         XCTAssertEqual(table.column("max_data")?[0], "100k")
         XCTAssertEqual(table.rows[1][1...3], [1, 1, .null], "the unfittable series is listed with its one point")

@@ -31,7 +31,9 @@ final class ScalingReplicateTests: XCTestCase {
         XCTAssertEqual(big.b, 0.15, accuracy: 1e-12)
         XCTAssertEqual(big.sizes.map(\.mean)[0], 0.65, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(big.sizes[0].sd), 0.01, accuracy: 1e-12)
-        XCTAssertEqual(big.lastSegment?.variance, .replicates)
+        // Each seed is fitted on its own: b ± SE across the 3 seeds, 2 df.
+        XCTAssertEqual(big.df, 2)
+        XCTAssertEqual(big.lastSegment?.variance, .acrossReplicates)
         XCTAssertNil(big.verdict)
         XCTAssertEqual(big.residuals.compactMap(\.replicate).sorted().first, "0")
         XCTAssertEqual(report.sizeTable().column("sd")?.count, 6)

@@ -55,10 +55,13 @@ final class ScalingUncertaintyTests: XCTestCase {
 
     /// Means 0.40, 0.50, 0.60, 0.61 at 1k…1M: b = 0.073 and the last segment's slope is 0.01,
     /// under a third of b (the old rule called that a plateau). Three replicates per size at
-    /// mean − δ, mean, mean + δ: pure error δ² on 8 df; Σc² = 1.8/3 = 0.6.
+    /// mean − δ, mean, mean + δ: pure error δ² on 8 df; Σc² = 1.8/3 = 0.6. The runs carry no
+    /// replicate label (independent runs per size, such as non-nested draws), so the pooled fit
+    /// and its pure-error test apply; labelled replicates are fitted one by one instead
+    /// (ReplicateStatisticsTests).
     static func replicated(_ delta: Double, means: [Double] = [0.40, 0.50, 0.60, 0.61]) -> [ScalingFit.Point] {
         zip([1e3, 1e4, 1e5, 1e6], means).flatMap { size, mean in
-            [-delta, 0, delta].enumerated().map { ScalingFit.Point(size: size, value: mean + $0.element, replicate: "\($0.offset)") }
+            [-delta, 0, delta].map { ScalingFit.Point(size: size, value: mean + $0) }
         }
     }
 

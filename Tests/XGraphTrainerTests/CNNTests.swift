@@ -159,7 +159,9 @@ final class CNNTests: XCTestCase {
         let checkpoint = Digest.of(Checkpoint(model: model, labels: .fine).safetensors.encoded())
         let features = model.features(of: data).withUnsafeBytes { Digest.of(buffer: $0) }
         let evaluation = model.evaluate(data)
-        XCTAssertEqual(BuiltinSteps.version, 3, "re-pin the digests below for the new version")
+        // Version 4 changed label noise in coarse vocabularies and added `steps`; training
+        // without `steps` is bitwise as in version 3, so these digests did not need re-pinning.
+        XCTAssertEqual(BuiltinSteps.version, 4, "re-pin the digests below for the new version")
         XCTAssertEqual(checkpoint.hex, "605b5f613f840d987ed165e7f9e9bf352fb3a870fdbdc5b307e50ff094939d83", "checkpoint")
         XCTAssertEqual(features.hex, "88bf5e6614ae29db98bed181f0f8b6e513b59e9e981cc7318538b579545a38ab", "features")
         XCTAssertEqual(evaluation.loss.bitPattern, 4_604_073_637_145_305_853, "\(evaluation.loss)")

@@ -6,6 +6,7 @@ XGRAPH_PARAMS (a JSON file), XGRAPH_OUT (an empty folder for the results), XGRAP
 """
 import gzip
 import json
+import math
 import os
 
 import numpy as np
@@ -104,10 +105,34 @@ def save_mlp(model, path, width, depth, classes=10, labels="fine"):
         f.writelines(blobs)
 
 
-def train_resumable(model, opt, x, y, epochs, batch_size, seed, log=print):
+def builtin_optimiser(model, p, defaults):
+    """SGD as builtin:pretrain and builtin:transfer run it (docs/builtins.md): momentum, weight
+    decay on weight matrices only (not biases), so one grid can hold both trainers' runs."""
+    weights = [w for name, w in model.named_parameters() if w.requires_grad and name.endswith("weight")]
+    biases = [w for name, w in model.named_parameters() if w.requires_grad and not name.endswith("weight")]
+    lr = p.get("lr", defaults["lr"])
+    return torch.optim.SGD([{"params": weights, "weight_decay": p.get("weight_decay", defaults["weight_decay"])},
+                            {"params": biases, "weight_decay": 0.0}],
+                           lr=lr, momentum=p.get("momentum", 0.9))
+
+
+def planned_epochs(n, p, defaults):
+    """builtin's rule: `epochs`, lengthened to whole epochs covering `min_steps`."""
+    per_epoch = -(-n // p.get("batch_size", defaults["batch_size"]))
+    return max(p.get("epochs", defaults["epochs"]), -(-p.get("min_steps", 0) // per_epoch))
+
+
+def cosine(base_lr, total_steps):
+    """builtin's `cosine` schedule: the rate at step s of total, to 0 at the end."""
+    return lambda s: base_lr * 0.5 * (1 + math.cos(math.pi * s / max(1, total_steps)))
+
+
+def train_resumable(model, opt, x, y, epochs, batch_size, seed, log=print, rate=None):
     """SGD over (x, y) for `epochs`, saving model and optimizer into XGRAPH_RESUME after every
     epoch and continuing from there when a previous attempt was killed. Each epoch's shuffle is
-    seeded by (seed, epoch), so a resumed run gives the same weights as one that never stopped."""
+    seeded by (seed, epoch), so a resumed run gives the same weights as one that never stopped.
+    `rate(step)`, when given, sets the learning rate of every step (a function of the step
+    number alone, so a resumed run follows the same schedule)."""
     resume = os.environ.get("XGRAPH_RESUME")
     state_path = resume and os.path.join(resume, "state.pt")
     start, losses = 0, {}
@@ -127,6 +152,9 @@ def train_resumable(model, opt, x, y, epochs, batch_size, seed, log=print):
         model.train()
         for i in range(0, len(x), batch_size):
             idx = order[i:i + batch_size]
+            if rate is not None:
+                for group in opt.param_groups:
+                    group["lr"] = rate(epoch * (-(-len(x) // batch_size)) + i // batch_size)
             opt.zero_grad()
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()

@@ -25,3 +25,13 @@ enum GEMM {
         return 2 * Double(m) * Double(n) * Double(k)
     }
 }
+
+/// The kernel OpenBLAS chose for this processor (`Haswell`, `SkylakeX`, `Cooperlake`, …).
+/// Kernels sum products in different orders, so trained weights agree across kernels only to
+/// rounding, and bit for bit only on one kernel: tests that pin trained bits pin them per kernel.
+public enum BLASKernel {
+    public static var name: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

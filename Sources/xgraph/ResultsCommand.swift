@@ -87,67 +87,6 @@ struct ResultsCommand: AsyncParsableCommand {
     }
 }
 
-struct FitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fit",
-        abstract: "Fit metric = a + b·log10(data size) per series: slope ± SE, 95 % interval, R², plateau test, slope comparisons.",
-        discussion: "The statistics, their assumptions and the json fields are in docs/results.md.")
-
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var filters: QueryOptions
-
-    @Argument(help: "An experiment file: fit the runs of its nodes' current keys.")
-    var file: String?
-
-    @Option(name: .long, help: "The metric to fit.")
-    var metric: String
-
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
-    var sizeAxis = "data"
-
-    @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")
-    var series = "model"
-
-    @Option(name: .long, help: "An axis whose values are replicate runs (e.g. seed): pooled into one fit per series, mean ± sd per size.")
-    var replicates: String?
-
-    @Option(name: .long, help: "A series axis (e.g. model): compare the slopes of series that differ only on it.")
-    var compare: String?
-
-    @Flag(name: .long, help: "Also list each point's residual (the json output always has them).")
-    var residuals = false
-
-    func validate() throws {
-        if filters.format == .csv && residuals && compare != nil {
-            throw ValidationError("csv holds one table: ask for --residuals or --compare, or use --format json")
-        }
-    }
-
-    func run() async throws {
-        do {
-            let ctx = try ResultsContext.open(file: file, storePath: store.store)
-            let q = try filters.query(ctx)
-            let options = ScalingFitOptions(
-                metric: metric, sizeAxis: sizeAxis, seriesAxes: series.split(separator: ",").map(String.init),
-                replicateAxis: replicates, compareAxis: compare)
-            let report = try ctx.index.scalingFits(q, options)
-            switch filters.format {
-            case .table:
-                print(report.text(residuals: residuals))
-            case .json:
-                print(report.json.canonical)
-                if let footer = report.footer { FileHandle.standardError.write(Data((footer + "\n").utf8)) }
-            case .csv:
-                var table = residuals ? report.residualTable() : compare != nil ? report.comparisonTable() : report.fitTable()
-                table.footer = report.footer
-                table.print(.csv)
-            }
-        } catch {
-            XGraph.fail(error)
-        }
-    }
-}
-
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",

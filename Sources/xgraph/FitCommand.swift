@@ -7,7 +7,7 @@ import XGraphResults
 struct FitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "Fit metric = a + b·log10(data size) per series: slope ± SE, 95 % interval, R², plateau test, slope comparisons.",
+        abstract: "Fit a scaling law per series: metric = a + b·log10(data size) (default), or a power law with bootstrap intervals and forecasts (--law power|joint).",
         discussion: "The statistics, their assumptions and the json fields are in docs/results.md.")
 
     @OptionGroup var store: StoreOptions
@@ -34,16 +34,28 @@ struct FitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also list each point's residual (the json output always has them).")
     var residuals = false
 
+    @OptionGroup var laws: LawOptions
+
     func validate() throws {
         if filters.format == .csv && residuals && compare != nil {
             throw ValidationError("csv holds one table: ask for --residuals or --compare, or use --format json")
         }
+        try laws.validate(compare: compare, format: filters.format)
     }
 
     func run() async throws {
         do {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let q = try filters.query(ctx)
+            if laws.law != .loglinear {
+                let report = try ctx.index.lawFits(q, laws.options(metric: metric, sizeAxis: sizeAxis, series: series,
+                                                                    replicates: replicates))
+                print(filters.format == .json ? report.json.canonical : report.text)
+                if let footer = report.footer { FileHandle.standardError.write(Data((footer + "\n").utf8)) }
+                // Each series says why it has no fit; with none fitted, the command failed.
+                if report.series.allSatisfy({ $0.fit == nil }) { XGraph.finish(1) }
+                return
+            }
             let options = ScalingFitOptions(
                 metric: metric, sizeAxis: sizeAxis, seriesAxes: series.split(separator: ",").map(String.init),
                 replicateAxis: replicates, compareAxis: compare)

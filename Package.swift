@@ -71,6 +71,7 @@ let package = Package(
         .executableTarget(name: "xgraph-fuzz", dependencies: ["XGraphFuzz"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
             "XGraphBuild", "XGraphTrainer", "COpenBLAS", "XGraphCore", "XGraphGraph", "XGraphSpec", "XGraphStore",
+            "XGraphResults",
         ]),
 
         .testTarget(name: "XGraphCoreTests", dependencies: ["XGraphCore"]),

@@ -7,7 +7,7 @@ public enum BootstrapScheme: String, Sendable {
     /// subset draw and an initialisation, so they are resampled together.
     case blocks
     /// One run per size leaves nothing to draw runs from without losing sizes, so the fit's log
-    /// residuals, centred and scaled by √(n/(n − p)) for the p fitted parameters, are drawn with
+    /// residuals, divided by √(1 − leverage) and centred (`modifiedResiduals`), are drawn with
     /// replacement onto the fitted curve.
     case residuals
 }
@@ -18,6 +18,23 @@ struct BootstrapDraws: Sendable {
     var thetas: [[Double]]
     /// Draws whose refit found no finite optimum (left out of the intervals).
     var failed: Int
+    /// The degrees of freedom behind the spread the draws see: resampled blocks − 1, or runs −
+    /// parameters for residuals.
+    var df: Int
+
+    /// The percentile level that gives a 95 % interval: the expanded percentile interval
+    /// (Hesterberg 2015), which takes the quantiles at Φ(t₀.₉₇₅,df) instead of 0.975. A bootstrap
+    /// sees the noise only through the few residuals or seeds it has, and its plain percentiles
+    /// are as narrow as a z interval where a t interval is due: 83 % coverage in simulated
+    /// studies of six sizes (df 3), 90–99 % with the expansion (`make bench`, science).
+    var level: Double { Self.expandedLevel(df: df) }
+
+    static func expandedLevel(df: Int, confidence: Double = ScalingFit.confidence) -> Double {
+        guard df > 0 else { return 1 }
+        let t = StudentT.quantile(0.5 + confidence / 2, df: Double(df))
+        // Two-sided: the share of a standard normal within ±t.
+        return min(erf(t / 2.0.squareRoot()), 1)
+    }
 
     /// Fits `count` resamples of `samples`, deterministic for `seed`. nil when the data allow
     /// no resampling: one block and no more runs than parameters.
@@ -36,10 +53,7 @@ struct BootstrapDraws: Sendable {
         }
         let byBlock = Dictionary(grouping: samples) { $0.block ?? "" }
         let fitted = samples.map { estimate.model.loss(estimate.theta, data: $0.data, model: $0.model) }
-        var residuals = zip(samples, fitted).map { log($0.loss) - log($1) }
-        let centre = residuals.reduce(0, +) / Double(residuals.count)
-        let inflation = (Double(samples.count) / Double(samples.count - p)).squareRoot()
-        residuals = residuals.map { ($0 - centre) * inflation }
+        let residuals = modifiedResiduals(estimate, samples, fitted)
 
         var thetas: [[Double]] = []
         var failed = 0
@@ -66,12 +80,37 @@ struct BootstrapDraws: Sendable {
                 failed += 1
             }
         }
-        return BootstrapDraws(scheme: scheme, thetas: thetas, failed: failed)
+        let df = scheme == .blocks ? blocks.count - 1 : samples.count - p
+        return BootstrapDraws(scheme: scheme, thetas: thetas, failed: failed, df: df)
+    }
+
+    /// The fit's log residuals divided by √(1 − hᵢᵢ), hᵢᵢ the leverage of run i in the
+    /// linearised fit, then centred (Davison & Hinkley 1997, §6.2.3). A fit pulls hardest
+    /// towards the runs at the ends of the range, which decide an extrapolation, so their raw
+    /// residuals understate the noise most; plain residuals gave 95 % forecast intervals that
+    /// covered the truth in only 83 % of simulated studies (`make bench`, science).
+    static func modifiedResiduals(_ estimate: LawEstimate, _ samples: [LawSample], _ fitted: [Double]) -> [Double] {
+        let jac = estimate.model.residuals(estimate.theta, samples).jacobian
+        let p = estimate.model.parameterCount
+        var m = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for r in jac { for a in 0..<p { for b in 0..<p { m[a][b] += r[a] * r[b] } } }
+        let scale = (0..<p).map { m[$0][$0] }.max() ?? 0
+        for a in 0..<p { m[a][a] += 1e-9 * max(scale, 1e-300) }
+        let inverse = LinearSolve.inverse(m)
+        let raw = zip(samples, fitted).enumerated().map { i, pair -> Double in
+            let r = log(pair.0.loss) - log(pair.1)
+            guard let inverse else { return r }
+            var h = 0.0
+            for a in 0..<p { for b in 0..<p { h += jac[i][a] * inverse[a][b] * jac[i][b] } }
+            return r / (1 - min(max(h, 0), 0.99)).squareRoot()
+        }
+        let centre = raw.reduce(0, +) / Double(max(raw.count, 1))
+        return raw.map { $0 - centre }
     }
 
     /// The percentile interval of `f` over the draws (nil without draws).
-    func interval(confidence: Double = ScalingFit.confidence, _ f: ([Double]) -> Double) -> ScalingFit.Interval? {
-        Percentile.interval(thetas.map(f), confidence: confidence)
+    func interval(_ f: ([Double]) -> Double) -> ScalingFit.Interval? {
+        Percentile.interval(thetas.map(f), confidence: level)
     }
 }
 

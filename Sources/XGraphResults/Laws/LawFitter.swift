@@ -82,6 +82,9 @@ public struct LawSeriesFit: Sendable, Equatable {
     public var minData: Double
     public var maxData: Double
     public var maxModel: Double?
+    /// The percentile level of the 95 % intervals (`BootstrapDraws.level`): above 0.95 with few
+    /// degrees of freedom.
+    public var percentileLevel: Double
     /// The bootstrap's parameter vectors in the optimiser's form, for bands and `suggest`.
     let thetas: [[Double]]
 
@@ -92,7 +95,8 @@ public struct LawSeriesFit: Sendable, Equatable {
 
     /// The 95 % band of the metric at (D, N) over the bootstrap draws.
     public func band(data: Double, model: Double? = nil) -> ScalingFit.Interval? {
-        Percentile.interval(thetas.map { settings.direction.metric(estimate.model.loss($0, data: data, model: model ?? 1)) })
+        Percentile.interval(thetas.map { settings.direction.metric(estimate.model.loss($0, data: data, model: model ?? 1)) },
+                            confidence: percentileLevel)
     }
 
     public func forecast(_ at: ForecastPoint) -> LawForecast {
@@ -132,7 +136,7 @@ public enum LawFitter {
                                noIntervalReason: reason, forecasts: [], residuals: residuals,
                                minData: samples.map(\.data).min() ?? 0, maxData: samples.map(\.data).max() ?? 0,
                                maxModel: settings.law == .joint ? samples.map(\.model).max() : nil,
-                               thetas: draws?.thetas ?? [])
+                               percentileLevel: draws?.level ?? ScalingFit.confidence, thetas: draws?.thetas ?? [])
         fit.forecasts = targets.map(fit.forecast)
         return fit
     }

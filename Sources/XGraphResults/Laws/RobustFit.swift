@@ -33,7 +33,7 @@ public enum RobustFit {
     /// linearly. Chinchilla used 10⁻³, which is the absolute loss for any realistic noise; 10⁻²
     /// keeps least squares' efficiency for the percent-level noise of seeds and still bounds
     /// the pull of one diverged run.
-    public static let defaultDelta = 0.01
+    public static let defaultDelta = 0.05
 
     /// Fits `law` to the samples from every start of `LawModel.starts`, or from `starts`
     /// when given (the bootstrap refits from the full data's optimum). nil when no start

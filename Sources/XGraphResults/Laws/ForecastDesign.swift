@@ -1,0 +1,109 @@
+import Foundation
+
+/// A run that could still be made, for `ForecastDesign.choose`.
+public struct DesignCandidate: Sendable, Equatable {
+    public var id: String
+    public var data: Double
+    /// The model size (joint law).
+    public var model: Double?
+    /// GPU-hours of the run itself.
+    public var cost: Double
+    /// Runs it needs first that are not built (a pretraining for a fine-tune), id → GPU-hours;
+    /// paid once however many chosen runs share them.
+    public var upstream: [String: Double]
+
+    public init(id: String, data: Double, model: Double? = nil, cost: Double, upstream: [String: Double] = [:]) {
+        self.id = id; self.data = data; self.model = model; self.cost = cost; self.upstream = upstream
+    }
+}
+
+/// One chosen run: what it costs with the upstream runs it adds, and the forecast interval's
+/// expected width before and after it (cumulative over the runs chosen before it).
+public struct DesignChoice: Sendable, Equatable {
+    public var candidate: DesignCandidate
+    /// Its GPU-hours plus those of upstream runs no earlier choice paid for.
+    public var cost: Double
+    public var newUpstream: [String]
+    public var widthBefore: Double
+    public var widthAfter: Double
+}
+
+/// Which runs shrink the forecast interval at a target the most per GPU-hour (`xgraph suggest`,
+/// docs/results.md, "Choosing the next runs"). The interval's variance is taken to the first
+/// order (the delta method): with J the Jacobian of the log law over the runs' sizes and g the
+/// gradient of the forecast, Var ∝ gᵀ(JᵀJ)⁻¹g. A run adds its row to J, so its effect is known
+/// before it is made; the bootstrap width now is scaled by √(Var after / Var now).
+public enum ForecastDesign {
+    /// Greedy: while the budget lasts, the affordable run with the largest drop in variance per
+    /// GPU-hour. Stops when no affordable run shrinks the interval.
+    public static func choose(_ fit: LawSeriesFit, target: ForecastPoint, candidates: [DesignCandidate],
+                              budget: Double) -> [DesignChoice] {
+        var rows = fit.points.map { jacobianRow(fit, data: $0.data, model: $0.model) }
+        let g = gradient(fit, target)
+        guard let variance0 = forecastVariance(rows, g) else { return [] }
+        var variance = variance0
+        let width0 = currentWidth(fit, target, variance0)
+        var width = width0
+        var left = budget
+        var paid = Set<String>()
+        var remaining = candidates
+        var out: [DesignChoice] = []
+        while !remaining.isEmpty {
+            var best: (index: Int, value: Double, variance: Double, cost: Double, upstream: [String])?
+            for (i, c) in remaining.enumerated() {
+                let fresh = c.upstream.keys.filter { !paid.contains($0) }.sorted()
+                let cost = c.cost + fresh.reduce(0) { $0 + (c.upstream[$1] ?? 0) }
+                guard cost <= left + 1e-9 else { continue }
+                guard let v = forecastVariance(rows + [jacobianRow(fit, data: c.data, model: c.model)], g), v < variance else { continue }
+                let value = (variance - v) / max(cost, 1e-9)
+                if value > (best?.value ?? 0) { best = (i, value, v, cost, fresh) }
+            }
+            guard let b = best else { break }
+            let c = remaining.remove(at: b.index)
+            rows.append(jacobianRow(fit, data: c.data, model: c.model))
+            let after = width0 * (b.variance / variance0).squareRoot()
+            out.append(DesignChoice(candidate: c, cost: b.cost, newUpstream: b.upstream, widthBefore: width, widthAfter: after))
+            width = after
+            variance = b.variance
+            left -= b.cost
+            paid.formUnion(b.upstream)
+        }
+        return out
+    }
+
+    /// The bootstrap interval's width at the target, or (without draws) the delta method's
+    /// 95 % width with the residual variance.
+    static func currentWidth(_ fit: LawSeriesFit, _ target: ForecastPoint, _ variance: Double) -> Double {
+        if let band = fit.band(data: target.data, model: target.model) { return band.upper - band.lower }
+        let p = fit.estimate.model.parameterCount
+        let r = fit.residuals.map(\.logResidual)
+        let s2 = r.reduce(0) { $0 + $1 * $1 } / Double(max(r.count - p, 1))
+        return 2 * 1.96 * (variance * s2).squareRoot()
+    }
+
+    /// ∂ ln L̂ / ∂θ at (D, N).
+    static func jacobianRow(_ fit: LawSeriesFit, data: Double, model: Double?) -> [Double] {
+        let s = LawSample(data: data, model: model ?? 1, loss: 1, block: nil)
+        return fit.estimate.model.residuals(fit.estimate.theta, [s]).jacobian[0]
+    }
+
+    /// ∂ metric / ∂θ at the target (the sign does not matter for a variance).
+    static func gradient(_ fit: LawSeriesFit, _ target: ForecastPoint) -> [Double] {
+        let l = fit.estimate.loss(data: target.data, model: target.model ?? 1)
+        return jacobianRow(fit, data: target.data, model: target.model).map { $0 * l }
+    }
+
+    /// gᵀ(JᵀJ + εI)⁻¹g; the small ridge keeps a parameter the data cannot see (an irreducible
+    /// term at its bound) from making the matrix singular. nil when it is singular anyway.
+    static func forecastVariance(_ rows: [[Double]], _ g: [Double]) -> Double? {
+        let p = g.count
+        var m = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for r in rows { for a in 0..<p { for b in 0..<p { m[a][b] += r[a] * r[b] } } }
+        let scale = (0..<p).map { m[$0][$0] }.max() ?? 0
+        guard scale > 0 else { return nil }
+        for a in 0..<p { m[a][a] += 1e-9 * scale }
+        guard let x = LinearSolve.solve(m, g) else { return nil }
+        let v = zip(g, x).reduce(0) { $0 + $1.0 * $1.1 }
+        return v.isFinite && v > 0 ? v : nil
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// `xgraph fit --law power|joint` on a built study whose train step writes
+/// loss = 0.2 + k·n^(−0.5)·(1 + 0.02·(seed − 1)), with k = 3 for the 1M model and 2 for the 4M one,
+/// so the law and the capacities' `params` sizes are known.
+final class FitLawTests: XCTestCase {
+    static let experiment = """
+        datasets:
+          nums: { path: data.txt, items: 100 }
+        subsets:
+          d: { dataset: nums, sizes: [10, 20, 40, 70, 100], nested: true, seed: 5 }
+        models:
+          m:
+            capacities:
+              small: { params: 1M, k: 3 }
+              big: { params: 4M, k: 2 }
+        steps:
+          subset:
+            run: builtin:subset
+            foreach: { data: subsets.d }
+            inputs: { dataset: datasets.nums }
+          train:
+            foreach: { data: subsets.d, model: models, seed: [0, 1, 2] }
+            inputs: { subset: subset }
+            code: [loss.sh]
+            command: sh loss.sh {{ inputs.subset }} {{ seed }} {{ model.k }} {{ out }}
+
+        """
+
+    static let script = """
+        n=$(wc -l < "$1/indices.txt")
+        awk -v n="$n" -v seed="$2" -v k="$3" 'BEGIN {
+          printf "{\\"loss\\": %.12f}\\n", (0.2 + k * n ^ -0.5) * (1 + 0.02 * (seed - 1))
+        }' > "$4/metrics.json"
+
+        """
+
+    func project() throws -> CLIHarness {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", Self.experiment)
+        try h.write("loss.sh", Self.script)
+        try h.write("data.txt", Fixtures.data)
+        let build = try h.run(["build", "exp.yaml"])
+        XCTAssertEqual(build.status, 0, build.all)
+        return h
+    }
+
+    func json(_ r: CLIHarness.Result) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], r.all)
+    }
+
+    func testPowerLawPerSeriesWithIntervalsAndAForecastDeterministicForItsSeed() throws {
+        let h = try project()
+        let args = ["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power", "--replicates", "seed",
+                    "--bootstrap", "200", "--seed", "3", "--at", "data=1k", "--format", "json"]
+        let r = try h.run(args)
+        XCTAssertEqual(r.status, 0, r.all)
+        let doc = try json(r)
+        XCTAssertEqual(doc["direction"] as? String, "lower", "a loss is fitted as it is")
+        let laws = try XCTUnwrap(doc["laws"] as? [[String: Any]])
+        XCTAssertEqual(laws.map { ($0["key"] as? [String: String])?["model"] }, ["big", "small"])
+        let small = laws[1]
+        let parameters = try XCTUnwrap(small["parameters"] as? [[String: Any]])
+        XCTAssertEqual(parameters.map { $0["name"] as? String }, ["E", "A", "alpha"])
+        XCTAssertEqual(try XCTUnwrap(parameters[2]["estimate"] as? Double), 0.5, accuracy: 0.02)
+        XCTAssertEqual(try XCTUnwrap(parameters[0]["estimate"] as? Double), 0.2, accuracy: 0.02)
+        XCTAssertEqual((parameters[2]["interval"] as? [Double])?.count, 2)
+        XCTAssertEqual((small["bootstrap"] as? [String: Any])?["scheme"] as? String, "blocks", "seeds resampled as blocks")
+        let forecast = try XCTUnwrap((small["forecasts"] as? [[String: Any]])?.first)
+        XCTAssertEqual(forecast["at"] as? String, "data=1k")
+        XCTAssertEqual(try XCTUnwrap((forecast["decades"] as? [String: Any])?["data"] as? Double), 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(forecast["value"] as? Double), 0.2 + 3 / 1000.0.squareRoot(), accuracy: 0.01)
+        XCTAssertEqual((small["residuals"] as? [Any])?.count, 15)
+        let again = try h.run(args)
+        XCTAssertEqual(again.out, r.out, "the same seed gives the same intervals")
+    }
+
+    func testJointLawReadsModelSizesFromACapacityField() throws {
+        let h = try project()
+        let r = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "joint", "--replicates", "seed",
+                           "--model-size", "params", "--bootstrap", "50", "--at", "data=1k,model=big"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.out.contains("L(N, D) = E + A·N^−α + B·D^−β"), r.out)
+        XCTAssertTrue(r.out.contains("N: param:model.params"), r.out)
+        XCTAssertTrue(r.out.contains("forecast data=1k,model=big: loss "), r.out)
+        XCTAssertTrue(r.out.contains("extrapolates 1.0 decades of data past 100"), r.out)
+        let unknown = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "joint",
+                                 "--model-size", "width"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.err.contains("no run has a numeric parameter 'model.width'") && unknown.err.contains("model.params"),
+                      unknown.err)
+    }
+
+    func testTwoSizesFailWithWhatWouldWork() throws {
+        let h = try project()
+        let r = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power",
+                           "--where", "data!=10,data!=20,data!=40"])
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.out.contains("not fitted: the power law has 3 parameters and needs 3 distinct data sizes"), r.out)
+        XCTAssertTrue(r.out.contains("fit --law loglinear"), r.out)
+        let bad = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--at", "data=1k"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("--at needs --law power or --law joint"), bad.err)
+    }
+}

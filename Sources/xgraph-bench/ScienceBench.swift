@@ -66,72 +66,80 @@ enum ScienceBench {
             + "median width \(pct(median(widths))) of the truth, median |error| \(pct(median(errors)))")
     }
 
-    /// One strategy's path: (GPU-hours spent, interval width, |error|) after each run.
-    struct Path { var steps: [(cost: Double, width: Double, error: Double)] = [] }
+    /// One strategy's path: (GPU-hours spent, interval width, |error|), both relative to the
+    /// true value, after each run.
+    typealias Path = [(cost: Double, width: Double, error: Double)]
 
     static func design(studies: Int) {
+        guard studies > 0 else { return }
         let grid = sizes(8, from: 1e5, to: 1e7)
+        let seeds = 3
         let cost = { (d: Double) in d / 1e6 }  // GPU-hours: linear in data
         let target = ForecastPoint(data: 1e8, label: "data=100M")
-        let corner = Array(grid.prefix(4))
-        let rest = Array(grid.dropFirst(4))
-        let budget = rest.map(cost).reduce(0, +)
-        var uniformWidth: [Double] = [], uniformError: [Double] = []
-        var largestWidth: [Double] = [], largestError: [Double] = []
-        var suggestHalf: [Double] = [], suggestFull: [Double] = [], suggestErrorFull: [Double] = []
+        let corner = Set(grid.prefix(4).map { "\($0)/0" })
+        // The uniform grid: every size for each seed in turn, as a study fills it.
+        let cells = (0..<seeds).flatMap { seed in grid.map { (d: $0, seed: seed, id: "\($0)/\(seed)") } }
+        let rest = cells.filter { !corner.contains($0.id) }
+        let budget = rest.reduce(0) { $0 + cost($1.d) }
+        var final: [String: [(width: Double, error: Double)]] = [:]
+        var half: [String: [Double]] = [:], quarter: [String: [Double]] = [:]
         var reach: [Double] = []
         let start = Date()
         for s in 0..<studies {
             var w = World(seed: UInt64(5000 + s), sigma: 0.02)
-            let base = corner.map { w.run($0, seed: 0) }
-            // Pre-drawn outcomes, so every strategy meets the same run when it makes the same one.
+            // Drawn up front, so every strategy meets the same outcome when it makes the same run.
             var outcome: [String: LawPoint] = [:]
-            for d in grid { for seed in 0..<4 { outcome["\(d)/\(seed)"] = w.run(d, seed: seed) } }
-            let measure = { (points: [LawPoint]) -> (Double, Double)? in
-                guard let fit = try? LawFitter.fit(points, LawSettings(law: .power, bootstrap: 200, seed: 1), at: [target]),
-                      let f = fit.forecasts.first, let iv = f.interval else { return nil }
-                let truth = w.truth(target.data)
-                return ((iv.upper - iv.lower) / truth, abs(f.value - truth) / truth)
+            for c in cells { outcome[c.id] = w.run(c.d, seed: c.seed) }
+            let base = cells.filter { corner.contains($0.id) }.compactMap { outcome[$0.id] }
+            let truth = w.truth(target.data)
+            func measure(_ points: [LawPoint]) -> LawSeriesFit? {
+                try? LawFitter.fit(points, LawSettings(law: .power, bootstrap: 200, seed: 1), at: [target])
             }
-            // Uniform: the rest of the grid, one run per size.
-            guard let u = measure(base + rest.map { outcome["\($0)/0"]! }) else { continue }
-            uniformWidth.append(u.0); uniformError.append(u.1)
-            // Largest first: repeats of the largest size while the budget lasts.
-            var largest = base, spent = 0.0
-            for seed in 0..<4 where spent + cost(grid[7]) <= budget + 1e-9 {
-                largest.append(outcome["\(grid[7])/\(seed)"]!); spent += cost(grid[7])
+            func walk(_ order: [String]) -> Path {
+                var points = base, spent = 0.0, path: Path = []
+                for id in order {
+                    guard let p = outcome[id] else { continue }
+                    points.append(p); spent += cost(p.data)
+                    if let f = measure(points)?.forecasts.first, let iv = f.interval {
+                        path.append((spent, (iv.upper - iv.lower) / truth, abs(f.value - truth) / truth))
+                    }
+                }
+                return path
             }
-            for d in rest.reversed() where spent + cost(d) <= budget + 1e-9 && d != grid[7] {
-                largest.append(outcome["\(d)/0"]!); spent += cost(d)
-            }
-            if let l = measure(largest) { largestWidth.append(l.0); largestError.append(l.1) }
-            // Suggest: one run at a time, refitted after each.
-            var points = base, used = Set<String>(), paid = 0.0
-            var path = Path()
-            while true {
-                guard let fit = try? LawFitter.fit(points, LawSettings(law: .power, bootstrap: 200, seed: 1), at: [target]) else { break }
-                let candidates = grid.flatMap { d in (0..<4).compactMap { seed -> DesignCandidate? in
-                    let id = "\(d)/\(seed)"
-                    if used.contains(id) || (seed == 0 && corner.contains(d)) { return nil }
-                    return DesignCandidate(id: id, data: d, cost: cost(d))
-                } }
-                guard let next = ForecastDesign.choose(fit, target: target, candidates: candidates, budget: budget - paid).first,
+            let uniform = walk(rest.map(\.id))
+            let largest = walk(rest.sorted { ($0.d, -$0.seed) > ($1.d, -$1.seed) }.map(\.id))
+            // Suggest: plan with what is known, make the plan's first run, refit, plan again.
+            var points = base, used = corner, spent = 0.0
+            var suggest: Path = []
+            while let fit = measure(points) {
+                let candidates = cells.filter { !used.contains($0.id) }.map { DesignCandidate(id: $0.id, data: $0.d, cost: cost($0.d)) }
+                guard let next = ForecastDesign.choose(fit, target: target, candidates: candidates, budget: budget - spent).first,
                       let p = outcome[next.candidate.id] else { break }
-                used.insert(next.candidate.id); paid += next.cost
+                used.insert(next.candidate.id); spent += next.cost
                 points.append(p)
-                if let m = measure(points) { path.steps.append((paid, m.0, m.1)) }
+                if let f = measure(points)?.forecasts.first, let iv = f.interval {
+                    suggest.append((spent, (iv.upper - iv.lower) / truth, abs(f.value - truth) / truth))
+                }
             }
-            let at = { (b: Double) in path.steps.last { $0.cost <= b + 1e-9 } }
-            if let h = at(budget / 2) { suggestHalf.append(h.width) }
-            if let f = at(budget) { suggestFull.append(f.width); suggestErrorFull.append(f.error) }
-            reach.append((path.steps.first { $0.width <= u.0 }?.cost ?? .infinity) / budget)
+            guard let u = uniform.last else { continue }
+            for (name, path) in [("uniform grid", uniform), ("largest first", largest), ("suggest", suggest)] {
+                let at = { (b: Double) in path.last { $0.cost <= b + 1e-9 } }
+                if let f = at(budget) { final[name, default: []].append((f.width, f.error)) }
+                if let h = at(budget / 2) { half[name, default: []].append(h.width) }
+                if let q = at(budget / 4) { quarter[name, default: []].append(q.width) }
+            }
+            reach.append((suggest.first { $0.width <= u.width }?.cost ?? .infinity) / budget)
+        }
+        say("  design: \(reach.count) sequential studies, grid 8 sizes (100k…10M) × \(seeds) seeds, cost ∝ size, starting from the 4 "
+            + "smallest sizes at one seed; forecast at 100M; budget = the rest of the grid, \(String(format: "%.1f", budget)) GPU-h; "
+            + "\(String(format: "%.1f s", Date().timeIntervalSince(start)))")
+        say("    median forecast interval width (of the truth) at ¼ / ½ / all of the budget, and |error| at all of it:")
+        for name in ["uniform grid", "largest first", "suggest"] {
+            let f = final[name] ?? []
+            say("      \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(pct(median(quarter[name] ?? []))) / "
+                + "\(pct(median(half[name] ?? []))) / \(pct(median(f.map(\.width))))   |error| \(pct(median(f.map(\.error))))")
         }
         let within = reach.filter { $0 <= 0.5 }.count
-        say("  design: \(uniformWidth.count) sequential studies from the 4 smallest of 8 sizes (100k…10M, cost ∝ size), "
-            + "forecast at 100M; budget = the uniform grid's \(String(format: "%.1f", budget)) GPU-h, \(String(format: "%.1f s", Date().timeIntervalSince(start)))")
-        say("    median interval width / |error| (of the truth): uniform grid \(pct(median(uniformWidth))) / \(pct(median(uniformError))), "
-            + "largest first \(pct(median(largestWidth))) / \(pct(median(largestError)))")
-        say("    suggest: \(pct(median(suggestHalf))) at half the budget, \(pct(median(suggestFull))) / \(pct(median(suggestErrorFull))) at the full budget")
         say("    suggest reaches the uniform grid's final width with median \(pct(median(reach))) of its budget; "
             + "within half in \(within) of \(reach.count) studies (target: ≤ 50 %)")
     }

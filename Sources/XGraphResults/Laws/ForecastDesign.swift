@@ -34,41 +34,79 @@ public struct DesignChoice: Sendable, Equatable {
 /// gradient of the forecast, Var ∝ gᵀ(JᵀJ)⁻¹g. A run adds its row to J, so its effect is known
 /// before it is made; the bootstrap width now is scaled by √(Var after / Var now).
 public enum ForecastDesign {
-    /// Greedy: while the budget lasts, the affordable run with the largest drop in variance per
-    /// GPU-hour. Stops when no affordable run shrinks the interval.
+    /// The runs to make, in the order to make them. Greedy by variance drop per GPU-hour alone
+    /// fills a budget with cheap small runs that barely move an extrapolation (the ratio rule's
+    /// known failure on budgets), so plans are also built that start with each of the runs
+    /// that shrink the interval most on their own, then fill greedily; the plan with the smallest
+    /// final variance wins. Stops when no affordable run shrinks the interval.
     public static func choose(_ fit: LawSeriesFit, target: ForecastPoint, candidates: [DesignCandidate],
                               budget: Double) -> [DesignChoice] {
-        var rows = fit.points.map { jacobianRow(fit, data: $0.data, model: $0.model) }
         let g = gradient(fit, target)
-        guard let variance0 = forecastVariance(rows, g) else { return [] }
-        var variance = variance0
+        let rows0 = fit.points.map { jacobianRow(fit, data: $0.data, model: $0.model) }
+        guard let variance0 = forecastVariance(rows0, g) else { return [] }
         let width0 = currentWidth(fit, target, variance0)
-        var width = width0
-        var left = budget
-        var paid = Set<String>()
-        var remaining = candidates
-        var out: [DesignChoice] = []
-        while !remaining.isEmpty {
-            var best: (index: Int, value: Double, variance: Double, cost: Double, upstream: [String])?
-            for (i, c) in remaining.enumerated() {
-                let fresh = c.upstream.keys.filter { !paid.contains($0) }.sorted()
-                let cost = c.cost + fresh.reduce(0) { $0 + (c.upstream[$1] ?? 0) }
-                guard cost <= left + 1e-9 else { continue }
-                guard let v = forecastVariance(rows + [jacobianRow(fit, data: c.data, model: c.model)], g), v < variance else { continue }
-                let value = (variance - v) / max(cost, 1e-9)
-                if value > (best?.value ?? 0) { best = (i, value, v, cost, fresh) }
-            }
-            guard let b = best else { break }
-            let c = remaining.remove(at: b.index)
-            rows.append(jacobianRow(fit, data: c.data, model: c.model))
-            let after = width0 * (b.variance / variance0).squareRoot()
-            out.append(DesignChoice(candidate: c, cost: b.cost, newUpstream: b.upstream, widthBefore: width, widthAfter: after))
-            width = after
-            variance = b.variance
-            left -= b.cost
-            paid.formUnion(b.upstream)
+        let candidateRows = candidates.map { jacobianRow(fit, data: $0.data, model: $0.model) }
+        let alone = candidates.indices.compactMap { i -> (Int, Double)? in
+            guard candidates[i].cost + candidates[i].upstream.values.reduce(0, +) <= budget + 1e-9,
+                  let v = forecastVariance(rows0 + [candidateRows[i]], g) else { return nil }
+            return (i, v)
+        }.sorted { $0.1 < $1.1 }.prefix(20).map(\.0)
+        var bestPlan: Plan?
+        for first in [nil] + alone.map(Optional.some) {
+            var plan = Plan(rows: rows0, variance: variance0, left: budget)
+            if let first { plan.add(first, candidates, candidateRows, g) }
+            while let next = plan.bestRatio(candidates, candidateRows, g) { plan.add(next, candidates, candidateRows, g) }
+            if let b = bestPlan, b.variance <= plan.variance { continue }
+            bestPlan = plan
         }
-        return out
+        guard let plan = bestPlan else { return [] }
+        var width = width0
+        return plan.picks.map { pick in
+            let after = width0 * (pick.variance / variance0).squareRoot()
+            defer { width = after }
+            return DesignChoice(candidate: candidates[pick.index], cost: pick.cost, newUpstream: pick.upstream,
+                                widthBefore: width, widthAfter: after)
+        }
+    }
+
+    /// A plan being built: the runs picked, the rows of J they add, what is left to spend.
+    struct Plan {
+        var rows: [[Double]]
+        var variance: Double
+        var left: Double
+        var picks: [(index: Int, cost: Double, upstream: [String], variance: Double)] = []
+        var paid = Set<String>()
+
+        init(rows: [[Double]], variance: Double, left: Double) {
+            self.rows = rows; self.variance = variance; self.left = left
+        }
+
+        /// Its own cost plus upstream runs not yet paid for.
+        func cost(_ c: DesignCandidate) -> (Double, [String]) {
+            let fresh = c.upstream.keys.filter { !paid.contains($0) }.sorted()
+            return (c.cost + fresh.reduce(0) { $0 + (c.upstream[$1] ?? 0) }, fresh)
+        }
+
+        func bestRatio(_ candidates: [DesignCandidate], _ rows: [[Double]], _ g: [Double]) -> Int? {
+            let taken = Set(picks.map(\.index))
+            var best: (index: Int, value: Double)?
+            for i in candidates.indices where !taken.contains(i) {
+                let (c, _) = cost(candidates[i])
+                guard c <= left + 1e-9, let v = forecastVariance(self.rows + [rows[i]], g), v < variance else { continue }
+                let value = (variance - v) / max(c, 1e-9)
+                if value > (best?.value ?? 0) { best = (i, value) }
+            }
+            return best?.index
+        }
+
+        mutating func add(_ i: Int, _ candidates: [DesignCandidate], _ rows: [[Double]], _ g: [Double]) {
+            let (c, fresh) = cost(candidates[i])
+            self.rows.append(rows[i])
+            variance = forecastVariance(self.rows, g) ?? variance
+            left -= c
+            paid.formUnion(fresh)
+            picks.append((i, c, fresh, variance))
+        }
     }
 
     /// The bootstrap interval's width at the target, or (without draws) the delta method's

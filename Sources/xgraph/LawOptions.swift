@@ -34,11 +34,7 @@ struct LawOptions: ParsableArguments {
     var huberDelta = RobustFit.defaultDelta
 
     func validate(compare: String?, format: OutputFormat) throws {
-        if let direction, !MetricDirection.names.contains(direction) {
-            throw ValidationError("--direction \(direction): expected \(MetricDirection.names.joined(separator: " or "))")
-        }
-        if bootstrap < 0 || bootstrap > 1_000_000 { throw ValidationError("--bootstrap \(bootstrap): expected 0 to 1000000") }
-        if !(huberDelta > 0 && huberDelta.isFinite) { throw ValidationError("--huber-delta must be a positive number") }
+        try validateValues()
         guard law != .loglinear else {
             let set = [("--at", !at.isEmpty), ("--direction", direction != nil), ("--data-size", dataSize != nil),
                        ("--model-size", modelSize != nil)].filter(\.1).map(\.0)
@@ -48,6 +44,15 @@ struct LawOptions: ParsableArguments {
         if compare != nil { throw ValidationError("--compare compares log-linear slopes; leave it out with --law \(law.rawValue)") }
         if format == .csv { throw ValidationError("--law \(law.rawValue) prints a table or json (--format json), not csv") }
         for a in at { _ = try LawFitOptions.parseTarget(a) }
+    }
+
+    /// The checks of values that hold whatever the law.
+    func validateValues() throws {
+        if let direction, !MetricDirection.names.contains(direction) {
+            throw ValidationError("--direction \(direction): expected \(MetricDirection.names.joined(separator: " or "))")
+        }
+        if bootstrap < 0 || bootstrap > 1_000_000 { throw ValidationError("--bootstrap \(bootstrap): expected 0 to 1000000") }
+        if !(huberDelta > 0 && huberDelta.isFinite) { throw ValidationError("--huber-delta must be a positive number") }
     }
 
     func options(metric: String, sizeAxis: String, series: String, replicates: String?) throws -> LawFitOptions {

@@ -7,7 +7,8 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist
 # What only the tests (and `make bench`) add: slurm-wlm and munge for the local test cluster;
 # chromium renders `xgraph report`'s page in a real (headless) browser; python3-venv makes the
-# virtual environment of `make example-pytorch`.
+# virtual environment of `make example-pytorch`; python3-scipy runs the comparison of `fit --law`
+# with SciPy's least_squares (LawSciPyTests).
 TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process

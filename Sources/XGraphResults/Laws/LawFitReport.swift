@@ -147,8 +147,9 @@ extension ResultsIndex {
         let maxData = points.map(\.data).max() ?? 1
         let maxModel = points.compactMap(\.model).max()
         guard !o.targets.isEmpty else {
-            return [ForecastPoint(data: maxData * 10, model: o.law == .joint ? maxModel : nil,
-                                  label: "\(o.sizeAxis)=\(LawData.label(maxData * 10))")]
+            let model = o.law == .joint ? maxModel : nil
+            return [ForecastPoint(data: maxData * 10, model: model,
+                                  label: "\(o.sizeAxis)=\(LawData.label(maxData * 10))" + (model.map { ",N=\(LawData.label($0))" } ?? ""))]
         }
         var out: [ForecastPoint] = []
         targets: for clauses in o.targets {

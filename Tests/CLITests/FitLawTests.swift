@@ -103,4 +103,15 @@ final class FitLawTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.err.contains("--at needs --law power or --law joint"), bad.err)
     }
+
+    func testReportDrawsAForecastPanelPerSeries() throws {
+        let h = try project()
+        let r = try h.run(["report", "exp.yaml", "--step", "train", "--replicates", "seed", "--forecast", "loss",
+                           "--forecast-at", "data=1k", "-o", "r.html"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let html = try String(contentsOf: h.dir.appendingPathComponent("r.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<section id=\"forecasts\">"), "the forecast section")
+        XCTAssertEqual(html.components(separatedBy: "class=\"plot forecastplot\"").count - 1, 2, "one panel per model")
+        XCTAssertTrue(html.contains("loss at data=1k: "), "the caption gives the forecast")
+    }
 }

@@ -26,6 +26,11 @@ public struct DesignChoice: Sendable, Equatable {
     public var newUpstream: [String]
     public var widthBefore: Double
     public var widthAfter: Double
+
+    public init(candidate: DesignCandidate, cost: Double, newUpstream: [String], widthBefore: Double, widthAfter: Double) {
+        self.candidate = candidate; self.cost = cost; self.newUpstream = newUpstream
+        self.widthBefore = widthBefore; self.widthAfter = widthAfter
+    }
 }
 
 /// Which runs shrink the forecast interval at a target the most per GPU-hour (`xgraph suggest`,

@@ -30,7 +30,7 @@ public enum MetricDirection: Sendable, Equatable {
     }
 
     /// The loss of a value.
-    func loss(_ value: Double) -> Double {
+    public func loss(_ value: Double) -> Double {
         switch self {
         case .lower: return value
         case .higher(let c): return c - value
@@ -38,7 +38,7 @@ public enum MetricDirection: Sendable, Equatable {
     }
 
     /// The metric of a loss.
-    func metric(_ loss: Double) -> Double {
+    public func metric(_ loss: Double) -> Double {
         switch self {
         case .lower: return loss
         case .higher(let c): return c - loss

@@ -30,6 +30,15 @@ public struct SuggestReport: Sendable {
     public var candidates: Int
     /// `xgraph build FILE NODE…` for the chosen runs the grid declares; nil when none.
     public var command: String?
+
+    /// The forecast interval expected after every chosen run: today's, scaled about the
+    /// forecast by the expected width ratio. nil without an interval or a choice.
+    public var expected: ScalingFit.Interval? {
+        guard let iv = forecast.interval, let last = choices.last, iv.upper > iv.lower else { return nil }
+        let r = last.widthAfter / (iv.upper - iv.lower)
+        return ScalingFit.Interval(lower: forecast.value - (forecast.value - iv.lower) * r,
+                                   upper: forecast.value + (iv.upper - forecast.value) * r)
+    }
 }
 
 extension ResultsContext {
@@ -109,8 +118,16 @@ extension ResultsContext {
         let inGrid = choices.map(\.candidate.id).filter { outside[$0] == nil }
         let command = inGrid.isEmpty ? nil
             : (["xgraph", "build", o.file] + inGrid).map(shellQuote).joined(separator: " ")
-        return SuggestReport(seriesKey: series.key, forecast: forecast, choices: choices, outsideGrid: outside,
-                             budget: o.budget, candidates: candidates.count, command: command)
+        let answer = SuggestReport(seriesKey: series.key, forecast: forecast, choices: choices, outsideGrid: outside,
+                                   budget: o.budget, candidates: candidates.count, command: command)
+        // Remembered so that `fit --at` shows it next to the interval the runs really give.
+        if let now = forecast.interval, let expected = answer.expected {
+            try SuggestionLog(storeRoot: store.root).record(SuggestionRecord(
+                metric: o.fit.metric, law: o.fit.law.rawValue, series: LawSeriesReport.keyText(series.key), target: forecast.at.label,
+                interval: [now.lower, now.upper], expected: [expected.lower, expected.upper],
+                runs: choices.map(\.candidate.id), created: TimeText.iso8601(Date())))
+        }
+        return answer
     }
 
     static func keyText(_ key: [String: String]) -> String {

@@ -26,10 +26,10 @@ extension SuggestReport {
                 + "  \(g(c.widthBefore)) → \(g(c.widthAfter))".padding(toLength: 23, withPad: " ", startingAt: 0)
                 + (c.newUpstream.isEmpty ? "" : "  " + c.newUpstream.joined(separator: ", ")))
         }
-        if let iv = f.interval, let last = choices.last {
-            let r = last.widthAfter / max(iv.upper - iv.lower, 1e-300)
+        if let iv = f.interval, let e = expected {
             lines.append("total \(g(total)) of \(g(budget)) GPU-h; expected 95 % interval at \(f.at.label): "
-                + "[\(g(f.value - (f.value - iv.lower) * r)), \(g(f.value + (iv.upper - f.value) * r))] (now [\(g(iv.lower)), \(g(iv.upper))])")
+                + "[\(g(e.lower)), \(g(e.upper))] (now [\(g(iv.lower)), \(g(iv.upper))]); `xgraph fit --law "
+                + "… --at \(f.at.label)` shows it beside the real one once the runs are built")
         } else {
             lines.append("total \(g(total)) of \(g(budget)) GPU-h")
         }

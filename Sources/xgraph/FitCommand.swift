@@ -48,8 +48,9 @@ struct FitCommand: AsyncParsableCommand {
             let ctx = try ResultsContext.open(file: file, storePath: store.store)
             let q = try filters.query(ctx)
             if laws.law != .loglinear {
-                let report = try ctx.index.lawFits(q, laws.options(metric: metric, sizeAxis: sizeAxis, series: series,
+                var report = try ctx.index.lawFits(q, laws.options(metric: metric, sizeAxis: sizeAxis, series: series,
                                                                     replicates: replicates))
+                SuggestionLog(storeRoot: ctx.store.root).annotate(&report)
                 print(filters.format == .json ? report.json.canonical : report.text)
                 if let footer = report.footer { FileHandle.standardError.write(Data((footer + "\n").utf8)) }
                 // Each series says why it has no fit; with none fitted, the command failed.

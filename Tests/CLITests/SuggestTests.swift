@@ -33,6 +33,14 @@ final class SuggestTests: XCTestCase {
         let parts = widths.split(separator: " ").map(String.init)
         let arrow = try XCTUnwrap(parts.firstIndex(of: "→"))
         XCTAssertLessThan(try XCTUnwrap(Double(parts[arrow + 1])), try XCTUnwrap(Double(parts[arrow - 1])), r.out)
+
+        // Once the runs are built, fit shows what suggest expected beside the real interval.
+        let build = try h.run(Array(command.split(separator: " ").dropFirst().map(String.init)))
+        XCTAssertEqual(build.status, 0, build.all)
+        let fit = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power", "--replicates", "seed",
+                             "--bootstrap", "100", "--at", "data=1k,model=small"])
+        XCTAssertEqual(fit.status, 0, fit.all)
+        XCTAssertTrue(fit.out.contains("    suggest (") && fit.out.contains(" runs; now ["), fit.out)
     }
 
     func testSuggestSaysWhatIsWrong() throws {

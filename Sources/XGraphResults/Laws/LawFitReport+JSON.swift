@@ -55,7 +55,11 @@ extension LawFitReport {
             .object(["at": .string(c.at.label), "data": .double(c.at.data), "model": num(c.at.model),
                      "value": .double(c.value), "interval": interval(c.interval),
                      "decades": .object(["data": .double(c.dataDecades), "model": num(c.modelDecades)]),
-                     "extrapolated": .bool(c.extrapolated)])
+                     "extrapolated": .bool(c.extrapolated),
+                     "suggested": suggested[LawSeriesReport.keyText(s.key) + "\n" + c.at.label].map { r in
+                         .object(["created": .string(r.created), "interval": .array(r.interval.map(JSONValue.double)),
+                                  "expected": .array(r.expected.map(JSONValue.double)), "runs": .array(r.runs.map(JSONValue.string))])
+                     } ?? .null])
         })
         out["residuals"] = .array(f.residuals.map { r in
             .object(["label": .string(s.label(r.point.data)), "data": .double(r.point.data), "model": num(r.point.model),

@@ -36,6 +36,11 @@ extension LawFitReport {
                     : c.dataDecades < 0 ? "\(fmt1(-c.dataDecades)) decades of data below the smallest size" : "within the measured data sizes"
                 if let m = c.modelDecades, m != 0 { reach += ", \(fmt1(abs(m))) decades of model size \(m > 0 ? "past" : "below") the measured" }
                 lines.append("  forecast \(c.at.label): \(o.metric) \(fmt(c.value))\(iv) (\(reach))")
+                if let r = suggested[LawSeriesReport.keyText(s.key) + "\n" + c.at.label], r.expected.count == 2 {
+                    let now = c.interval.map { "now [\(fmt($0.lower)), \(fmt($0.upper))], width \(fmt($0.upper - $0.lower))" } ?? "now no interval"
+                    lines.append("    suggest (\(r.created)) expected [\(fmt(r.expected[0])), \(fmt(r.expected[1]))], width "
+                        + "\(fmt(r.expected[1] - r.expected[0])) after \(r.runs.count) runs; \(now)")
+                }
             }
             if let w = e.warning { lines.append("  warning: \(w)") }
             lines.append(contentsOf: comparisonLines(s))

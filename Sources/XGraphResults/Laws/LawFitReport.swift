@@ -28,6 +28,9 @@ public struct LawFitReport: Sendable, Equatable {
     public var skipped: Int
     /// With current nodes: the unbuilt ones (as `xgraph results` says).
     public var footer: String?
+    /// What an earlier `xgraph suggest` expected at a forecast, by series key text + "\n" +
+    /// target (`SuggestionLog.annotate`).
+    public var suggested: [String: SuggestionRecord] = [:]
 }
 
 extension ResultsIndex {

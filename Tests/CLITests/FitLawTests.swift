@@ -114,4 +114,16 @@ final class FitLawTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "class=\"plot forecastplot\"").count - 1, 2, "one panel per model")
         XCTAssertTrue(html.contains("loss at data=1k: "), "the caption gives the forecast")
     }
+
+    func testHelpNamesTheLawOptions() throws {
+        let h = try CLIHarness()
+        let fit = try h.run(["fit", "--help"])
+        for option in ["--law", "--direction", "--data-size", "--model-size", "--bootstrap", "--seed", "--at", "--huber-delta"] {
+            XCTAssertTrue(fit.out.contains(option), "fit --help lacks \(option):\n\(fit.out)")
+        }
+        let suggest = try h.run(["suggest", "--help"])
+        for option in ["--budget", "--target", "--sizes", "--step", "--metric"] {
+            XCTAssertTrue(suggest.out.contains(option), "suggest --help lacks \(option):\n\(suggest.out)")
+        }
+    }
 }

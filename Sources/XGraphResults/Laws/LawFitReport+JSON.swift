@@ -51,22 +51,32 @@ extension LawFitReport {
         out["bootstrap"] = .object(["scheme": f.scheme.map { .string($0.rawValue) } ?? .null, "draws": .int(f.draws),
                                     "failed": .int(f.failedDraws), "no_interval": f.noIntervalReason.map(JSONValue.string) ?? .null])
         out["range"] = .object(["min_data": .double(f.minData), "max_data": .double(f.maxData), "max_model": num(f.maxModel)])
-        out["forecasts"] = .array(f.forecasts.map { c in
-            .object(["at": .string(c.at.label), "data": .double(c.at.data), "model": num(c.at.model),
-                     "value": .double(c.value), "interval": interval(c.interval),
-                     "decades": .object(["data": .double(c.dataDecades), "model": num(c.modelDecades)]),
-                     "extrapolated": .bool(c.extrapolated),
-                     "suggested": suggested[LawSeriesReport.keyText(s.key) + "\n" + c.at.label].map { r in
-                         .object(["created": .string(r.created), "interval": .array(r.interval.map(JSONValue.double)),
-                                  "expected": .array(r.expected.map(JSONValue.double)), "runs": .array(r.runs.map(JSONValue.string))])
-                     } ?? .null])
-        })
+        out["forecasts"] = .array(f.forecasts.map { forecastJSON($0, s) })
         out["residuals"] = .array(f.residuals.map { r in
             .object(["label": .string(s.label(r.point.data)), "data": .double(r.point.data), "model": num(r.point.model),
                      "replicate": r.point.replicate.map(JSONValue.string) ?? .null, "node": r.point.node.map(JSONValue.string) ?? .null,
                      "value": .double(r.point.value), "fitted": .double(r.fitted), "log_residual": .double(r.logResidual)])
         })
         return .object(out)
+    }
+
+    /// Typed step by step: as one literal it took the type checker past its limit.
+    private func forecastJSON(_ c: LawForecast, _ s: LawSeriesReport) -> JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["at"] = .string(c.at.label)
+        o["data"] = .double(c.at.data)
+        o["model"] = num(c.at.model)
+        o["value"] = .double(c.value)
+        o["interval"] = interval(c.interval)
+        o["decades"] = .object(["data": .double(c.dataDecades), "model": num(c.modelDecades)])
+        o["extrapolated"] = .bool(c.extrapolated)
+        o["suggested"] = .null
+        if let r = suggested[LawSeriesReport.keyText(s.key) + "\n" + c.at.label] {
+            let runs: [JSONValue] = r.runs.map(JSONValue.string)
+            o["suggested"] = .object(["created": .string(r.created), "interval": .array(r.interval.map(JSONValue.double)),
+                                      "expected": .array(r.expected.map(JSONValue.double)), "runs": .array(runs)])
+        }
+        return .object(o)
     }
 
     private func num(_ d: Double?) -> JSONValue { d.map(JSONValue.double) ?? .null }

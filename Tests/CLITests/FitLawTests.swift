@@ -3,7 +3,8 @@ import XCTest
 
 /// `xgraph fit --law power|joint` on a built study whose train step writes
 /// loss = 0.2 + k·n^(−0.5)·(1 + 0.02·(seed − 1)), with k = 3 for the 1M model and 2 for the 4M one,
-/// so the law and the capacities' `params` sizes are known.
+/// so the law and the capacities' `params` sizes are known; `tokens` = 7n stands for the items a
+/// run actually saw.
 final class FitLawTests: XCTestCase {
     static let experiment = """
         datasets:
@@ -31,7 +32,7 @@ final class FitLawTests: XCTestCase {
     static let script = """
         n=$(wc -l < "$1/indices.txt")
         awk -v n="$n" -v seed="$2" -v k="$3" 'BEGIN {
-          printf "{\\"loss\\": %.12f}\\n", (0.2 + k * n ^ -0.5) * (1 + 0.02 * (seed - 1))
+          printf "{\\"loss\\": %.12f, \\"tokens\\": %d}\\n", (0.2 + k * n ^ -0.5) * (1 + 0.02 * (seed - 1)), 7 * n
         }' > "$4/metrics.json"
 
         """
@@ -125,5 +126,18 @@ final class FitLawTests: XCTestCase {
         for option in ["--budget", "--target", "--sizes", "--step", "--metric"] {
             XCTAssertTrue(suggest.out.contains(option), "suggest --help lacks \(option):\n\(suggest.out)")
         }
+    }
+
+    func testDataSizeFromAMetric() throws {
+        let h = try project()
+        let r = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power", "--replicates", "seed",
+                           "--where", "model=small", "--data-size", "metric:tokens", "--bootstrap", "50", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let doc = try json(r)
+        XCTAssertEqual(doc["data_size"] as? String, "metric:tokens")
+        let law = try XCTUnwrap((doc["laws"] as? [[String: Any]])?.first)
+        XCTAssertEqual((law["range"] as? [String: Any])?["max_data"] as? Double, 700, "D is the tokens, 7 × 100")
+        let alpha = try XCTUnwrap((law["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "alpha" })
+        XCTAssertEqual(try XCTUnwrap(alpha["estimate"] as? Double), 0.5, accuracy: 0.02, "scaling D leaves the exponent")
     }
 }

@@ -67,7 +67,8 @@ final class FitLawTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(parameters[2]["estimate"] as? Double), 0.5, accuracy: 0.02)
         XCTAssertEqual(try XCTUnwrap(parameters[0]["estimate"] as? Double), 0.2, accuracy: 0.02)
         XCTAssertEqual((parameters[2]["interval"] as? [Double])?.count, 2)
-        XCTAssertEqual((small["bootstrap"] as? [String: Any])?["scheme"] as? String, "blocks", "seeds resampled as blocks")
+        XCTAssertEqual((small["bootstrap"] as? [String: Any])?["scheme"] as? String, "residuals",
+                       "three seeds are too few blocks: the runs' residuals are resampled")
         let forecast = try XCTUnwrap((small["forecasts"] as? [[String: Any]])?.first)
         XCTAssertEqual(forecast["at"] as? String, "data=1k")
         XCTAssertEqual(try XCTUnwrap((forecast["decades"] as? [String: Any])?["data"] as? Double), 1, accuracy: 1e-12)

@@ -10,7 +10,7 @@ final class LawFitTests: XCTestCase {
 
     func testPowerLawRecoversKnownParametersFromNoisyRuns() throws {
         var gen = LawSynthetic(seed: 1)
-        let points = gen.power(E: 0.2, A: 40, alpha: 0.3, sizes: sizes, seeds: 3, sigma: 0.01)
+        let points = gen.power(E: 0.2, A: 40, alpha: 0.3, sizes: sizes, seeds: 5, sigma: 0.01)
         let fit = try LawFitter.fit(points, LawSettings(law: .power, bootstrap: 200, seed: 7),
                                     at: [ForecastPoint(data: 1e9, label: "data=1B")])
         let e = fit.estimate
@@ -18,7 +18,7 @@ final class LawFitTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(e.value("E")), 0.2, accuracy: 0.02)
         XCTAssertEqual(log(try XCTUnwrap(e.value("A"))), log(40), accuracy: 0.3)
         XCTAssertNil(e.warning, "one optimum: \(e.warning ?? "")")
-        XCTAssertEqual(fit.scheme, .blocks, "three seeds are resampled as blocks")
+        XCTAssertEqual(fit.scheme, .blocks, "five seeds are resampled as blocks")
         let alpha = try XCTUnwrap(fit.intervals[2])
         XCTAssertTrue(alpha.contains(0.3), "the 95 % interval of α \(alpha) holds the truth")
         let forecast = try XCTUnwrap(fit.forecasts.first)
@@ -57,6 +57,15 @@ final class LawFitTests: XCTestCase {
         let truth = 1.7 + 400 * pow(3e8, -0.34) + 410 * pow(1e9, -0.28)
         XCTAssertEqual(fit.forecasts[0].value, truth, accuracy: 0.03 * truth)
         XCTAssertEqual(try XCTUnwrap(fit.forecasts[0].modelDecades), log10(3), accuracy: 1e-12)
+    }
+
+    func testFewerThanFiveSeedsAreResampledAsResiduals() throws {
+        var gen = LawSynthetic(seed: 6)
+        let points = gen.power(E: 0.2, A: 40, alpha: 0.3, sizes: sizes, seeds: 3, sigma: 0.01)
+        let fit = try LawFitter.fit(points, LawSettings(law: .power, bootstrap: 50))
+        XCTAssertEqual(fit.scheme, .residuals, "three seeds give too few distinct block resamples")
+        XCTAssertGreaterThan(fit.percentileLevel, 0.95, "few degrees of freedom widen the percentiles")
+        XCTAssertLessThan(fit.percentileLevel, 1)
     }
 
     func testBootstrapIsDeterministicForItsSeed() throws {

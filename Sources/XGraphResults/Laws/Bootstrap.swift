@@ -4,7 +4,8 @@ import XGraphCore
 /// How the bootstrap resamples a series (docs/results.md, "Bootstrap").
 public enum BootstrapScheme: String, Sendable {
     /// Whole replicates (every run of one seed) drawn with replacement: the seeds' runs share a
-    /// subset draw and an initialisation, so they are resampled together.
+    /// subset draw and an initialisation, so they are resampled together. Needs
+    /// `BootstrapDraws.minimumBlocks` replicates.
     case blocks
     /// One run per size leaves nothing to draw runs from without losing sizes, so the fit's log
     /// residuals, divided by √(1 − leverage) and centred (`modifiedResiduals`), are drawn with
@@ -36,6 +37,12 @@ struct BootstrapDraws: Sendable {
         return min(erf(t / 2.0.squareRoot()), 1)
     }
 
+    /// The fewest replicates resampled as blocks. With two or three seeds there are only 3 or 10
+    /// distinct resamples, and on simulated studies the forecast intervals covered the truth in
+    /// 45 % (2 seeds × 4 sizes) and 73 % (3 × 5) of them, against 90 % with 5 seeds; below five,
+    /// the runs' residuals are resampled instead, as independent runs.
+    static let minimumBlocks = 5
+
     /// Fits `count` resamples of `samples`, deterministic for `seed`. nil when the data allow
     /// no resampling: one block and no more runs than parameters.
     static func run(_ estimate: LawEstimate, _ samples: [LawSample], count: Int, seed: UInt64,
@@ -44,14 +51,22 @@ struct BootstrapDraws: Sendable {
         let blocks = Array(Set(samples.compactMap(\.block))).sorted()
         let p = estimate.model.parameterCount
         let scheme: BootstrapScheme
-        if blocks.count > 1 && samples.allSatisfy({ $0.block != nil }) {
+        if blocks.count >= minimumBlocks && samples.allSatisfy({ $0.block != nil }) {
             scheme = .blocks
         } else if samples.count > p {
             scheme = .residuals
         } else {
             return nil
         }
-        let byBlock = Dictionary(grouping: samples) { $0.block ?? "" }
+        // Each block as its runs with their log residuals, scaled by √(k/(k − 1)) for k blocks: a
+        // resample of k blocks spreads (k − 1)/k as much as new seeds would (89.5 % coverage
+        // with five seeds unscaled, `make bench`).
+        let blockScale = (Double(blocks.count) / Double(max(blocks.count - 1, 1))).squareRoot()
+        var byBlock: [String: [(sample: LawSample, fitted: Double, residual: Double)]] = [:]
+        for s in samples {
+            let f = estimate.model.loss(estimate.theta, data: s.data, model: s.model)
+            byBlock[s.block ?? "", default: []].append((s, f, log(s.loss) - log(f)))
+        }
         let fitted = samples.map { estimate.model.loss(estimate.theta, data: $0.data, model: $0.model) }
         let residuals = modifiedResiduals(estimate, samples, fitted)
 
@@ -63,7 +78,11 @@ struct BootstrapDraws: Sendable {
             case .blocks:
                 for _ in blocks.indices {
                     let b = blocks[Int(rng.next(below: UInt64(blocks.count)))]
-                    resample += byBlock[b] ?? []
+                    for run in byBlock[b] ?? [] {
+                        var t = run.sample
+                        t.loss = run.fitted * exp(run.residual * blockScale)
+                        resample.append(t)
+                    }
                 }
             case .residuals:
                 for (s, f) in zip(samples, fitted) {

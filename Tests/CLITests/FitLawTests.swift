@@ -4,7 +4,7 @@ import XCTest
 /// `xgraph fit --law power|joint` on a built study whose train step writes
 /// loss = 0.2 + k·n^(−0.5)·(1 + 0.02·(seed − 1)), with k = 3 for the 1M model and 2 for the 4M one,
 /// so the law and the capacities' `params` sizes are known; `tokens` = 7n stands for the items a
-/// run actually saw.
+/// run actually saw, and `quality` = 1 − loss/2 is a score whose direction only the task declares.
 final class FitLawTests: XCTestCase {
     static let experiment = """
         datasets:
@@ -16,13 +16,15 @@ final class FitLawTests: XCTestCase {
             capacities:
               small: { params: 1M, k: 3 }
               big: { params: 4M, k: 2 }
+        tasks:
+          t: { direction: { quality: higher } }
         steps:
           subset:
             run: builtin:subset
             foreach: { data: subsets.d }
             inputs: { dataset: datasets.nums }
           train:
-            foreach: { data: subsets.d, model: models, seed: [0, 1, 2] }
+            foreach: { data: subsets.d, model: models, seed: [0, 1, 2], task: tasks }
             inputs: { subset: subset }
             code: [loss.sh]
             command: sh loss.sh {{ inputs.subset }} {{ seed }} {{ model.k }} {{ out }}
@@ -32,7 +34,8 @@ final class FitLawTests: XCTestCase {
     static let script = """
         n=$(wc -l < "$1/indices.txt")
         awk -v n="$n" -v seed="$2" -v k="$3" 'BEGIN {
-          printf "{\\"loss\\": %.12f, \\"tokens\\": %d}\\n", (0.2 + k * n ^ -0.5) * (1 + 0.02 * (seed - 1)), 7 * n
+          l = (0.2 + k * n ^ -0.5) * (1 + 0.02 * (seed - 1))
+          printf "{\\"loss\\": %.12f, \\"quality\\": %.12f, \\"tokens\\": %d}\\n", l, 1 - l / 2, 7 * n
         }' > "$4/metrics.json"
 
         """
@@ -140,5 +143,19 @@ final class FitLawTests: XCTestCase {
         XCTAssertEqual((law["range"] as? [String: Any])?["max_data"] as? Double, 700, "D is the tokens, 7 × 100")
         let alpha = try XCTUnwrap((law["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "alpha" })
         XCTAssertEqual(try XCTUnwrap(alpha["estimate"] as? Double), 0.5, accuracy: 0.02, "scaling D leaves the exponent")
+    }
+
+    func testTheTaskDeclaresAMetricsDirection() throws {
+        let h = try project()
+        let r = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "quality", "--law", "power", "--replicates", "seed",
+                           "--where", "model=small", "--bootstrap", "50", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let doc = try json(r)
+        XCTAssertEqual(doc["direction"] as? String, "higher", "tasks: { t: { direction: { quality: higher } } }")
+        XCTAssertEqual(doc["fitted"] as? String, "1 − quality")
+        let law = try XCTUnwrap((doc["laws"] as? [[String: Any]])?.first)
+        let parameters = try XCTUnwrap(law["parameters"] as? [[String: Any]])
+        XCTAssertEqual(try XCTUnwrap(parameters[2]["estimate"] as? Double), 0.5, accuracy: 0.02, "1 − quality = loss/2")
+        XCTAssertEqual(try XCTUnwrap(parameters[0]["estimate"] as? Double), 0.1, accuracy: 0.01)
     }
 }

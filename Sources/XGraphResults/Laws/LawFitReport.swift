@@ -66,7 +66,11 @@ extension ResultsIndex {
         let runs = selection.runs.filter { run in run.metrics[o.metric] != nil && required.allSatisfy { run.axis($0) != nil } }
         let split = SplitKey(runs: runs, naming: named)
         let allValues = runs.compactMap { $0.metrics[o.metric] }
-        let direction = try Self.direction(o, allValues)
+        var asked = o
+        if asked.higherIsBetter == nil {
+            asked.higherIsBetter = try declaredDirection(metric: o.metric, keys: Set(runs.map(\.key)))
+        }
+        let direction = try Self.direction(asked, allValues)
 
         var points: [[String?]: [LawPoint]] = [:]
         var labels: [[String?]: [Double: String]] = [:]

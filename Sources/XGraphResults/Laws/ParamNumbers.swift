@@ -31,4 +31,29 @@ extension ResultsIndex {
             }
         }
     }
+
+    /// The direction the experiment file declares for `metric` on the runs `keys`: an attribute
+    /// `direction: { METRIC: higher }` (or `lower`) of a task, model or dataset, which reaches
+    /// the runs' parameters as `<axis>.direction.<metric>`. nil when none declares it.
+    func declaredDirection(metric: String, keys: Set<String>) throws -> Bool? {
+        let suffix = ".direction." + metric
+        let found: [(key: String, json: String, name: String)] = try wrap {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT key, value_json, name FROM params WHERE substr(name, -length(?)) = ?",
+                                 arguments: [suffix, suffix]).map { ($0[0], $0[1], $0[2]) }
+            }
+        }
+        var values = Set<String>()
+        for f in found where keys.contains(f.key) {
+            guard let v = ["\"higher\"": "higher", "\"lower\"": "lower"][f.json] else {
+                throw XGraphError.usage("\(f.name) is \(f.json); a metric's direction is higher or lower")
+            }
+            values.insert(v)
+        }
+        if values.count > 1 {
+            throw XGraphError.usage("the runs declare both directions for \(metric) (…direction.\(metric): higher and lower); "
+                + "fit the runs of one with --where, or say --direction")
+        }
+        return values.first.map { $0 == "higher" }
+    }
 }

@@ -91,6 +91,14 @@ final class LawFitTests: XCTestCase {
         XCTAssertLessThan(power * 3, line, "power \(power) vs loglinear \(line)")
     }
 
+    func testAMetricThatDoesNotImproveIsSaidToBeFlat() throws {
+        // Noise around a constant error of 12 %: no decline with data.
+        let points = sizes.enumerated().map { i, d in LawPoint(data: d, value: 0.12 * (i % 2 == 0 ? 0.99 : 1.01)) }
+        let fit = try LawFitter.fit(points, LawSettings(law: .power, bootstrap: 0))
+        XCTAssertTrue(fit.estimate.warning?.contains("does not improve the metric over this range") == true, fit.estimate.warning ?? "no warning")
+        XCTAssertEqual(fit.metric(data: 1e9), 0.12, accuracy: 0.003, "the forecast is the flat level")
+    }
+
     func testTwoSizesSayWhatWouldWork() {
         let points = [LawPoint(data: 1e6, value: 0.5), LawPoint(data: 1e7, value: 0.4)]
         XCTAssertThrowsError(try LawFitter.fit(points, LawSettings(law: .power))) { error in

@@ -61,8 +61,32 @@ public enum RobustFit {
                     + "the data do not pin the law down"
             }
         }
+        // An exponent at its bound is not an estimate: the law degenerates to a flat level (or a step).
+        for (i, name) in law.parameterNames.enumerated() where i > 0 {
+            let note: String?
+            let exponent = name == "alpha" || name == "beta"
+            if !exponent {
+                // A term 20 orders of magnitude below the loss is absent.
+                note = best.theta[i] < lower[i] + 14 ? "\(name)'s term vanishes: the metric does not improve with "
+                    + "\(name == "A" && law == .joint ? "model size" : "data") over this range, and the law is a flat level there" : nil
+            } else if best.theta[i] * span(name == "alpha" && law == .joint ? samples.map(\.model) : samples.map(\.data)) < 0.01 {
+                note = "\(name) is near 0: the \(name == "alpha" && law == .joint ? "model size" : "data") does not "
+                    + "improve the metric over this range (the term changes by under 1 %), and the law is a flat level there"
+            } else if best.theta[i] >= upper[i] * 0.999 {
+                note = "\(name) is at its upper bound (10): the curve falls in a step, not as a power of size"
+            } else {
+                note = nil
+            }
+            if let note { warning = warning.map { $0 + "; " + note } ?? note }
+        }
         return LawEstimate(law: law, values: model.published(best.theta), objective: best.objective,
                            starts: results.count, startsAtOptimum: atOptimum.count, warning: warning,
                            theta: best.theta, model: model)
+    }
+
+    /// ln(largest / smallest): how far a power of this size can move over the measured range.
+    static func span(_ xs: [Double]) -> Double {
+        guard let lo = xs.min(), let hi = xs.max(), lo > 0 else { return 0 }
+        return log(hi / lo)
     }
 }

@@ -67,10 +67,10 @@ public enum RobustFit {
             let exponent = name == "alpha" || name == "beta"
             if !exponent {
                 // A term 20 orders of magnitude below the loss is absent.
-                note = best.theta[i] < lower[i] + 14 ? "\(name)'s term vanishes: the metric does not improve with "
-                    + "\(name == "A" && law == .joint ? "model size" : "data") over this range, and the law is a flat level there" : nil
+                note = best.theta[i] < lower[i] + 14 ? "\(name)'s term vanishes: \(name == "A" && law == .joint ? "a larger model" : "more data") "
+                    + "does not improve the metric over this range, and the law is a flat level there" : nil
             } else if best.theta[i] * span(name == "alpha" && law == .joint ? samples.map(\.model) : samples.map(\.data)) < 0.01 {
-                note = "\(name) is near 0: the \(name == "alpha" && law == .joint ? "model size" : "data") does not "
+                note = "\(name) is near 0: \(name == "alpha" && law == .joint ? "a larger model" : "more data") does not "
                     + "improve the metric over this range (the term changes by under 1 %), and the law is a flat level there"
             } else if best.theta[i] >= upper[i] * 0.999 {
                 note = "\(name) is at its upper bound (10): the curve falls in a step, not as a power of size"

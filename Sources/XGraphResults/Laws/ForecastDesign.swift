@@ -37,53 +37,78 @@ public struct DesignChoice: Sendable, Equatable {
 /// docs/results.md, "Choosing the next runs"). The interval's variance is taken to the first
 /// order (the delta method): with J the Jacobian of the log law over the runs' sizes and g the
 /// gradient of the forecast, Var ∝ gᵀ(JᵀJ)⁻¹g. A run adds its row to J, so its effect is known
-/// before it is made; the bootstrap width now is scaled by √(Var after / Var now).
+/// before it is made; the bootstrap width now is scaled by √(Var after / Var now), and by the
+/// change of the t quantile its degrees of freedom give (`Spread`).
 public enum ForecastDesign {
     /// The runs to make, in the order to make them. Greedy by variance drop per GPU-hour alone
     /// fills a budget with cheap small runs that barely move an extrapolation (the ratio rule's
     /// known failure on budgets), so plans are also built that start with each of the runs
-    /// that shrink the interval most on their own, then fill greedily; the plan with the smallest
-    /// final variance wins. Stops when no affordable run shrinks the interval.
+    /// that shrink the interval most on their own, then fill greedily; the plan with the
+    /// narrowest final interval wins. Stops when no affordable run shrinks the interval.
     public static func choose(_ fit: LawSeriesFit, target: ForecastPoint, candidates: [DesignCandidate],
                               budget: Double) -> [DesignChoice] {
         let g = gradient(fit, target)
         let rows0 = fit.points.map { jacobianRow(fit, data: $0.data, model: $0.model) }
+        let spread = Spread(fit)
         guard let variance0 = forecastVariance(rows0, g) else { return [] }
+        let score0 = spread.score(variance0, runs: rows0.count)
         let width0 = currentWidth(fit, target, variance0)
         let candidateRows = candidates.map { jacobianRow(fit, data: $0.data, model: $0.model) }
         let alone = candidates.indices.compactMap { i -> (Int, Double)? in
             guard candidates[i].cost + candidates[i].upstream.values.reduce(0, +) <= budget + 1e-9,
                   let v = forecastVariance(rows0 + [candidateRows[i]], g) else { return nil }
-            return (i, v)
+            return (i, spread.score(v, runs: rows0.count + 1))
         }.sorted { $0.1 < $1.1 }.prefix(20).map(\.0)
         var bestPlan: Plan?
         for first in [nil] + alone.map(Optional.some) {
-            var plan = Plan(rows: rows0, variance: variance0, left: budget)
+            var plan = Plan(rows: rows0, score: score0, left: budget, spread: spread)
             if let first { plan.add(first, candidates, candidateRows, g) }
             while let next = plan.bestRatio(candidates, candidateRows, g) { plan.add(next, candidates, candidateRows, g) }
-            if let b = bestPlan, b.variance <= plan.variance { continue }
+            if let b = bestPlan, b.score <= plan.score { continue }
             bestPlan = plan
         }
         guard let plan = bestPlan else { return [] }
         var width = width0
         return plan.picks.map { pick in
-            let after = width0 * (pick.variance / variance0).squareRoot()
+            let after = width0 * (pick.score / score0).squareRoot()
             defer { width = after }
             return DesignChoice(candidate: candidates[pick.index], cost: pick.cost, newUpstream: pick.upstream,
                                 widthBefore: width, widthAfter: after)
         }
     }
 
+    /// How the interval's width follows the variance: with residuals resampled it is the expanded
+    /// percentile, t(0.975, runs − parameters) standard deviations (`BootstrapDraws.level`), so a
+    /// run also narrows it by adding a degree of freedom, which favours cheap runs while there
+    /// are few. With seeds resampled as blocks the degrees of freedom do not change with a run.
+    struct Spread {
+        let parameters: Int
+        let runsCount: Bool
+
+        init(_ fit: LawSeriesFit) {
+            parameters = fit.estimate.model.parameterCount
+            runsCount = fit.scheme != .blocks
+        }
+
+        /// Var · t², the squared width up to a constant.
+        func score(_ variance: Double, runs: Int) -> Double {
+            guard runsCount else { return variance }
+            let t = StudentT.quantile(0.5 + ScalingFit.confidence / 2, df: Double(max(runs - parameters, 1)))
+            return variance * t * t
+        }
+    }
+
     /// A plan being built: the runs picked, the rows of J they add, what is left to spend.
     struct Plan {
         var rows: [[Double]]
-        var variance: Double
+        var score: Double
         var left: Double
-        var picks: [(index: Int, cost: Double, upstream: [String], variance: Double)] = []
+        let spread: Spread
+        var picks: [(index: Int, cost: Double, upstream: [String], score: Double)] = []
         var paid = Set<String>()
 
-        init(rows: [[Double]], variance: Double, left: Double) {
-            self.rows = rows; self.variance = variance; self.left = left
+        init(rows: [[Double]], score: Double, left: Double, spread: Spread) {
+            self.rows = rows; self.score = score; self.left = left; self.spread = spread
         }
 
         /// Its own cost plus upstream runs not yet paid for.
@@ -97,8 +122,10 @@ public enum ForecastDesign {
             var best: (index: Int, value: Double)?
             for i in candidates.indices where !taken.contains(i) {
                 let (c, _) = cost(candidates[i])
-                guard c <= left + 1e-9, let v = forecastVariance(self.rows + [rows[i]], g), v < variance else { continue }
-                let value = (variance - v) / max(c, 1e-9)
+                guard c <= left + 1e-9, let v = forecastVariance(self.rows + [rows[i]], g) else { continue }
+                let s = spread.score(v, runs: self.rows.count + 1)
+                guard s < score else { continue }
+                let value = (score - s) / max(c, 1e-9)
                 if value > (best?.value ?? 0) { best = (i, value) }
             }
             return best?.index
@@ -107,10 +134,10 @@ public enum ForecastDesign {
         mutating func add(_ i: Int, _ candidates: [DesignCandidate], _ rows: [[Double]], _ g: [Double]) {
             let (c, fresh) = cost(candidates[i])
             self.rows.append(rows[i])
-            variance = forecastVariance(self.rows, g) ?? variance
+            if let v = forecastVariance(self.rows, g) { score = spread.score(v, runs: self.rows.count) }
             left -= c
             paid.formUnion(fresh)
-            picks.append((i, c, fresh, variance))
+            picks.append((i, c, fresh, score))
         }
     }
 

@@ -7,8 +7,9 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist
 # What only the tests (and `make bench`) add: slurm-wlm and munge for the local test cluster;
 # chromium renders `xgraph report`'s page in a real (headless) browser; python3-venv makes the
-# virtual environment of `make example-pytorch`.
-TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv
+# virtual environment of `make example-pytorch`; python3-scipy runs the comparison of `fit --law`
+# with SciPy's least_squares (LawSciPyTests).
+TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.
@@ -49,6 +50,8 @@ test: test-deps
 # the four seeds, capacities compared within seeds, Holm-corrected per command), then the
 # baselines without pretraining. `make demo-fits` prints them again from the store without
 # building; scripts/check-readme-demo.sh compares them with the README.
+# The `--law power` line forecasts the held-out probe of every capacity at ten times the largest
+# subset (its default target, read from the runs), with a 95 % bootstrap interval.
 demo: build
 	$(XGRAPH) build $(DEMO)
 	@echo
@@ -63,6 +66,8 @@ demo-fits:
 	$(XGRAPH) fit $(DEMO) --step probe --metric accuracy --series model,label_noise,vocabulary --replicates seed --compare model
 	@echo
 	$(XGRAPH) fit $(DEMO) --step finetune --metric accuracy --series model --replicates seed --compare model
+	@echo
+	$(XGRAPH) fit $(DEMO) --step probe --metric accuracy --series model,label_noise,vocabulary --replicates seed --law power
 	@echo
 	$(XGRAPH) fit $(DEMO) --step fewshot --metric accuracy --series shots,model --replicates seed --compare model
 	@echo

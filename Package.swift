@@ -73,6 +73,7 @@ let package = Package(
         .executableTarget(name: "xgraph-fuzz", dependencies: ["XGraphFuzz"]),
         .executableTarget(name: "xgraph-bench", dependencies: [
             "XGraphBuild", "XGraphTrainer", "XGraphCore", "XGraphGraph", "XGraphSpec", "XGraphStore",
+            "XGraphResults",
         ]),
 
         .testTarget(name: "XGraphCoreTests", dependencies: ["XGraphCore"]),

@@ -66,6 +66,8 @@ public struct HTMLReport: Sendable {
     public var fits: [ResultTable]
     public var timeline: Timeline?
     public var cost: Cost?
+    /// Forecast panels (`xgraph report --forecast`), after the fits.
+    public var forecasts: [ForecastPanel] = []
 
     public init(title: String, provenance: Provenance, unbuilt: [Unbuilt]?, notes: [String], groups: [PlotGroup],
                 pivots: [ResultTable], fits: [ResultTable], timeline: Timeline?, cost: Cost?) {
@@ -120,6 +122,13 @@ public struct HTMLReport: Sendable {
             out += "<section id=\"tables\"><h2>Tables</h2>"
             for t in pivots { out += HTMLTable.render(t) }
             out += "</section>"
+        }
+        if !forecasts.isEmpty {
+            out += "<section id=\"forecasts\"><h2>Forecasts</h2><div class=\"panels\">"
+            for f in forecasts { out += f.render() }
+            out += "</div><p class=\"how\">Log-log axes: the loss (or a score's error) against data size. The line is the "
+                + "fitted law, the band its 95 % bootstrap interval, the shaded region lies beyond the largest measured size, "
+                + "and the red marker is the forecast with its interval (docs/results.md, \"Scaling laws\").</p></section>"
         }
         out += timelineSection()
         out += "</body></html>\n"

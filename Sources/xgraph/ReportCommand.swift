@@ -44,6 +44,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Two commits A B: draw both commits' curves in each plot (A hollow, B filled).")
     var diff: [String] = []
 
+    @OptionGroup var forecast: ForecastOptions
+
     func validate() throws {
         if !diff.isEmpty && diff.count != 2 {
             throw ValidationError("--diff takes two commits, A and B (got \(diff.count)); put the experiment file before --diff")
@@ -184,8 +186,11 @@ struct ReportAssembler {
         if let path = ctx.specPath { title += ": " + (path as NSString).lastPathComponent }
         if !c.diff.isEmpty { title += " (\(c.diff[0]) vs \(c.diff[1]))" }
         timings.queries = lap()
-        let html = HTMLReport(title: title, provenance: provenance, unbuilt: unbuilt, notes: notes, groups: groups,
-                              pivots: pivots, fits: fits, timeline: timeline, cost: cost).render()
+        var page = HTMLReport(title: title, provenance: provenance, unbuilt: unbuilt, notes: notes, groups: groups,
+                              pivots: pivots, fits: fits, timeline: timeline, cost: cost)
+        page.forecasts = try command.forecast.panels(ctx, where: c.where, step: c.step, sizeAxis: c.sizeAxis,
+                                                     series: c.series, replicates: c.replicates, file: c.file)
+        let html = page.render()
         timings.html = lap()
         return html
     }

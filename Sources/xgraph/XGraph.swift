@@ -13,7 +13,7 @@ struct XGraph: AsyncParsableCommand {
             + "only the nodes whose inputs changed and records every result with its git commit.",
         version: XGraphVersion.string,
         subcommands: [BuildCommand.self, PlanCommand.self, ExplainCommand.self, ResultsCommand.self,
-                      DiffCommand.self, FitCommand.self, ReportCommand.self, LogsCommand.self, VerifyCommand.self,
+                      DiffCommand.self, FitCommand.self, SuggestCommand.self, ReportCommand.self, LogsCommand.self, VerifyCommand.self,
                       StatusCommand.self, CancelCommand.self, PathCommand.self, ExportCommand.self, RunNodeCommand.self])
 
     /// Prints an xgraph error as one clean line and exits non-zero; anything else is a bug and

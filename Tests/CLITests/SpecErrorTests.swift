@@ -53,7 +53,7 @@ final class SpecErrorTests: XCTestCase {
     func testHelpListsTheCommands() throws {
         let h = try CLIHarness()
         let r = try h.run(["--help"])
-        for c in ["build", "plan", "explain", "results", "diff", "fit", "report", "logs", "verify"] {
+        for c in ["build", "plan", "explain", "results", "diff", "fit", "suggest", "report", "logs", "verify"] {
             XCTAssertTrue(r.out.contains(c), "help lacks \(c):\n\(r.out)")
         }
         XCTAssertFalse(r.out.contains("builtin"), r.out)

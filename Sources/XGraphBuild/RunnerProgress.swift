@@ -49,12 +49,7 @@ public final class RunnerProgress: BuildObserver, @unchecked Sendable {
     }
 
     private static func tail(_ logPath: String) -> [String] {
-        guard let h = FileHandle(forReadingAtPath: logPath) else { return [] }
-        defer { try? h.close() }
-        let size = (try? h.seekToEnd()) ?? 0
-        try? h.seek(toOffset: size > 16_384 ? size - 16_384 : 0)
-        return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        LogTail.lines(logPath, count: .max).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// From a node log: the runner's closing verdict and the step's last output lines, e.g.

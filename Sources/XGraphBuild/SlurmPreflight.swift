@@ -51,6 +51,7 @@ extension Builder {
         let args = ["--parsable", "--job-name=xg:probe", "--output=/dev/null", "--cpus-per-task=1", "--time=0-00:05:00",
                     "--chdir=" + slurm.workingDirectory] + SlurmJobRequest.placement(profile) + profile.sbatchArgs
         let id = try await slurm.executor.submit(arguments: args, script: script, what: "the probe job",
+                                                 as: SlurmJobIdentity(name: "xg:probe", log: "/dev/null"),
                                                  refused: ", so it would refuse the nodes' jobs too")
         var announced = false
         while await slurm.executor.queue.state(of: id) != nil {

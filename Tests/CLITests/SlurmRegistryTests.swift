@@ -174,4 +174,54 @@ final class SlurmRegistryTests: SlurmTestCase {
         XCTAssertTrue(cancel.out.contains("cancelled k (Slurm job \(job))"), cancel.all)
         try wait("the orphan to leave the queue") { try queue().isEmpty }
     }
+
+    /// Item 4: `--begin` (and the other options that only say when a job may start) hold the
+    /// nodes' jobs, not the probe.
+    func testATimeOnlySbatchArgDoesNotHoldTheProbe() throws {
+        let h = try CLIHarness()
+        try h.write("b.yaml", """
+            steps:
+              b:
+                command: echo > {{ out }}/x
+
+            """)
+        let r = try runBounded(h, ["build", "b.yaml", "--executor", "slurm", "--store", "s", "--detach",
+                                   "--sbatch-arg=--begin=now+3600", "--sbatch-arg=--nice=100"], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.log)
+        let job = try XCTUnwrap(Self.queuedJobs(r.log)["b"], r.log)
+        let state = try cluster.client("squeue", ["--noheader", "--jobs", job, "--format=%T %r"])
+        XCTAssertTrue(state.contains("PENDING") && state.contains("BeginTime"), "the node's job lost its --begin: \(state)")
+        XCTAssertFalse(try queue().contains { $0.name == "xg:probe" })
+    }
+
+    /// Item 4: a probe that cannot start is given up after XGRAPH_PROBE_WAIT, and one whose head
+    /// is interrupted is cancelled; neither stays queued.
+    func testAProbeThatCannotStartIsCancelledWhenItsWaitEndsOrTheHeadIsInterrupted() throws {
+        let h = try CLIHarness()
+        try h.write("b.yaml", """
+            steps:
+              b:
+                command: echo > {{ out }}/x
+
+            """)
+        // The whole node, so the probe waits (Resources).
+        let blocker = try cluster.submit(["--exclusive", "--job-name=blocker", "--output=/dev/null", "--wrap", "sleep 300"], as: h)
+        try wait("the blocker to run") { try queue().contains { $0.id == String(blocker) && $0.state == "RUNNING" } }
+
+        let bounded = try runBounded(h, ["build", "b.yaml", "--executor", "slurm", "--store", "s"], timeout: 60,
+                                     env: ["XGRAPH_PROBE_WAIT": "3"])
+        XCTAssertEqual(bounded.status, 1, bounded.log)
+        XCTAssertTrue(bounded.log.contains("did not run within 3 s") && bounded.log.contains("XGRAPH_PROBE_WAIT"), bounded.log)
+        try wait("the probe to be cancelled") { try queue().map(\.name) == ["blocker"] }
+
+        let head = try h.start(["build", "b.yaml", "--executor", "slurm", "--store", "s", "--detach"], outputTo: "head.log")
+        try wait("the probe to be waited for") { (try? h.read("head.log"))?.contains("probe: Slurm job") ?? false }
+        kill(head.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while head.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if head.isRunning { head.terminate() }
+        head.waitUntilExit()
+        XCTAssertEqual(head.terminationStatus, 130, (try? h.read("head.log")) ?? "")
+        try wait("the probe to be cancelled") { try queue().map(\.name) == ["blocker"] }
+    }
 }

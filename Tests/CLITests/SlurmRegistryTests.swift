@@ -84,7 +84,10 @@ final class SlurmRegistryTests: SlurmTestCase {
             """)
         let sbatch = try SbatchWrapper(h)
         let args = ["build", "w.yaml", "--executor", "slurm", "--store", "s", "--detach"]
-        let heads = try (0..<2).map { try h.start(args, outputTo: "head\($0).log", env: sbatch.environment()) }
+        // A second per sbatch (the head holds the node's lock meanwhile) makes the two loops
+        // overlap, whichever head's probe ends first: each finds the other's entries newer
+        // than its first look at the queue.
+        let heads = try (0..<2).map { try h.start(args, outputTo: "head\($0).log", env: sbatch.environment(pause: 1)) }
         for p in heads { p.waitUntilExit() }
         for (n, p) in heads.enumerated() { XCTAssertEqual(p.terminationStatus, 0, (try? h.read("head\(n).log")) ?? "") }
         let counts = try sbatch.counts()

@@ -110,6 +110,10 @@ extension BuildRun {
             // A job this head did not follow (another head's) may have ended with a record
             // since this attempt began: submitting now would only run into that record.
             if rebuilder.cachedOutput(i, key: key) != nil { return nil }
+            if let old = await registry.superseded(node: node.id, key: key.key.hex) {
+                try? await slurm.executor.cancel([old.job])
+                builder.observer.event(.waiting(node: node.id, reason: "cancelled Slurm job \(old.job), submitted before the node changed"))
+            }
             return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [],
                                                 forced: rebuilder.forced.contains(i), slurm: slurm)
         }

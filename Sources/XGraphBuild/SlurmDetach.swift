@@ -11,6 +11,8 @@ public struct DetachReport: Sendable {
     public var followed: [(node: String, job: String)] = []
     public var cached = 0
     public var blocked: [(node: String, why: String)] = []
+    /// Jobs cancelled because their node changed since they were submitted (a new one replaces each).
+    public var replaced: [(node: String, job: String)] = []
     /// Nodes not submitted because of the cap on queued jobs (or because an input was not).
     public var left: [String] = []
 }
@@ -49,6 +51,9 @@ extension Builder {
                 if let old = try await registry.current(node: node.id, key: key?.hex) { return .followed(old.job) }
                 if let key, store.outputDigest(forKey: key) != nil, !rebuilder.forced.contains(i) { return .recorded }
                 guard inQueue < slurm.maxQueued else { return .left }
+                if let old = await registry.superseded(node: node.id, key: key?.hex), (try? await slurm.executor.cancel([old.job])) != nil {
+                    report.replaced.append((node.id, old.job))
+                }
                 let job = try await submitNode(node, key: key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i), slurm: slurm)
                 return .submitted(job.job)
             }

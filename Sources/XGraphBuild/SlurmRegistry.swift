@@ -50,6 +50,16 @@ public struct SlurmRegistry: Sendable {
         return await queue.state(of: entry.job, as: identity, fresh: true) != nil ? entry : nil
     }
 
+    /// The job of `node` still queued or running for a key other than `key` (the experiment
+    /// file or code changed since): its runner would refuse to run anything once it starts
+    /// (the key it computes differs from its `--key`), so it only holds a place in the queue and
+    /// an allocation; once a job for the current key replaces it in the registry, no command
+    /// would see it any more. The caller cancels it before submitting. Under the lock.
+    func superseded(node: String, key: String?) async -> SubmittedJob? {
+        guard let key, let entry = store.submittedJob(file: file, node: node), let old = entry.key, old != key else { return nil }
+        return await queue.state(of: entry.job, as: SlurmJobIdentity(node: node, log: entry.log)) != nil ? entry : nil
+    }
+
     /// What `status` and `cancel` see of `node`, without writing anything: the last job
     /// submitted for it (or the one a killed head submitted without recording it), and its
     /// state if squeue lists it as that submission; nil when none was ever submitted.

@@ -227,4 +227,30 @@ final class SlurmRegistryTests: SlurmTestCase {
         XCTAssertEqual(head.terminationStatus, 130, (try? h.read("head.log")) ?? "")
         try wait("the probe to be cancelled") { try queue().map(\.name) == ["blocker"] }
     }
+
+    /// A job queued for an earlier version of a node would run nothing (its runner refuses a
+    /// changed key) and, once the registry names its replacement, no command would see it.
+    func testAJobForAnEarlierVersionOfANodeIsCancelledWhenItsReplacementIsSubmitted() throws {
+        let h = try CLIHarness()
+        for version in [1, 2] {
+            try h.write("v.yaml", """
+                steps:
+                  v:
+                    command: sleep 300; echo \(version) > {{ out }}/x
+
+                """)
+            let r = try h.run(["build", "v.yaml", "--executor", "slurm", "--store", "s", "--detach"])
+            XCTAssertEqual(r.status, 0, r.all)
+            if version == 2 { XCTAssertTrue(r.out.contains("cancelled v's Slurm job"), r.out) }
+        }
+        let jobs = try queue().filter { $0.name == "xg:v" }
+        let status = try h.run(["status", "v.yaml", "--store", "s"])
+        try wait("one job of v left") { try queue().filter { $0.name == "xg:v" }.count == 1 }
+        let left = try XCTUnwrap(try queue().first { $0.name == "xg:v" }?.id)
+        XCTAssertTrue(status.out.contains("v  (Slurm job \(left))"), status.out)
+        XCTAssertLessThanOrEqual(jobs.count, 2)
+        let cancel = try h.run(["cancel", "v.yaml", "--store", "s"])
+        XCTAssertTrue(cancel.out.contains("cancelled 1 job;"), cancel.out)
+        try wait("an empty queue") { try queue().isEmpty }
+    }
 }

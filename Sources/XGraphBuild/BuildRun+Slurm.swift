@@ -14,7 +14,12 @@ extension BuildRun {
         if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
         let job: SubmittedJob
         do {
-            job = try await submitOrAdopt(node, key: key, attempt: attempt, slurm: slurm)
+            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, slurm: slurm) else {
+                // Another head's job recorded the node while this one waited for the lock.
+                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out) }
+                return .cachedMeanwhile
+            }
+            job = adopted
         } catch is CancellationError {
             return .cancelled
         } catch {
@@ -40,10 +45,13 @@ extension BuildRun {
     private func follow(_ job: SubmittedJob, node: Node, attempt: Int, slurm: SlurmSettings,
                         recorded: () -> Bool) async throws {
         let queue = slurm.executor.queue
+        // Asked for as this submission: were its id reused (a controller started afresh),
+        // another job under it would not be followed, cancelled or taken for this node's.
+        let identity = SlurmJobIdentity(node: node.id, log: job.log)
         var running = false
         var reported: String?
         while true {
-            while let state = await queue.state(of: job.job) {
+            while let state = await queue.state(of: job.job, as: identity) {
                 if state == .running && !running {
                     running = true
                     builder.observer.event(.started(node: node.id, gpuIDs: [], attempt: job.attempt))
@@ -59,14 +67,14 @@ extension BuildRun {
                 try await Task.sleep(for: await queue.pollInterval)
             }
             if recorded() { return }
-            guard await queue.hasEnded(job.job) else { continue }
+            guard await queue.hasEnded(job.job, as: identity) else { continue }
             // A requeued job passes through an ended state before it is pending again, and a
             // shared file system may show the runner's record a moment late: look once more.
             try await Task.sleep(for: .seconds(Self.endGrace))
             if recorded() { return }
-            let listedAgain = await queue.state(of: job.job, fresh: true) != nil
+            let listedAgain = await queue.state(of: job.job, as: identity, fresh: true) != nil
             if listedAgain { continue }
-            let ended = await queue.hasEnded(job.job)
+            let ended = await queue.hasEnded(job.job, as: identity)
             if !ended { continue }
             // Requeued (scontrol requeue, preemption, the runner after SIGUSR1): Slurm reports the
             // run that was stopped as FAILED until the job is pending again, which under load
@@ -76,10 +84,10 @@ extension BuildRun {
             while ContinuousClock.now < deadline {
                 try await Task.sleep(for: .seconds(2))
                 if recorded() { break }
-                if await queue.state(of: job.job, fresh: true) != nil { break }
+                if await queue.state(of: job.job, as: identity, fresh: true) != nil { break }
             }
             if recorded() { return }
-            if await queue.state(of: job.job) == nil { return }
+            if await queue.state(of: job.job, as: identity) == nil { return }
         }
     }
 
@@ -89,17 +97,25 @@ extension BuildRun {
     static let requeueWait = 180.0
 
     /// Under the node's submission lock: a job already queued or running for this node (a
-    /// detached build's, or another head's) is followed instead of submitting a second one.
-    private func submitOrAdopt(_ node: Node, key: NodeKey, attempt: Int, slurm: SlurmSettings) async throws -> SubmittedJob {
+    /// detached build's, another head's, or one a killed head submitted without recording it)
+    /// is followed instead of submitting a second one. Nil when the node was recorded meanwhile.
+    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int, slurm: SlurmSettings) async throws -> SubmittedJob? {
         let file = slurm.specFile
         return try await store.withSubmissionLock(file: file, node: node.id) {
-            if let old = store.submittedJob(file: file, node: node.id), old.key == nil || old.key == key.key.hex,
-               await slurm.executor.queue.state(of: old.job) != nil {
+            let registry = SlurmRegistry(store: store, file: file, queue: slurm.executor.queue)
+            if let old = try await registry.current(node: node.id, key: key.key.hex) {
                 slurm.executor.track(old.job)
                 return old
             }
+            // A job this head did not follow (another head's) may have ended with a record
+            // since this attempt began: submitting now would only run into that record.
+            if rebuilder.cachedOutput(i, key: key) != nil { return nil }
+            if let old = await registry.superseded(node: node.id, key: key.key.hex) {
+                try? await slurm.executor.cancel([old.job])
+                builder.observer.event(.waiting(node: node.id, reason: "cancelled Slurm job \(old.job), submitted before the node changed"))
+            }
             return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [],
-                                                forced: rebuilder.forced.contains(graph.index(of: node.id) ?? -1), slurm: slurm)
+                                                forced: rebuilder.forced.contains(i), slurm: slurm)
         }
     }
 

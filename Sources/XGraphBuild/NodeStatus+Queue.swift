@@ -27,7 +27,8 @@ public struct QueueStatus: Sendable {
 
 extension Planner {
     /// - Parameter queue: squeue's jobs of this user (nil when squeue is unavailable).
-    public func queueStatus(selection: [Int], file: String, queue: [String: SlurmJobState]?) throws -> QueueStatus {
+    /// - Parameter registry: the store's job registry for `file`.
+    public func queueStatus(selection: [Int], registry: SlurmRegistry, queue: [String: SlurmListedJob]?) throws -> QueueStatus {
         let plan = try planned(selection: selection, rebuilder: try makeRebuilder(selection: selection, restore: false), estimated: false)
         var status = QueueStatus()
         var troubled = Set<Int>()
@@ -44,11 +45,14 @@ extension Planner {
             case .willRun: break
             }
             let inputTrouble = graph.dependencies(of: i).first { troubled.contains($0) }.map { graph.nodes[$0].id }
-            let job = store.submittedJob(file: file, node: node.id).flatMap { j in
-                j.key == nil || entry.key == nil || j.key == entry.key?.key.hex ? j : nil
+            // The job is this node's only if squeue lists its id as this node's submission: an
+            // id reused after a controller's fresh start is another job, and this one has ended.
+            let seen = registry.view(node: node.id, listed: queue).flatMap { v in
+                v.job.key == nil || entry.key == nil || v.job.key == entry.key?.key.hex ? v : nil
             }
+            let job = seen?.job
             // A local build (or a job's runner) holding the node's lease: running, whoever started it.
-            if let key = entry.key, let holder = store.leaseHolder(key: key.key), job.map({ queue?[$0.job] == nil }) ?? true {
+            if let key = entry.key, let holder = store.leaseHolder(key: key.key), seen?.state == nil {
                 status.lines.append(.init(node: node.id, state: .running, job: nil, detail: "process \(holder.pid) on \(holder.host)"))
                 continue
             }
@@ -71,7 +75,7 @@ extension Planner {
                 }
                 continue
             }
-            if let queue, let state = queue[job.job] {
+            if let state = seen?.state {
                 let running: Bool
                 if case .running = state { running = true } else { running = false }
                 status.lines.append(.init(node: node.id, state: running ? .running : .queued, job: job.job, detail: state.text))

@@ -11,6 +11,8 @@ public struct DetachReport: Sendable {
     public var followed: [(node: String, job: String)] = []
     public var cached = 0
     public var blocked: [(node: String, why: String)] = []
+    /// Jobs cancelled because their node changed since they were submitted (a new one replaces each).
+    public var replaced: [(node: String, job: String)] = []
     /// Nodes not submitted because of the cap on queued jobs (or because an input was not).
     public var left: [String] = []
 }
@@ -24,7 +26,7 @@ extension Builder {
         guard let slurm else { throw XGraphError.usage("--detach needs --executor slurm") }
         let rebuilder = try makeRebuilder(selection: selection, restore: true)
         let plan = try planned(selection: selection, rebuilder: rebuilder, estimated: false)
-        let queue = await slurm.executor.queue.snapshot()
+        let registry = SlurmRegistry(store: store, file: slurm.specFile, queue: slurm.executor.queue)
         var report = DetachReport()
         var jobOf: [Int: String] = [:]
         var mustRun = Set<Int>()
@@ -43,36 +45,62 @@ extension Builder {
             }
             guard ready else { report.left.append(node.id); continue }
             let key = entry.key?.key
-            let decided: (job: String, new: Bool)? = try await store.withSubmissionLock(file: slurm.specFile, node: node.id) {
-                if let old = store.submittedJob(file: slurm.specFile, node: node.id), queue[old.job] != nil,
-                   old.key == nil || key == nil || old.key == key?.hex {
-                    return (old.job, false)
+            let decided: Decision = try await store.withSubmissionLock(file: slurm.specFile, node: node.id) {
+                // Read under the lock, against a fresh enough queue: another build may have
+                // submitted this node a moment ago.
+                if let old = try await registry.current(node: node.id, key: key?.hex) { return .followed(old.job) }
+                if let key, store.outputDigest(forKey: key) != nil, !rebuilder.forced.contains(i) { return .recorded }
+                guard inQueue < slurm.maxQueued else { return .left }
+                if let old = await registry.superseded(node: node.id, key: key?.hex), (try? await slurm.executor.cancel([old.job])) != nil {
+                    report.replaced.append((node.id, old.job))
                 }
-                guard inQueue < slurm.maxQueued else { return nil }
                 let job = try await submitNode(node, key: key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i), slurm: slurm)
-                return (job.job, true)
+                return .submitted(job.job)
             }
-            guard let decided else { report.left.append(node.id); continue }
-            jobOf[i] = decided.job
-            inQueue += 1
-            if decided.new { report.submitted.append((node.id, decided.job)) } else { report.followed.append((node.id, decided.job)) }
+            switch decided {
+            case .left: report.left.append(node.id)
+            case .recorded: mustRun.remove(i); report.cached += 1
+            case .followed(let job):
+                jobOf[i] = job; inQueue += 1; report.followed.append((node.id, job))
+            case .submitted(let job):
+                jobOf[i] = job; inQueue += 1; report.submitted.append((node.id, job))
+            }
         }
         return report
     }
 
+    /// What `detach` did with one node, under its submission lock.
+    private enum Decision { case submitted(String), followed(String), recorded, left }
+
     /// Submits one attempt of `node` as a Slurm job and records the submission in the store's
     /// registry. The caller holds the node's submission lock.
+    ///
+    /// A "submitting" marker is written before `sbatch` runs and removed once the job is in the
+    /// registry: a head killed in between leaves it, and the next build adopts the job it names
+    /// (by job name and log path) instead of submitting the node again.
     func submitNode(_ node: Node, key: Digest?, attempt: Int, afterOK: [String], forced: Bool,
                     slurm: SlurmSettings) async throws -> SubmittedJob {
         let log = try store.logPath(forNode: node.id, attempt: attempt)
+        var job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.hex, log: log, attempt: attempt)
+        try store.recordSubmitting(job)
         let request = SlurmJobRequest(
             node: node.id,
             command: slurm.runnerCommand(node: node.id, store: store.root, key: key, attempt: attempt, log: log, forced: forced),
             workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
             profile: node.slurm.overridden(by: slurm.profile), resume: node.resume, afterOK: afterOK)
-        let id = try await slurm.executor.submit(request)
-        let job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: id, key: key?.hex, log: log, attempt: attempt)
+        do {
+            job.job = try await slurm.executor.submit(request)
+        } catch is CancellationError {
+            // sbatch may have made the job before it was stopped: the marker lets the next
+            // build find it.
+            throw CancellationError()
+        } catch {
+            store.clearSubmitting(file: slurm.specFile, node: node.id)
+            throw error
+        }
+        job.submitted = Date()
         try store.recordSubmittedJob(job)
+        store.clearSubmitting(file: slurm.specFile, node: node.id)
         return job
     }
 

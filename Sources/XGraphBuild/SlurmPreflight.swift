@@ -49,16 +49,18 @@ extension Builder {
 
             """
         let args = ["--parsable", "--job-name=xg:probe", "--output=/dev/null", "--cpus-per-task=1", "--time=0-00:05:00",
-                    "--chdir=" + slurm.workingDirectory] + SlurmJobRequest.placement(profile) + profile.sbatchArgs
+                    "--chdir=" + slurm.workingDirectory] + SlurmJobRequest.placement(profile) + Self.probeOptions(profile.sbatchArgs)
         let id = try await slurm.executor.submit(arguments: args, script: script, what: "the probe job",
+                                                 as: SlurmJobIdentity(name: "xg:probe", log: "/dev/null"),
                                                  refused: ", so it would refuse the nodes' jobs too")
-        var announced = false
-        while await slurm.executor.queue.state(of: id) != nil {
-            if !announced {
-                observer.event(.waiting(node: "probe", reason: "Slurm job \(id) checks that compute nodes see the store and xgraph (once per store)"))
-                announced = true
-            }
-            try await Task.sleep(for: await slurm.executor.queue.pollInterval)
+        do {
+            try await waitForProbe(id, slurm: slurm)
+        } catch {
+            // Interrupted, or waited too long: the probe must not stay queued (a retry would
+            // add another). A task of its own, since this one is cancelled.
+            let executor = slurm.executor
+            await Task { try? await executor.cancel([id]) }.value
+            throw error
         }
         slurm.executor.ended(id)
         // A shared file system may show another host's new file a moment late.
@@ -79,5 +81,51 @@ extension Builder {
                 + "jobs must run the version that planned them; install the same build there")
         }
         try? expected.write(toFile: marker, atomically: true, encoding: .utf8)
+    }
+
+    /// How long the head waits for the probe job to run before it gives up:
+    /// `XGRAPH_PROBE_WAIT` seconds, else 10 minutes.
+    static var probeWait: Double {
+        ProcessInfo.processInfo.environment["XGRAPH_PROBE_WAIT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 600
+    }
+
+    private func waitForProbe(_ id: String, slurm: SlurmSettings) async throws {
+        let queue = slurm.executor.queue
+        let deadline = ContinuousClock.now + .seconds(Self.probeWait)
+        var announced = false
+        while let state = await queue.state(of: id) {
+            if !announced {
+                observer.event(.waiting(node: "probe", reason: "Slurm job \(id) checks that compute nodes see the store and xgraph (once per store)"))
+                announced = true
+            }
+            if ContinuousClock.now >= deadline {
+                throw XGraphError.build("the probe job \(id) did not run within \(Int(Self.probeWait)) s (squeue: \(state.text)), so it was "
+                    + "cancelled and nothing was submitted: the partition, account, qos or reservation may have no free node for a while; "
+                    + "build again later, or set XGRAPH_PROBE_WAIT (seconds) to wait longer")
+            }
+            try await Task.sleep(for: min(await queue.pollInterval, .seconds(5)))
+        }
+    }
+
+    /// The profile's `sbatch_args` without those that only say when a job may start (`--begin`,
+    /// `--hold`, `--nice`, `--priority`): the probe must run now, and such an option would hold
+    /// it (and the build) back for as long as it holds the nodes' jobs. Every other option stays,
+    /// so a profile Slurm refuses is still refused at the probe.
+    static func probeOptions(_ args: [String]) -> [String] {
+        // With the shortest prefix sbatch's getopt_long takes for each (`--beg=now+1h`, `--ho`).
+        let timing: [(name: String, shortest: Int)] = [("begin", 3), ("hold", 2), ("nice", 2), ("priority", 3)]
+        return args.filter { word in
+            if word.hasPrefix("--") {
+                let name = word.dropFirst(2).prefix { $0 != "=" }
+                return !timing.contains { $0.name.hasPrefix(name) && name.count >= $0.shortest }
+            }
+            // -b TIME (begin) and -H (hold), alone or after flag letters (`-vH`, `-bnow+1h`).
+            guard word.hasPrefix("-") else { return true }
+            for letter in word.dropFirst() {
+                if letter == "b" || letter == "H" { return false }
+                guard SbatchOptions.flagLetters.contains(letter) else { return true }
+            }
+            return true
+        }
     }
 }

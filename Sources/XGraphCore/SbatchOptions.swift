@@ -40,7 +40,7 @@ public enum SbatchOptions {
 
     /// sbatch's short options that take no value: in `-vJname` the letter after one of these is
     /// another option, after any other letter the rest of the word is that option's value.
-    static let flagLetters: Set<Character> = ["h", "H", "O", "Q", "s", "u", "v", "V", "W"]
+    public static let flagLetters: Set<Character> = ["h", "H", "O", "Q", "s", "u", "v", "V", "W"]
 
     /// The reserved option `word` sets, if any. Long options match exactly or as an abbreviation
     /// (`--part=gpu`: getopt_long takes any unambiguous prefix, and no other sbatch option is a

@@ -39,19 +39,44 @@ extension Store {
 
     /// The last job submitted for `node` of `file`, if any.
     public func submittedJob(file: String, node: String) -> SubmittedJob? {
-        guard let data = POSIX.readFile(submissionPath(file: file, node: node) + ".json") else { return nil }
+        read(submissionPath(file: file, node: node) + ".json", file: file, node: node)
+    }
+
+    public func recordSubmittedJob(_ job: SubmittedJob) throws {
+        try write(job, suffix: ".json")
+    }
+
+    /// The submission of `node` of `file` that a head began and may not have finished: written
+    /// (with an empty `job`) before `sbatch` runs and removed once the job is recorded, so a
+    /// head killed in between leaves what the next build needs to find the job it may have
+    /// made (by name and log path) instead of submitting the node a second time.
+    public func submittingJob(file: String, node: String) -> SubmittedJob? {
+        read(submissionPath(file: file, node: node) + ".submitting", file: file, node: node)
+    }
+
+    public func recordSubmitting(_ job: SubmittedJob) throws {
+        try write(job, suffix: ".submitting")
+    }
+
+    public func clearSubmitting(file: String, node: String) {
+        unlink(submissionPath(file: file, node: node) + ".submitting")
+    }
+
+    private func read(_ path: String, file: String, node: String) -> SubmittedJob? {
+        guard let data = POSIX.readFile(path) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let job = try? decoder.decode(SubmittedJob.self, from: data), job.node == node, job.file == file else { return nil }
         return job
     }
 
-    public func recordSubmittedJob(_ job: SubmittedJob) throws {
+    private func write(_ job: SubmittedJob, suffix: String) throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        try POSIX.publish(try encoder.encode(job), at: submissionPath(file: job.file, node: job.node) + ".json",
-                          tempDir: tmpDir, tempName: tempName("job"), overwrite: true)
+        let path = submissionPath(file: job.file, node: job.node) + suffix
+        try POSIX.makeDirectories((path as NSString).deletingLastPathComponent)
+        try POSIX.publish(try encoder.encode(job), at: path, tempDir: tmpDir, tempName: tempName("job"), overwrite: true)
     }
 
     /// Runs `body` holding the submission lock of `node` of `file` (an exclusive flock, which

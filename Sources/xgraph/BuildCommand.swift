@@ -53,24 +53,34 @@ struct BuildCommand: AsyncParsableCommand {
                                   renderer: CommandRenderer(builtinCommand: [try Self.trainProgram(for: ws)]),
                                   options: options, provenance: ws.provenance(),
                                   history: ws.durationHistory(), observer: observer, slurm: slurm)
+            // One handler for the whole command: Ctrl-C while the probe waits cancels the probe,
+            // a detached build stops between two submissions, never inside one.
+            let interruption = Interruption()
             if slurm != nil {
-                try await builder.slurmPreflight(toRun: try builder.nodesToRun(selection: selection))
+                let detach = self.detach
+                let result = await interruption.run { () async throws -> DetachReport? in
+                    try await builder.slurmPreflight(toRun: try builder.nodesToRun(selection: selection))
+                    return detach ? try await builder.detach(selection: selection) : nil
+                }
+                let file = experiment.file ?? Workspace.defaultFile
+                switch result {
+                case .failure(let e) where e is CancellationError:
+                    Console.err("interrupted; jobs already submitted stay queued: `xgraph status \(file)` follows them, `xgraph cancel \(file)` stops them\n")
+                    XGraph.finish(128 + (interruption.received ?? SIGINT))
+                case .failure(let e): throw e
+                case .success(let report?):
+                    print(SlurmReport.detached(report, file: file))
+                    XGraph.finish(report.blocked.isEmpty ? 0 : 1)
+                case .success(nil): break
+                }
             }
-            if detach {
-                let report = try await builder.detach(selection: selection)
-                print(SlurmReport.detached(report, file: experiment.file ?? Workspace.defaultFile))
-                XGraph.finish(report.blocked.isEmpty ? 0 : 1)
-            }
-            let task = Task { try await builder.build(selection: selection) }
-            let signals = SignalCancellation { _ in task.cancel() }
-            let summary = try await task.value
-            withExtendedLifetime(signals) {}
+            let summary = try await interruption.run { try await builder.build(selection: selection) }.get()
             terminal?.finish()
             if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
             let text = BuildReport.render(summary, provenance: { builder.provenance })
             if json { Console.err(text + "\n") } else { print(text) }
             // A cancelled build ends as shells report the signal that stopped it (130 for ^C).
-            XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 128 + (signals.received ?? SIGINT) : 1)
+            XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 128 + (interruption.received ?? SIGINT) : 1)
         } catch {
             XGraph.fail(error)
         }

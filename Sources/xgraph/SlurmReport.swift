@@ -7,6 +7,7 @@ import XGraphExecutors
 enum SlurmReport {
     static func detached(_ r: DetachReport, file: String) -> String {
         var lines: [String] = []
+        for (node, job) in r.replaced { lines.append("cancelled \(node)'s Slurm job \(job): submitted before the node changed") }
         for (node, job) in r.submitted { lines.append("queued \(node) (Slurm job \(job))") }
         for (node, job) in r.followed { lines.append("still queued \(node) (Slurm job \(job), from an earlier build)") }
         for (node, why) in r.blocked { lines.append("BLOCKED \(node): \(why)") }

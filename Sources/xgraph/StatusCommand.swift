@@ -19,15 +19,14 @@ struct StatusCommand: AsyncParsableCommand {
             let selection = try ws.selection(experiment.targets)
             let planner = Planner.forQueries(graph: ws.graph, store: ws.store)
             // squeue is asked only when some node was submitted: status works where Slurm is not.
-            var queue: [String: SlurmJobState]?
+            var queue: [String: SlurmListedJob]?
             var queueError: String?
-            let submitted = selection.contains { ws.store.submittedJob(file: ws.specPath, node: ws.graph.nodes[$0].id) != nil }
-            if submitted {
-                let q = SlurmQueue()
-                let jobs = await q.snapshot()
-                if let e = await q.lastError { queueError = e } else { queue = jobs }
+            let registry = SlurmRegistry(store: ws.store, file: ws.specPath, queue: SlurmQueue())
+            if registry.hasEntries(selection.map { ws.graph.nodes[$0].id }) {
+                let jobs = await registry.queue.snapshot()
+                if let e = await registry.queue.lastError { queueError = e } else { queue = jobs }
             }
-            var status = try planner.queueStatus(selection: selection, file: ws.specPath, queue: queue)
+            var status = try planner.queueStatus(selection: selection, registry: registry, queue: queue)
             status.queueError = queueError
             print(Self.render(status, verbose: store.verbose))
             XGraph.finish()
@@ -70,16 +69,20 @@ struct CancelCommand: AsyncParsableCommand {
             // The targets themselves, not their inputs: cancelling the fine-tunes leaves the
             // pretraining they wait for alone. (Jobs waiting on a cancelled job leave the queue too.)
             let nodes = experiment.targets.isEmpty ? Array(ws.graph.nodes.indices) : try ws.graph.matching(experiment.targets)
-            let jobs = nodes.compactMap { ws.store.submittedJob(file: ws.specPath, node: ws.graph.nodes[$0].id) }
-            guard !jobs.isEmpty else {
+            let registry = SlurmRegistry(store: ws.store, file: ws.specPath, queue: SlurmQueue())
+            let ids = nodes.map { ws.graph.nodes[$0].id }
+            guard registry.hasEntries(ids) else {
                 print("no Slurm jobs were submitted for \(experiment.targets.isEmpty ? "this experiment" : "these nodes")")
                 XGraph.finish()
             }
-            let queue = SlurmQueue()
-            let listed = await queue.snapshot()
-            if let e = await queue.lastError { throw XGraphError.build(e) }
-            let live = jobs.filter { listed[$0.job] != nil }
-            let executor = SlurmExecutor(queue: queue)
+            let listed = await registry.queue.snapshot()
+            if let e = await registry.queue.lastError { throw XGraphError.build(e) }
+            // Only jobs squeue lists as these nodes' submissions: an id the registry remembers
+            // may name someone else's job after the controller started afresh.
+            let seen = ids.compactMap { registry.view(node: $0, listed: listed) }
+            let jobs = seen.map(\.job)
+            let live = seen.filter { $0.state != nil }.map(\.job)
+            let executor = SlurmExecutor(queue: registry.queue)
             try await executor.cancel(live.map(\.job))
             for j in live { print("cancelled \(j.node) (Slurm job \(j.job))") }
             print("cancelled \(live.count) job\(live.count == 1 ? "" : "s"); \(jobs.count - live.count) had already left the queue")

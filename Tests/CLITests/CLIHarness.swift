@@ -110,10 +110,14 @@ struct CLIHarness {
                       err: String(decoding: errData, as: UTF8.self))
     }
 
-    /// Starts `xgraph ARGS` without waiting, for cancellation tests.
-    func start(_ args: [String], outputTo log: String) throws -> Process {
+    /// Starts `xgraph ARGS` without waiting, for cancellation tests, with `env` added to the
+    /// environment.
+    func start(_ args: [String], outputTo log: String, env: [String: String] = [:]) throws -> Process {
         let p = process(binary, args)
-        if user != nil { p.environment = ProcessInfo.processInfo.environment.merging(["HOME": dir.path]) { $1 } }
+        var environment = ProcessInfo.processInfo.environment
+        if user != nil { environment["HOME"] = dir.path }
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
         FileManager.default.createFile(atPath: dir.appendingPathComponent(log).path, contents: nil)
         let h = try FileHandle(forWritingTo: dir.appendingPathComponent(log))
         p.standardOutput = h

@@ -22,12 +22,15 @@ public final class SlurmExecutor: Sendable {
 
     /// Submits `request`; returns the job id. A refusal is an error with Slurm's own words.
     public func submit(_ request: SlurmJobRequest) async throws -> String {
-        try await submit(arguments: request.sbatchArguments, script: request.script, what: "the job of \(request.node)")
+        try await submit(arguments: request.sbatchArguments, script: request.script, what: "the job of \(request.node)",
+                         as: SlurmJobIdentity(node: request.node, log: request.logPath))
     }
 
     /// Runs `sbatch --parsable ARGUMENTS` with `script` on stdin and follows the job it makes.
     /// - Parameter what: the job in messages ("the job of NODE", "the probe job").
-    public func submit(arguments: [String], script: String, what: String, refused: String = "") async throws -> String {
+    /// - Parameter identity: the job name and `--output` path among `arguments`.
+    public func submit(arguments: [String], script: String, what: String, as identity: SlurmJobIdentity,
+                       refused: String = "") async throws -> String {
         let started = ContinuousClock.now
         let out = try await client.run("sbatch", arguments, input: script)
         guard out.succeeded else {
@@ -41,7 +44,7 @@ public final class SlurmExecutor: Sendable {
         let spent = (ContinuousClock.now - started) / .seconds(1)
         submitted.withLock { $0.count += 1; $0.seconds += spent }
         track(id)
-        await queue.noteSubmitted(id)
+        await queue.noteSubmitted(id, as: identity)
         return id
     }
 

@@ -26,8 +26,11 @@ public enum SlurmJobState: Sendable, Equatable {
 /// (its record), never from squeue or sacct, which may lag or be disabled.
 public actor SlurmQueue {
     private let client: SlurmClient
-    private var jobs: [String: SlurmJobState] = [:]
+    private var jobs: [String: SlurmListedJob] = [:]
     private var takenAt: ContinuousClock.Instant?
+    /// The wall-clock time the last successful poll began: registry entries written after it
+    /// (by another head) may name jobs that poll could not list.
+    public private(set) var listedAt: Date?
     private var refreshing: Task<Void, Never>?
     private var interval: Duration
     private let shortest: Duration
@@ -49,27 +52,43 @@ public actor SlurmQueue {
     /// sbatch returned cannot list them, and must not make them look ended.
     private var fresh: [String: Int] = [:]
 
-    /// A new job was submitted: it counts as queued until a later poll says otherwise, and the
-    /// next poll comes soon, since it may end quickly.
-    public func noteSubmitted(_ job: String) {
+    /// A new job was submitted as `identity`: it counts as queued until a later poll says
+    /// otherwise, and the next poll comes soon, since it may end quickly.
+    public func noteSubmitted(_ job: String, as identity: SlurmJobIdentity) {
         interval = shortest
         fresh[job] = polls
-        if jobs[job] == nil { jobs[job] = .pending(reason: "submitted") }
+        if jobs[job] == nil { jobs[job] = SlurmListedJob(state: .pending(reason: "submitted"), identity: identity) }
     }
 
     /// The state of `job`, or nil when squeue does not list it (it has ended). When squeue
     /// fails the last good answer stands: a controller that is briefly unreachable must not
-    /// make running jobs look ended.
+    /// make running jobs look ended. Only for jobs whose id cannot have been reused (the probe
+    /// just submitted); registered jobs are asked for with their identity.
     public func state(of job: String, fresh: Bool = false) async -> SlurmJobState? {
         if fresh { takenAt = nil }
         await refreshIfStale()
-        return jobs[job]
+        return jobs[job]?.state
+    }
+
+    /// The state of `job` if squeue lists it as the submission `identity`; nil when it has
+    /// ended or its id names another job now (ids restart after a controller's fresh start).
+    public func state(of job: String, as identity: SlurmJobIdentity, fresh: Bool = false) async -> SlurmJobState? {
+        if fresh { takenAt = nil }
+        await refreshIfStale()
+        return jobs.state(of: job, as: identity)
     }
 
     /// Every listed job of this user.
-    public func snapshot() async -> [String: SlurmJobState] {
+    public func snapshot() async -> [String: SlurmListedJob] {
         await refreshIfStale()
         return jobs
+    }
+
+    /// Polls now, whatever the last poll's age: for decisions that must see jobs another
+    /// head submitted a moment ago.
+    public func refreshNow() async {
+        takenAt = nil
+        await refreshIfStale()
     }
 
     private func refreshIfStale() async {
@@ -81,19 +100,24 @@ public actor SlurmQueue {
         refreshing = nil
     }
 
+    /// squeue's fields, each ended by a unit separator (no job name, path or reason holds
+    /// one): the id as sbatch --parsable printed it, the state, the reason, the job name and
+    /// the `--output` path, unpadded.
+    static let format = ["JobID", "State", "Reason", "Name", "STDOUT"].map { $0 + ":\u{1F}" }.joined(separator: ",")
+
     private func refresh() async {
         let poll = polls
         polls += 1
+        let began = Date()
         do {
-            // %i is the job id as sbatch --parsable printed it; %T the state; %r the reason.
-            let out = try await client.run("squeue", ["--me", "--noheader", "--format=%i|%T|%r"])
+            let out = try await client.run("squeue", ["--me", "--noheader", "--Format=" + Self.format])
             guard out.succeeded else {
                 lastError = "squeue failed: " + out.message
                 interval = min(interval * 2, longest)
                 return
             }
             var now = Self.parse(out.stdout)
-            debug("squeue poll \(poll): \(now.count) jobs listed, \(now.values.filter { $0 == .running }.count) running")
+            debug("squeue poll \(poll): \(now.count) jobs listed, \(now.values.filter { $0.state == .running }.count) running")
             for (job, at) in fresh {
                 if now[job] != nil || at < poll { fresh[job] = nil } else { now[job] = jobs[job] }
             }
@@ -101,6 +125,7 @@ public actor SlurmQueue {
             jobs = now
             lastError = nil
             takenAt = .now
+            listedAt = began
         } catch {
             lastError = "\(error)"
             interval = min(interval * 2, longest)
@@ -108,14 +133,21 @@ public actor SlurmQueue {
     }
 
     /// Asks the controller about one job that squeue stopped listing: true unless it says the
-    /// job is still pending, running or being requeued. Called once per job that ended without
-    /// a record, so a job briefly missing from squeue is not taken for a failure and run twice.
-    public func hasEnded(_ job: String) async -> Bool {
+    /// job is still pending, running or being requeued, as the submission `identity`. Called
+    /// once per job that ended without a record, so a job briefly missing from squeue is not
+    /// taken for a failure and run twice.
+    public func hasEnded(_ job: String, as identity: SlurmJobIdentity) async -> Bool {
         guard let out = try? await client.run("scontrol", ["show", "job", "-o", job]) else { return true }
         // An id the controller no longer knows (past MinJobAge) has ended long ago.
         guard out.succeeded, let range = out.stdout.range(of: "JobState=") else { return true }
         let state = out.stdout[range.upperBound...].prefix { $0.isLetter || $0 == "_" }
-        let listed = Self.parse("\(job)|\(state)|")
+        // `-o` prints one line of space-separated KEY=VALUE: a value is known by what follows it.
+        let line = out.stdout.trimmingCharacters(in: .newlines) + " "
+        guard line.contains(" JobName=\(identity.name) "), line.contains(" StdOut=\(identity.log) ") else {
+            debug("scontrol: job \(job) is another submission now (\(state))")
+            return true
+        }
+        let listed = Self.parse("\(job)\u{1F}\(state)\u{1F}\u{1F}\(identity.name)\u{1F}\(identity.log)\u{1F}")
         debug("scontrol: job \(job) is \(state)")
         if listed[job] == nil { return true }
         interval = shortest
@@ -128,21 +160,22 @@ public actor SlurmQueue {
         if Self.debugging { Console.err("xgraph: \(line())\n") }
     }
 
-    static func parse(_ text: String) -> [String: SlurmJobState] {
-        var jobs: [String: SlurmJobState] = [:]
+    static func parse(_ text: String) -> [String: SlurmListedJob] {
+        var jobs: [String: SlurmListedJob] = [:]
         for line in text.split(separator: "\n") {
-            let f = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 2, !f[0].isEmpty else { continue }
+            let f = line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 5, !f[0].isEmpty else { continue }
+            let identity = SlurmJobIdentity(name: f[3], log: f[4])
             let state = f[1].trimmingCharacters(in: .whitespaces)
             switch state {
-            case "PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED": jobs[f[0]] = .pending(reason: f.count > 2 ? f[2] : "")
-            case "RUNNING", "CONFIGURING", "COMPLETING", "RESIZING", "SIGNALING", "STAGE_OUT": jobs[f[0]] = .running
+            case "PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED": jobs[f[0]] = .init(state: .pending(reason: f[2]), identity: identity)
+            case "RUNNING", "CONFIGURING", "COMPLETING", "RESIZING", "SIGNALING", "STAGE_OUT": jobs[f[0]] = .init(state: .running, identity: identity)
             // Listed for a while after the end: ended all the same. PREEMPTED and NODE_FAIL are
             // not among them: Slurm may requeue such a job, and a waiter that took it for ended
             // would submit the node a second time.
             case "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
                  "SPECIAL_EXIT", "REVOKED": continue
-            default: jobs[f[0]] = .other(state)
+            default: jobs[f[0]] = .init(state: .other(state), identity: identity)
             }
         }
         return jobs

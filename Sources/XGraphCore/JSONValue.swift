@@ -134,19 +134,45 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case (.bool(let a), .bool(let b)): return a == b
         case (.int(let a), .int(let b)): return a == b
         case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): return Self.sameBytes(a, b)
         case (.array(let a), .array(let b)):
+            if Self.sameBits(a, b) { return true }
             return a.count == b.count && zip(a, b).allSatisfy { $0.isIdentical(to: $1) }
         case (.object(let a), .object(let b)):
+            // The common case when keying a grid: both are the axis value's own dictionary,
+            // one shared copy-on-write buffer, so one comparison of its reference settles it.
+            if Self.sameBits(a, b) { return true }
             guard a.count == b.count else { return false }
+            // Two dictionaries built alike (the same entries, inserted in the same order) list
+            // them in the same order: compare side by side without hashing a key. Any other
+            // order falls back to looking each key up.
+            if zip(a, b).allSatisfy({ Self.sameBytes($0.key, $1.key) && $0.value.isIdentical(to: $1.value) }) { return true }
             for (k, v) in a {
                 // A dictionary holds one of two canonically equivalent keys: compare the bytes
                 // of the key found, not just that one was found.
-                guard let i = b.index(forKey: k), b[i].key.utf8.elementsEqual(k.utf8),
-                      v.isIdentical(to: b[i].value) else { return false }
+                guard let i = b.index(forKey: k), Self.sameBytes(b[i].key, k), v.isIdentical(to: b[i].value) else { return false }
             }
             return true
         default: return false
+        }
+    }
+
+    /// Two values with the very same bits are the same value: for a dictionary or an array the
+    /// bits are the reference to its buffer, and a buffer two values share is never changed in
+    /// place (copy on write). Unequal bits say nothing: the caller compares the contents.
+    static func sameBits<T>(_ a: T, _ b: T) -> Bool {
+        withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
+    /// The same UTF-8 bytes (Swift's `==` would also accept a canonically equivalent spelling).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                guard let p = x.baseAddress, let q = y.baseAddress else { return true }
+                return memcmp(p, q, x.count) == 0
+            }
         }
     }
 

@@ -19,7 +19,7 @@ struct FitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The metric to fit.")
     var metric: String
 
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    @Option(name: .long, help: "The axis holding data sizes.")
     var sizeAxis = "data"
 
     @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")

@@ -18,7 +18,7 @@ struct LawOptions: ParsableArguments {
     @Option(name: .long, help: "Where N comes from (joint): a numeric capacity field (e.g. params), param:NAME or metric:NAME.")
     var modelSize: String?
 
-    @Option(name: .long, help: "The axis ranging over capacities (default: model).")
+    @Option(name: .long, help: "The axis ranging over capacities.")
     var modelAxis = "model"
 
     @Option(name: .long, help: "Bootstrap resamples for the 95 % intervals (0: none).")

@@ -35,7 +35,7 @@ struct SuggestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Filter on axes, e.g. 'task=coco-det'.")
     var `where`: String?
 
-    @Option(name: .long, help: "The axis holding data sizes (default: data).")
+    @Option(name: .long, help: "The axis holding data sizes.")
     var sizeAxis = "data"
 
     @Option(name: .long, help: "Axes whose values make one series each (comma-separated).")

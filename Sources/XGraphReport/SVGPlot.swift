@@ -86,7 +86,7 @@ public struct SVGPlot: Sendable {
         func py(_ v: Double) -> Double { T + H - (v - y.lo) / max(y.hi - y.lo, 1e-300) * H }
 
         let legendHeight = legend ? Double(series.count) * Self.legendRow + 24 : 0
-        let width = L + W + (legend ? Self.legendGap + Self.legendWidth : 16)
+        let width = L + W + (legend ? Self.legendGap + Self.legendWidth(series) : 16)
         let height = max(T + H + Self.bottom, T + legendHeight)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(c(width))\" height=\"\(c(height))\" "
             + "viewBox=\"0 0 \(c(width)) \(c(height))\" role=\"img\" aria-label=\"\(e(title))\">"
@@ -154,12 +154,20 @@ public struct SVGPlot: Sendable {
         for p in plots { for s in p.series where seen.insert(s.label).inserted { series.append(s) } }
         let plot = SVGPlot(title: "legend", xLabel: "", yLabel: "", series: series, id: id)
         let height = Double(series.count) * legendRow + 30
+        let width = Self.legendWidth(series) + 60
         let c = XMLText.coordinate
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legendbox\" width=\"\(c(legendWidth + 60))\" height=\"\(c(height))\" "
-            + "viewBox=\"0 0 \(c(legendWidth + 60)) \(c(height))\" role=\"img\" aria-label=\"legend\"><defs>"
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legendbox\" width=\"\(c(width))\" height=\"\(c(height))\" "
+            + "viewBox=\"0 0 \(c(width)) \(c(height))\" role=\"img\" aria-label=\"legend\"><defs>"
         for (i, s) in series.enumerated() { out += "<path id=\"\(XMLText.escape(id))-m\(i)\" d=\"\(s.style.markerPath(x: 0, y: 0))\"/>" }
         out += "</defs>" + plot.legendEntries(x: 4, y: 4) + "</svg>"
         return out
+    }
+
+    /// Wide enough for the longest label (a diff's labels name a series and a commit, and a
+    /// fixed width cut them off): the line sample, then about 7.2 px per character of the
+    /// page's 11 px sans-serif, never narrower than `legendWidth`.
+    static func legendWidth(_ series: [Series]) -> Double {
+        max(legendWidth, 38 + 7.2 * Double(series.map(\.label.count).max() ?? 0) + 8)
     }
 
     /// Legend: a line sample with the marker, then the label, per series.

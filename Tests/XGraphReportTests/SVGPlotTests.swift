@@ -26,6 +26,18 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(Set(doc.withClass("series").compactMap { $0.attributes["data-label"] }), ["model=small", "model=big"])
     }
 
+    /// A diff's labels name a series and a commit: the legend grows to hold the longest one
+    /// instead of cutting it off at a fixed width.
+    func testTheLegendIsWideEnoughForItsLongestLabel() throws {
+        let long = "d3f1c8a9e2@0123456789-dirty+untracked:abcdef01 model=r152"
+        func width(_ svg: String) -> Double { Double(XMLElements(svg).elements.first?.attributes["width"] ?? "") ?? 0 }
+        let short = width(plot().render()), wide = width(plot(hostile: long).render())
+        XCTAssertGreaterThanOrEqual(wide - short, 7.0 * Double(long.count - "small".count) - 210, "\(short) → \(wide)")
+        XCTAssertGreaterThan(wide, short)
+        let legend = width(SVGPlot.legendSVG([plot(hostile: long)], id: "l"))
+        XCTAssertGreaterThanOrEqual(legend, 38 + 6.5 * Double("model=".count + long.count), "\(legend)")
+    }
+
     func testDecadeTicksSpanTheData() throws {
         let doc = XMLElements(plot().render())
         let ticks = doc.withClass("xtick").compactMap { $0.attributes["data-value"].flatMap(Double.init) }

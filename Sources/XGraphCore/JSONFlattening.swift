@@ -22,6 +22,13 @@ extension JSONValue {
         var seen: [String: (name: String, path: [String])] = [:]
         func walk(_ object: [String: JSONValue], path: [String]) throws {
             for (key, value) in object {
+                // SQLite and the table and CSV outputs end or break a name at a control
+                // character ("a\u0000b" is stored as "a"): two names would become one.
+                if let c = key.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                    let spelled = (path + [key]).map { JSONValue.string($0).canonical }.joined(separator: " → ")
+                    throw FlatteningError(description: "\(what) name \(spelled) contains a control character "
+                        + "(U+" + String(format: "%04X", c.value) + "); names may not")
+                }
                 let p = path + [key]
                 if case .object(let inner) = value { try walk(inner, path: p); continue }
                 let name = p.joined(separator: ".")

@@ -55,6 +55,15 @@ final class MetricNameTests: XCTestCase {
         XCTAssertTrue(build.all.contains("U+00E9") && build.all.contains("U+0301"), build.all)
     }
 
+    /// SQLite stores "a\u0000b" as "a": such names would merge in the index (found by the
+    /// metrics fuzzer: `{"\u0000": 1, "": "text"}`).
+    func testAMetricNameWithAControlCharacterIsRefused() throws {
+        let (h, build) = try buildWithMetrics(#"{"\u0000": 1, "": 2}"#)
+        XCTAssertNotEqual(build.status, 0, build.all)
+        XCTAssertTrue(build.all.contains("contains a control character (U+0000)"), build.all)
+        try assertOtherResultsStillReadable(h)
+    }
+
     func testADivergedRunsNaNNamesTheKeyAndSuggestsNull() throws {
         let (_, build) = try buildWithMetrics(#"{"acc": 0.5, "val": {"loss": NaN}}"#)
         XCTAssertNotEqual(build.status, 0, build.all)

@@ -102,7 +102,9 @@ public struct MetricsFuzz {
         let current = outDir + "/current.json"
         let good = Self.record(node: "good", key: Digest.of("good"), params: .object(["lr": .double(0.1)]),
                                metrics: .object(["loss": .int(1)]))
-        for i in 0..<count where Date() < deadline {
+        // `--inputs` defaults to Int.max: the deadline must end the loop, not filter it.
+        for i in 0..<count {
+            if Date() >= deadline { break }
             let bytes = input()
             FileManager.default.createFile(atPath: current, contents: Data(bytes))
             summary.tried += 1

@@ -1,6 +1,7 @@
 import Foundation
 import CGit2
 import XGraphCore
+import XGraphStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,7 @@ public final class CodeTracking: @unchecked Sendable {
             guard lstat(path, &st) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                if Self.isStore(path) { continue }
+                if Store.isStoreFolder(path) { continue }
                 if walk(path, repo, workdir) { return true }
             case S_IFLNK:
                 let target = (path as NSString).resolvingSymlinksInPath
@@ -85,12 +86,5 @@ public final class CodeTracking: @unchecked Sendable {
         // A path git cannot answer for is not claimed as tracked.
         guard git_status_file(&flags, repo.pointer, rel) == 0 else { return true }
         return flags & (GIT_STATUS_IGNORED.rawValue | GIT_STATUS_WT_NEW.rawValue) != 0
-    }
-
-    /// A folder laid out as an xgraph store (`VERSION` beside `records/` and `blobs/`).
-    static func isStore(_ path: String) -> Bool {
-        let fm = FileManager.default
-        return fm.fileExists(atPath: path + "/VERSION") && fm.fileExists(atPath: path + "/records")
-            && fm.fileExists(atPath: path + "/blobs")
     }
 }

@@ -27,7 +27,8 @@ extension Store {
         unlink(lostMarkerPath(key))
     }
 
-    private func markLost(_ key: Digest, why: String) {
+    /// Marks the record under `key` lost: its output is gone and cannot be restored.
+    func markLost(_ key: Digest, why: String) {
         try? POSIX.publish(Data((why + "\n").utf8), at: lostMarkerPath(key), tempDir: tmpDir,
                            tempName: tempName("lost"), overwrite: true, mode: 0o444)
     }
@@ -103,9 +104,6 @@ extension Store {
         }
         return (restored, lost.sorted { $0.hex < $1.hex })
     }
-
-    /// Marks the record under `key` lost (its output is gone and cannot be restored).
-    func markOutputLost(_ key: Digest, why: String) { markLost(key, why: why) }
 
     static func containsInode(_ dir: String, _ inodes: Set<UInt64>) -> Bool {
         for name in POSIX.list(dir) ?? [] {

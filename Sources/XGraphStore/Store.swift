@@ -113,6 +113,10 @@ public final class Store: @unchecked Sendable {
 
     static func fanOut(_ hex: String) -> String { String(hex.prefix(2)) }
 
+    /// Whether `path` is laid out as an xgraph store (`TreeScan.isStore`): code digests and the
+    /// untracked-code check both leave stores inside a `code:` folder out.
+    public static func isStoreFolder(_ path: String) -> Bool { TreeScan.isStore(path) }
+
     func blobPath(_ d: Digest, executable: Bool) -> String {
         "\(root)/blobs/\(Self.fanOut(d.hex))/\(d.hex)\(executable ? ".x" : "")"
     }

@@ -45,6 +45,7 @@ extension Store {
         if repair {
             var fixed = Set(damage.problems)
             repairContent(damage, &report)
+            for m in damage.missingBlobs where POSIX.exists(m.blob) { fixed.insert(m.problem) }
             try repairRecords(records, &report)
             fixed.formUnion(records.repairable)
             // A lost artifact comes back from its manifest and intact blobs; otherwise the
@@ -53,7 +54,7 @@ extension Store {
                 if restoreArtifact(record.output) {
                     report.repairs.append("restored the output of \(record.node) (\(record.output.short)) from its blobs")
                 } else {
-                    markOutputLost(record.key, why: "its output was missing and could not be restored from its blobs")
+                    markLost(record.key, why: "its output was missing and could not be restored from its blobs")
                     report.repairs.append("marked the output of \(record.node) (\(record.output.short)) lost: it runs again at the next build")
                 }
                 fixed.insert(problem)
@@ -70,6 +71,9 @@ extension Store {
         var blobs: [String] = []
         var artifacts: [Digest] = []
         var problems: [String] = []
+        /// Blobs missing under an artifact that is there, with their problem text: fixed only
+        /// where the repair gives the blob back.
+        var missingBlobs: [(blob: String, problem: String)] = []
 
         mutating func note(_ text: String, _ report: inout VerifyReport) {
             report.problems.append(text)
@@ -166,7 +170,10 @@ extension Store {
                 let blob = blobPath(d, executable: e.executable == true)
                 var st = stat()
                 if lstat(blob, &st) != 0 {
-                    damage.note("tree \(expected.short): blob of \(e.path) is missing", &report)
+                    // Fixed only if the repair links it back (it counts once the blob is there).
+                    let text = "tree \(expected.short): blob of \(e.path) is missing"
+                    report.problems.append(text)
+                    damage.missingBlobs.append((blob, text))
                 }
             }
         }

@@ -161,14 +161,10 @@ public struct SilentObserver: BuildObserver {
     public func event(_ e: BuildEvent) {}
 }
 
-/// One id per `xgraph build`, shared by the processes it starts: taken from `XGRAPH_BUILD_ID`
-/// when a head set it (a Slurm job's runner inherits it through sbatch's environment), else made
-/// from the time, host and process and exported, so the jobs this process submits carry it.
+/// One id per `xgraph build` process, made from the time, host and process. A Slurm job's
+/// runner is handed its head's id on its command line (`run-node --build-id`), never through the
+/// environment: an inherited variable would give a build started inside a step, or every build
+/// a test process starts, the id of some other build.
 public enum BuildID {
-    public static let current: String = {
-        if let id = ProcessInfo.processInfo.environment["XGRAPH_BUILD_ID"], !id.isEmpty, id.count <= 200 { return id }
-        let id = "\(TimeText.compactNow())-\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        setenv("XGRAPH_BUILD_ID", id, 1)
-        return id
-    }()
+    public static let current: String = "\(TimeText.compactNow())-\(ProcessInfo.processInfo.hostName)-\(getpid())"
 }

@@ -27,7 +27,8 @@ public struct SlurmSettings: Sendable {
 
     /// The node runner's argument vector for one attempt of `node`.
     func runnerCommand(node: String, store: String, key: Digest?, attempt: Int, log: String, forced: Bool) -> [String] {
-        var a = [xgraph, "run-node", specFile, "--store", store, "--node", node, "--attempt", String(attempt), "--log", log]
+        var a = [xgraph, "run-node", specFile, "--store", store, "--node", node, "--attempt", String(attempt), "--log", log,
+                 "--build-id", BuildID.current]
         if let key { a += ["--key", key.hex] }
         if forced { a.append("--force") }
         return a

@@ -27,6 +27,8 @@ struct RunNodeCommand: AsyncParsableCommand {
     var attempt: Int = 1
     @Option(name: .long, help: "The log to append the step's output to.")
     var log: String
+    @Option(name: .long, help: "The head build's id, written into the record.")
+    var buildId: String?
     @Flag(name: .long, help: "Run the node even if its key is in the store (build --force).")
     var force = false
 
@@ -56,10 +58,13 @@ struct RunNodeCommand: AsyncParsableCommand {
             // Slurm signals this process (the batch shell) before the time limit; the step
             // leads its own session, so pass the signal on to it.
             let forwarder = ws.graph.nodes[i].resume ? SignalForwarder(signal: SIGUSR1) : nil
+            var headProvenance = ws.provenance()
+            if let buildId, !buildId.isEmpty { headProvenance.buildID = String(buildId.prefix(200)) }
+            let provenance = headProvenance
             let builder = Builder(graph: ws.graph, store: ws.store,
                                   executor: LocalExecutor(name: "slurm", forwarder: forwarder),
                                   renderer: CommandRenderer(builtinCommand: [try BuildCommand.trainProgram(for: ws)]),
-                                  options: options, provenance: ws.provenance(), observer: RunnerProgress())
+                                  options: options, provenance: provenance, observer: RunnerProgress())
             let task = Task { try await builder.build(selection: Self.withInputs(i, ws)) }
             running.set(task)
             let summary = try await task.value

@@ -58,12 +58,15 @@ final class BuildIDTests: XCTestCase {
                 command: echo b > {{ out }}/o
 
             """)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "a"]).status, 0)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "b"]).status, 0)
+        // A variable left in the environment (a build started inside a step, a shell that
+        // exported it) must not make two builds one.
+        let inherited = ["XGRAPH_BUILD_ID": "stale-id"]
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "a"], env: inherited).status, 0)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "b"], env: inherited).status, 0)
         let ids = try h.run(["results", "--sql", "SELECT node, build_id FROM runs ORDER BY node", "--format", "csv"])
         let lines = ids.out.split(separator: "\n").dropFirst().map { $0.split(separator: ",", maxSplits: 1).map(String.init) }
         XCTAssertEqual(lines.map { $0.first ?? "" }, ["a", "b"], ids.all)
         XCTAssertEqual(Set(lines.compactMap { $0.last }).count, 2, "two builds, two ids:\n\(ids.out)")
-        XCTAssertFalse(lines.contains { ($0.last ?? "").isEmpty }, ids.out)
+        XCTAssertFalse(lines.contains { ($0.last ?? "").isEmpty || $0.last == "stale-id" }, ids.out)
     }
 }

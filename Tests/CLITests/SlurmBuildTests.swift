@@ -17,10 +17,15 @@ final class SlurmBuildTests: SlurmTestCase {
         XCTAssertEqual(h.listing("on-slurm/artifacts"), h.listing("here/artifacts"))
         let args = ["results", "exp.yaml", "--step", "eval", "--pivot", "data,model", "--metric", "score"]
         XCTAssertEqual(try h.run(args + ["--store", "on-slurm"]).out, try h.run(args + ["--store", "here"]).out)
+        var buildIDs = Set<String>()
         for record in try h.records("on-slurm") {
             let provenance = record["provenance"] as? [String: Any]
             XCTAssertEqual(provenance?["executor"] as? String, "slurm")
+            buildIDs.insert(provenance?["buildID"] as? String ?? "")
         }
+        // Fifteen jobs, one head: the records name one build (the report's "last build").
+        XCTAssertEqual(buildIDs.count, 1, "\(buildIDs)")
+        XCTAssertFalse(buildIDs.contains(""), "\(buildIDs)")
 
         let again = try h.run(["build", "exp.yaml", "--executor", "slurm", "--store", "on-slurm"])
         XCTAssertEqual(again.status, 0, again.all)

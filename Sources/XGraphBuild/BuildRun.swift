@@ -85,7 +85,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             }
         }
         do {
+            let planned = lock.withLock { keys[i] != nil }
             let key = try currentKey(i)
+            // A key the plan could not know (its inputs ran in this build) is pinned before it
+            // is looked up, so a gc cannot delete the record this build is about to reuse.
+            if !planned { try store.pin([key.key]) }
             var waited = false
             while true {
                 if let out = rebuilder.cachedOutput(i, key: key) {
@@ -265,7 +269,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 Self.appendLog(logPath, "xgraph: \(message)\n")
                 return .failed(message, logPath, retry: false)
             }
-            let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation)
+            let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation,
+                                    log: logPath)
             if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
             lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i); keys[i] = nil }
             builder.options.records?.recorded(record)
@@ -288,7 +293,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     /// Checks the contract, moves the outputs into the store and writes the action record.
     private func finish(_ i: Int, node: Node, key: NodeKey, outDir: String, result: JobResult, attempt: Int,
-                        allocation: Allocation) throws -> ActionRecord {
+                        allocation: Allocation, log: String) throws -> ActionRecord {
         for o in node.outputs where !FileManager.default.fileExists(atPath: outDir + "/" + o) {
             throw XGraphError.build("declared output \(o) was not written to $XGRAPH_OUT")
         }
@@ -299,6 +304,9 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         // record the index must take against any other way in.
         do { _ = try node.params.flattenedLeaves(what: "param") }
         catch let e as JSONValue.FlatteningError { throw XGraphError.build(e.description) }
+        // Published under gc's lock held shared: gc must not delete a blob this output reuses.
+        let gcLock = store.gcShared()
+        defer { gcLock.release() }
         let ingested = try store.ingest(outputDirectory: outDir)
         var inputs: [String: Digest] = [:]
         for part in key.parts { if case .input(let name)? = part.kind { inputs[name] = part.digest } }
@@ -314,6 +322,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         var recorded = record
         recorded.provenance.untrackedCode = untrackedCode(node, key: key)
         recorded.provenance.buildID = builder.provenance.buildID
+        if log.hasPrefix(store.root + "/") { recorded.provenance.log = String(log.dropFirst(store.root.count + 1)) }
         let written = try store.writeRunRecord(recorded)
         try store.setLastKey(key.key, forNode: node.id)
         return written

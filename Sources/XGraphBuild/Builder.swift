@@ -57,6 +57,11 @@ public final class Builder: Sendable {
     /// Runs what the plan says must run, in dependency order, on the pool's free slots.
     /// Cancelling the calling task stops scheduling and tears running jobs down.
     public func build(selection: [Int]) async throws -> BuildSummary {
+        // The plan is made under gc's lock held shared, and the keys it will use are pinned
+        // before the lock is released, so a gc never deletes what this build decided to reuse
+        // (GCLock.swift). A null build pins nothing: it uses nothing after it ends.
+        let gcLock = store.gcShared { Console.err("xgraph: waiting for a gc of \(store.root) to finish\n") }
+        defer { gcLock.release() }
         let rebuilder = try makeRebuilder(selection: selection, restore: true)
         // Null builds are decided by the plan alone: no scheduler, no tasks, no history, no GPUs.
         let plan = try planned(selection: selection, rebuilder: rebuilder, estimated: false)
@@ -71,6 +76,8 @@ public final class Builder: Sendable {
             summary.cached = selection.count
             return summary
         }
+        try store.pin(plan.entries.compactMap { $0.key?.key }, held: gcLock)
+        gcLock.release()
         let run = BuildRun(builder: self, rebuilder: rebuilder, selection: selection, plan: plan)
         return await run.execute()
     }

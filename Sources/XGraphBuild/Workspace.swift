@@ -55,7 +55,7 @@ public struct Workspace: Sendable {
         return projectRoot + "/cache"
     }
 
-    static func absolute(_ p: String, in dir: String) -> String {
+    public static func absolute(_ p: String, in dir: String) -> String {
         let url = p.hasPrefix("/") ? URL(fileURLWithPath: p) : URL(fileURLWithPath: dir).appendingPathComponent(p)
         return url.standardizedFileURL.path
     }

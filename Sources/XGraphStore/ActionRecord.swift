@@ -77,6 +77,9 @@ public struct Provenance: Codable, Sendable, Equatable {
     /// Which `xgraph build` recorded the run (its Slurm jobs carry the head's): the report's
     /// timeline shows the runs of one build, however long the gaps between them.
     public var buildID: String?
+    /// The attempt's log, relative to the store (`logs/<aa>/….log`): `gc` keeps it with the
+    /// record. Older records lack it (gc then matches logs by node name and time).
+    public var log: String?
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
                 xgraphVersion: String, host: String, executor: String, gpuModel: String?, gpuIDs: [Int],

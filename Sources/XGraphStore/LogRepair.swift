@@ -18,7 +18,20 @@ extension Store {
     /// Removes the nodes.log lines of `keys` (and lines that cannot be read); returns how many
     /// lines of `keys` there were.
     func dropNodeLogLines(of keys: Set<Digest>) throws -> Int {
-        guard let data = POSIX.readFile(nodeLogPath) else { return 0 }
+        let dropped = try dropKeyedLines(of: keys, at: nodeLogPath, kind: "nodes")
+        if dropped > 0 { caches.withLock { $0.lastKeys = nil } }
+        return dropped
+    }
+
+    /// Removes the keys.log lines of `keys` (gc), the same way.
+    func dropKeyLogLines(of keys: Set<Digest>) throws {
+        if try dropKeyedLines(of: keys, at: keyLogPath, kind: "keys") > 0 { caches.withLock { $0.outputs = nil } }
+    }
+
+    /// Rewrites a log of keyed lines without those of `keys`, by one rename; 0 and no rewrite
+    /// when it has none.
+    private func dropKeyedLines(of keys: Set<Digest>, at path: String, kind: String) throws -> Int {
+        guard let data = POSIX.readFile(path) else { return 0 }
         var kept = Data()
         var dropped = 0
         KeyedLines.forEach(in: data) { key, _, line in
@@ -27,8 +40,7 @@ extension Store {
             kept.append(0x0A)
         }
         guard dropped > 0 else { return 0 }
-        try POSIX.publish(kept, at: nodeLogPath, tempDir: tmpDir, tempName: tempName("nodes"), overwrite: true)
-        caches.withLock { $0.lastKeys = nil }
+        try POSIX.publish(kept, at: path, tempDir: tmpDir, tempName: tempName(kind), overwrite: true)
         return dropped
     }
 }

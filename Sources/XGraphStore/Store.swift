@@ -61,6 +61,8 @@ public final class Store: @unchecked Sendable {
         var artifactChecks = 0
         /// Bumped whenever artifacts are removed, so a listing read before is not installed after.
         var artifactGeneration = 0
+        /// The gc generation (GCLock.swift) these caches were read at.
+        var gcGeneration = 0
     }
     let caches = Mutex(Caches())
     private let tempCounter = Atomic<Int>(0)

@@ -98,3 +98,16 @@ extension Store {
         return try await body()
     }
 }
+
+extension Store {
+    /// Every entry of the registry, recorded or only begun (`.submitting`): what `gc` must
+    /// assume may still run. Unreadable entries are left out.
+    public func allSubmittedJobs() -> [SubmittedJob] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return fanned("jobs").compactMap { name, path in
+            guard name.hasSuffix(".json") || name.hasSuffix(".submitting"), let data = POSIX.readFile(path) else { return nil }
+            return try? decoder.decode(SubmittedJob.self, from: data)
+        }
+    }
+}

@@ -111,7 +111,8 @@ extension Store {
         for key in healed.lost { report.repairs.append("marked the output of record \(key.short) lost: its node runs again at the next build") }
     }
 
-    private func fanned(_ sub: String) -> [(name: String, path: String)] {
+    /// `(name, path)` of each file in `sub/<aa>/`, sorted.
+    func fanned(_ sub: String) -> [(name: String, path: String)] {
         let dir = root + "/" + sub
         var out: [(String, String)] = []
         for fan in (POSIX.list(dir) ?? []).sorted() {

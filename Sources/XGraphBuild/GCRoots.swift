@@ -1,0 +1,50 @@
+import Foundation
+import XGraphCore
+import XGraphExecutors
+import XGraphResults
+import XGraphStore
+
+/// What `gc` must keep beyond its age and commit rules: the current keys of the experiment
+/// files it was given, and of the files whose cluster jobs may still be queued or running (a
+/// detached build's jobs read their inputs from the store long after their head exited).
+public struct GCRoots: Sendable {
+    public var rules = GCRules()
+    public init() {}
+
+    /// Adds the current keys (and node names) of `path`: every key the planner can compute
+    /// now, cached or to run (a resume folder belongs to a key that has no record yet).
+    public mutating func addCurrent(file path: String, store storePath: String?) throws {
+        let ws = try Workspace.open(file: path, storePath: storePath)
+        let plan = try Planner.forQueries(graph: ws.graph, store: ws.store).plan(selection: Array(ws.graph.nodes.indices))
+        for e in plan.entries {
+            if let k = e.key?.key { rules.keys.insert(k) }
+            rules.nodeNames.insert(e.node)
+        }
+    }
+
+    /// The commits of the last `count` commits of the repository around `path` (HEAD first).
+    public mutating func addRecentCommits(_ count: Int, around path: String) throws {
+        guard let commits = GitProvenance.recentCommits(count, at: path) else {
+            throw XGraphError.usage("--keep-commits: \(path) is not inside a git repository with a commit")
+        }
+        rules.commits.formUnion(commits)
+    }
+
+    /// Registry entries whose job squeue still lists (all of them when squeue cannot be asked):
+    /// their keys are kept, and their files as if named. Returns the files, and a note when
+    /// squeue could not be asked.
+    public mutating func addLiveJobs(_ store: Store) async -> (files: Set<String>, note: String?) {
+        var entries = store.allSubmittedJobs()
+        guard !entries.isEmpty else { return ([], nil) }
+        var note: String?
+        if let out = try? await SlurmClient().run("squeue", ["-h", "-o", "%i"]), out.succeeded {
+            let listed = Set(out.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
+            // A marker (no job id yet) was left by a head killed around sbatch: its job may exist.
+            entries = entries.filter { $0.job.isEmpty || listed.contains($0.job) }
+        } else {
+            note = "squeue could not be asked: the experiments of all \(entries.count) registered cluster jobs are kept as if named"
+        }
+        for e in entries { if let k = e.key.flatMap(Digest.init(hex:)) { rules.keys.insert(k) } }
+        return (Set(entries.map(\.file)), note)
+    }
+}

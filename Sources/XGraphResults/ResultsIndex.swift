@@ -38,6 +38,11 @@ public final class ResultsIndex: Sendable {
         if let queue = try Self.openFile(path, warn: warn) {
             self.queue = queue
             isInMemory = false
+            // In a group store every member writes the index: SQLite made it 0644 less the
+            // umask, and makes its -wal and -shm files with the mode the database file has.
+            if Store.isGroupStore((path as NSString).deletingLastPathComponent) {
+                for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o660) }
+            }
         } else {
             queue = try Self.wrap(path) { try Self.prepare(DatabaseQueue(configuration: Self.configuration)) }
             isInMemory = true

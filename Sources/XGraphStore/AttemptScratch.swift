@@ -16,7 +16,7 @@ extension Store {
     /// It is on the store's file system, so ingesting it moves files instead of copying them.
     public func makeOutputDirectory(for node: String) throws -> String {
         let path = tmpDir + "/" + tempName("out")
-        guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
+        guard mkdir(path, 0o777) == 0 else { throw POSIX.ioError("create folder", path) }
         return path
     }
 

@@ -82,8 +82,15 @@ extension Store {
     func removeArtifact(_ tree: Digest) {
         let path = artifactPath(tree)
         let aside = tmpDir + "/" + tempName("damaged")
-        chmod(path, 0o755)
-        if rename(path, aside) == 0 { POSIX.removeTree(aside) } else { chmod(path, 0o555) }
+        if chmod(path, 0o755) != 0 && errno == EPERM {
+            // Another member's artifact in a group store: only its owner can open it up, but
+            // anyone in the group can take its name (GroupStore.swift).
+            moveToTrash(path)
+        } else if rename(path, aside) == 0 {
+            POSIX.removeTree(aside)
+        } else {
+            chmod(path, 0o555)
+        }
         caches.withLock { $0.artifactNames = nil; $0.artifactChecks = 0; $0.artifactGeneration += 1 }
     }
 

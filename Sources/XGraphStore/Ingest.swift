@@ -215,13 +215,13 @@ extension Store {
         let final = artifactPath(digest)
         if POSIX.exists(final) { return }
         let staging = tmpDir + "/" + tempName("artifact")
-        guard mkdir(staging, 0o755) == 0 else { throw POSIX.ioError("create folder", staging) }
+        guard mkdir(staging, 0o777) == 0 else { throw POSIX.ioError("create folder", staging) }
         do {
             for e in manifest.entries {
                 let path = staging + "/" + e.path
                 switch e.kind {
                 case .directory:
-                    guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
+                    guard mkdir(path, 0o777) == 0 else { throw POSIX.ioError("create folder", path) }
                 case .link:
                     guard symlink(e.target ?? "", path) == 0 else { throw POSIX.ioError("create link", path) }
                 case .file:

@@ -11,7 +11,7 @@ extension Store {
         var text = ""
         text.reserveCapacity(records.count * 146)
         for r in records { text += KeyLog.line(key: r.key, output: r.output) }
-        try POSIX.publish(Data(text.utf8), at: keyLogPath, tempDir: tmpDir, tempName: tempName("keys"), overwrite: true)
+        try POSIX.publish(Data(text.utf8), at: keyLogPath, tempDir: tmpDir, tempName: tempName("keys"), overwrite: true, mode: 0o666)
         caches.withLock { $0.outputs = nil }
     }
 
@@ -40,7 +40,7 @@ extension Store {
             kept.append(0x0A)
         }
         guard dropped > 0 else { return 0 }
-        try POSIX.publish(kept, at: path, tempDir: tmpDir, tempName: tempName(kind), overwrite: true)
+        try POSIX.publish(kept, at: path, tempDir: tmpDir, tempName: tempName(kind), overwrite: true, mode: 0o666)
         return dropped
     }
 }

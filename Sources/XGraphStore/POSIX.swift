@@ -21,8 +21,9 @@ enum POSIX {
         return String(decoding: bytes, as: UTF8.self)
     }()
 
-    /// `mkdir -p`; an existing folder is fine.
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+    /// `mkdir -p`; an existing folder is fine. The umask decides the mode (0o755 under the usual
+    /// 022); in a group store it lets the group write (GroupStore.swift).
+    static func makeDirectories(_ path: String, mode: mode_t = 0o777) throws {
         if mkdir(path, mode) == 0 { return }
         switch errno {
         case EEXIST:
@@ -80,7 +81,8 @@ enum POSIX {
 
     /// Appends `data` with O_APPEND in one write(2): lines of concurrent writers do not interleave.
     static func append(_ data: Data, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        // Appended to by every member of a group store: the umask decides who may write.
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw ioError("open", path) }
         defer { close(fd) }
         try writeAll(fd, data, path: path)

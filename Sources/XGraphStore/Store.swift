@@ -78,6 +78,7 @@ public final class Store: @unchecked Sendable {
         }
         abs = (abs as NSString).standardizingPath
         self.root = abs
+        try Self.enterGroupStore(abs)
         try POSIX.makeDirectories(abs)
         for sub in ["blobs", "trees", "artifacts", "records", "logs", "locks", "resume", "tmp"] {
             try POSIX.makeDirectories(abs + "/" + sub)

@@ -46,6 +46,8 @@ public struct GCReport: Sendable {
     /// Blobs (after the rules) before and after.
     public var blobBytesBefore: Int64 = 0
     public var blobBytesAfter: Int64 = 0
+    /// Artifacts of this user that other members' gc had set aside, now freed (group stores).
+    public var trashFreed = 0
     /// Set when `maxBytes` could not be reached by deleting what the rules allow.
     public var overBudget = false
     public var totalBytes: Int64 { contentBytes + logBytes + resumeBytes }
@@ -165,6 +167,7 @@ extension Store {
             unlink(path + ".node")
         }
         for path in pins.stale { unlink(path) }
+        report.trashFreed = emptyTrash()
         caches.withLock { $0.outputs = nil; $0.lastKeys = nil; $0.artifactNames = nil; $0.artifactChecks = 0 }
         if report.records + report.trees + report.blobs + report.logs + report.resumeFolders + report.history > 0 {
             bumpGCGeneration(lock)

@@ -61,7 +61,7 @@ extension Store {
             }
             report.remaining = report.problems.filter { !fixed.contains($0) }
         }
-        report.temporaryLeftovers = temporaryLeftovers()
+        report.temporaryLeftovers = temporaryLeftovers() + report.temporaryLeftovers
         return report
     }
 
@@ -182,6 +182,8 @@ extension Store {
 
     private func verifyArtifacts(_ report: inout VerifyReport, _ damage: inout StoreDamage, blobInodes: [String: UInt64]) {
         for name in (POSIX.list(root + "/artifacts") ?? []).sorted() {
+            // Another member's removed artifact, for its owner's gc to free (GroupStore.swift).
+            if Self.isTrash(name) { report.temporaryLeftovers.append("artifacts/" + name); continue }
             report.artifacts += 1
             let path = root + "/artifacts/" + name
             guard let tree = Digest(hex: name) else {

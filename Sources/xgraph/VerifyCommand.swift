@@ -24,7 +24,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 print("\(report.remaining.count) problems are left for a person to look at")
             }
             if !report.temporaryLeftovers.isEmpty {
-                print("\(report.temporaryLeftovers.count) temporary leftovers of dead processes in \(s.root)/tmp (removed at the next build):")
+                print("\(report.temporaryLeftovers.count) leftovers in \(s.root) (tmp/: of dead processes, removed at the next build; "
+                      + "artifacts/.trash-*: other members' removed artifacts, freed by their owner's gc):")
                 for t in report.temporaryLeftovers { print("  \(t)") }
             }
             if !report.remaining.isEmpty { throw ExitCode(1) }

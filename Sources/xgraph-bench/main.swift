@@ -46,6 +46,8 @@ if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: 
 if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }
 if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }
+// Deletes every node of the graph section's stores: after every section that creates files.
+if !args.contains("--skip-gc") { GCBench.run(xgraph: xgraph, scratch: scratch) }
 // Pure computation on simulated studies: last, so it measures no file system state.
 // `--science=C,D` runs C calibration and D design studies instead of 200 and 20 (quicker checks).
 let science = args.first { $0.hasPrefix("--science=") }.map { $0.dropFirst("--science=".count).split(separator: ",").compactMap { Int($0) } }

@@ -218,6 +218,34 @@ final class SlurmBuildTests: SlurmTestCase {
         XCTAssertEqual(try h.run(["cancel", "two.yaml", "--store", "s"]).status, 0)
         try wait("an empty queue") { try queue().isEmpty }
     }
+    /// A detached build's jobs read their inputs long after the head exited: a gc that names no
+    /// file must still keep what the queued jobs will need (their experiment's current keys).
+    func testGCKeepsWhatQueuedJobsOfADetachedBuildWillRead() throws {
+        let h = try CLIHarness()
+        try h.write("d.yaml", """
+            steps:
+              a:
+                foreach: { i: [1, 2] }
+                command: echo {{ i }} > {{ out }}/v.txt
+              b:
+                foreach: { i: [1, 2] }
+                inputs: { a: a }
+                command: sleep 2; cat {{ inputs.a }}/v.txt > {{ out }}/w.txt
+
+            """)
+        XCTAssertEqual(try h.run(["build", "d.yaml", "a/*", "--store", "s"]).status, 0)
+        let detached = try h.run(["build", "d.yaml", "--executor", "slurm", "--store", "s", "--detach"])
+        XCTAssertEqual(detached.status, 0, detached.all)
+        XCTAssertEqual(Self.queuedJobs(detached.out).count, 2, detached.out)
+        let gc = try h.run(["gc", "--keep-days", "0", "--store", "s"])
+        XCTAssertEqual(gc.status, 0, gc.all)
+        XCTAssertTrue(gc.out.contains("deleted 0 records"), gc.out)
+        try wait("the jobs to end") { try queue().isEmpty }
+        let status = try h.run(["status", "d.yaml", "--store", "s"])
+        XCTAssertTrue(status.out.contains("4 cached"), status.out)
+        let verify = try h.run(["verify", "--store", "s"])
+        XCTAssertEqual(verify.status, 0, verify.all)
+    }
 }
 
 extension ISO8601DateFormatter {
@@ -226,4 +254,5 @@ extension ISO8601DateFormatter {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
     }
+
 }

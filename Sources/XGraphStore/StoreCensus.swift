@@ -37,8 +37,9 @@ public struct StoreCensus: Sendable {
 }
 
 extension Store {
-    /// Reads every record and manifest once. Unreadable records are left out (`verify` reports them).
-    public func census() -> StoreCensus {
+    /// Reads every record and manifest once. Unreadable records are left out (`verify` reports
+    /// them). `folders`: also the bytes of every part of the store (a walk of all artifacts; `du`).
+    public func census(folders: Bool = true) -> StoreCensus {
         var c = StoreCensus(records: scanRecords().records)
         for r in c.records { c.treeUsers[r.output, default: 0] += 1 }
         for (name, path) in fanned("trees") where name.hasSuffix(".json") {
@@ -63,6 +64,7 @@ extension Store {
             if c.blobUsers[ref] == nil { c.orphanBlobs[ref] = size }
         }
         c.folderBytes["blobs"] = blobBytes
+        guard folders else { return c }
         // Artifacts are hard links to blobs, except small duplicates kept as own files: count
         // only files with one link (their own bytes), not the blobs' again.
         for folder in ["artifacts", "records", "trees", "history", "logs", "resume", "tmp", "quarantine", "jobs"] {

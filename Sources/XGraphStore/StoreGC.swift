@@ -59,10 +59,11 @@ extension Store {
     /// lines, artifacts, manifests, blobs, and the history, logs and resume folders that belonged
     /// to what went. Records pinned by running builds, and keys whose run lease is held, are
     /// always kept.
-    public func collect(_ rules: GCRules, dryRun: Bool, lock: GCLock) throws -> GCReport {
+    /// - Parameter taken: a census the caller made under the same lock (`du` shows both).
+    public func collect(_ rules: GCRules, dryRun: Bool, lock: GCLock, census taken: StoreCensus? = nil) throws -> GCReport {
         var report = GCReport()
         let pins = livePins()
-        let census = census()
+        let census = taken ?? census(folders: false)
         let now = Date()
         var keep = Set<Digest>()
         var recordOf: [Digest: ActionRecord] = [:]
@@ -70,11 +71,12 @@ extension Store {
         for r in census.records {
             recordOf[r.key] = r
             producers[r.output, default: []].append(r.key)
-            let pinned = pins.keys.contains(r.key) || leaseHolder(key: r.key) != nil
-            if pinned { report.pinned += 1 }
-            if pinned || rules.keys.contains(r.key)
-                || r.provenance.gitCommit.map(rules.commits.contains) == true
+            if rules.keys.contains(r.key) || r.provenance.gitCommit.map(rules.commits.contains) == true
                 || rules.newerThan.map({ r.provenance.end >= $0 }) == true {
+                keep.insert(r.key)
+            } else if pins.keys.contains(r.key) || leaseHolder(key: r.key) != nil {
+                // Asked only of what no rule keeps: a lease look-up opens a file.
+                report.pinned += 1
                 keep.insert(r.key)
             }
         }
@@ -95,8 +97,10 @@ extension Store {
         var goingBlobs: [StoreCensus.BlobRef] = []
         var goingTrees: [Digest] = []
         var going: [ActionRecord] = []
-        // Least recently used first (the newest of its recording and of a build's pin).
-        let candidates = census.records.filter { !keep.contains($0.key) }.sorted { $0.provenance.end < $1.provenance.end }
+        // Least recently used first: the newest of its recording and of a build's pin.
+        let uses = readUses(alsoFrom: pins.stale)
+        func lastUse(_ r: ActionRecord) -> Date { max(r.provenance.end, uses.last[r.key] ?? .distantPast) }
+        let candidates = census.records.filter { !keep.contains($0.key) }.sorted { lastUse($0) < lastUse($1) }
         for r in candidates {
             if let max = rules.maxBytes, blobBytes <= max { break }
             going.append(r)
@@ -166,7 +170,8 @@ extension Store {
             POSIX.removeTree(path)
             unlink(path + ".node")
         }
-        for path in pins.stale { unlink(path) }
+        // The dead owners' pins are among the uses read: compacted with them.
+        compactUses(uses, keeping: Set(keptRecords.map(\.key)))
         report.trashFreed = emptyTrash()
         caches.withLock { $0.outputs = nil; $0.lastKeys = nil; $0.artifactNames = nil; $0.artifactChecks = 0 }
         if report.records + report.trees + report.blobs + report.logs + report.resumeFolders + report.history > 0 {

@@ -42,8 +42,9 @@ enum TemporaryOwner {
 
         /// Removes the lease file and drops the lock; the owner's leftovers are then garbage.
         func end() {
-            // Its gc pins (GCLock.swift) go first: they mean nothing without a live lease.
-            unlink(String(path.dropLast(5)) + ".pins")
+            // Its gc pins (GCLock.swift) go first, into the record of uses that gc's
+            // least-recently-used order reads: they protect nothing without a live lease.
+            Store.retirePins(String(path.dropLast(5)) + ".pins")
             unlink(path)
             Glibc.close(fd)
             _ = TemporaryOwner.live.withLock { $0.remove(name) }

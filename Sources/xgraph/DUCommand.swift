@@ -51,6 +51,9 @@ struct DUCommand: AsyncParsableCommand {
                 names = roots.rules.nodeNames
             }
             let s = try Workspace.openStore(store)
+            // Under the gc lock when a gc figure is wanted, so both come from one reading.
+            let lock = file == nil ? nil : try s.gcExclusive(wait: false)
+            defer { lock?.release() }
             let census = s.census()
             var groups: [String: Group] = [:]
             var biggest: [Biggest] = []
@@ -64,14 +67,11 @@ struct DUCommand: AsyncParsableCommand {
                 biggest.append(Biggest(node: r.node, key: r.key.hex, bytes: total))
             }
             var figure: GCFigure?
-            if file != nil {
+            if let lock {
                 _ = await roots.addLiveJobs(s)
-                // A dry run under the gc lock, as `gc FILE --dry-run` would do it.
-                if let lock = try s.gcExclusive(wait: false) {
-                    defer { lock.release() }
-                    let r = try s.collect(roots.rules, dryRun: true, lock: lock)
-                    figure = GCFigure(records: r.records, bytes: r.totalBytes)
-                }
+                // A dry run, as `gc FILE --dry-run` would do it.
+                let r = try s.collect(roots.rules, dryRun: true, lock: lock, census: census)
+                figure = GCFigure(records: r.records, bytes: r.totalBytes)
             }
             let out = Output(total: census.totalBytes, parts: census.folderBytes,
                              groups: groups.values.sorted { ($0.unique + $0.shared, $1.name) > ($1.unique + $1.shared, $0.name) },

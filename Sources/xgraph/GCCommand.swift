@@ -14,7 +14,7 @@ struct GCCommand: AsyncParsableCommand {
             Kept: the current nodes of each FILE and everything they were built from; runs \
             recorded at the last N commits (--keep-commits); anything younger than D days \
             (--keep-days); whatever a running build uses or a queued cluster job will need. \
-            With --max-size, the rest goes least recently built first, only until the store \
+            With --max-size, the rest goes least recently used first, only until the store \
             fits. Safe while builds run on the same store, on any host.
             """)
 

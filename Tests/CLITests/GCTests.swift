@@ -161,6 +161,23 @@ final class GCTests: XCTestCase {
         try assertVerifiesClean(h)
     }
 
+    /// A record a later build used (its output an input of a node that ran) counts as used then,
+    /// not when it was recorded.
+    func testMaxSizeGoesByLastUseNotByRecordingTime() throws {
+        let h = try project()
+        try build(h, lr: "0.1")
+        try build(h, lr: "0.2")
+        // Back to 0.1 with a changed eval: eval runs again on top of the first generation's train.
+        try h.write("exp.yaml", Self.spec.replacingOccurrences(of: "LR", with: "0.1")
+            .replacingOccurrences(of: "> {{ out }}/size", with: "> {{ out }}/size # v2"))
+        let b = try h.run(["build", "exp.yaml"])
+        XCTAssertTrue(b.out.contains("built 2, cached 2"), b.all)
+        let gc = try h.run(["gc", "--max-size", "150K"])
+        XCTAssertEqual(gc.status, 0, gc.all)
+        let kept = try h.records("cache").compactMap { ($0["params"] as? [String: Any])?["lr"] as? Double }
+        XCTAssertEqual(Set(kept), [0.1], "the second generation was used least recently: \(gc.out)")
+    }
+
     func testResumeFoldersOfKeysNothingKeepsGo() throws {
         let h = try project()
         try h.write("exp.yaml", """

@@ -46,6 +46,9 @@ struct ExportCommand: AsyncParsableCommand {
             }
             let ws = try Workspace.open(file: arguments.first, storePath: store.store)
             let targets = Array(arguments.dropFirst().dropLast())
+            // Held shared while it decides and copies: a gc waits instead of deleting under it.
+            let gcLock = ws.store.gcShared { Console.err("xgraph: waiting for a gc of \(ws.store.root) to finish\n") }
+            defer { gcLock.release() }
             let planner = Planner.forQueries(graph: ws.graph, store: ws.store)
             let found = try planner.builtOutputs(matching: targets)
             for m in found.missing { Console.err("not exported: \(m.node): \(m.why)\n") }

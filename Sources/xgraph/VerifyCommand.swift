@@ -15,6 +15,10 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let s = try Workspace.openStore(store.store)
+            // A repair rewrites keys.log and nodes.log and removes content, as gc does: never
+            // both at once, and never under a build's decision.
+            let gcLock = repair ? try s.gcExclusive(wait: true) : nil
+            defer { gcLock?.release() }
             let report = try s.verify(repair: repair)
             print("verified \(report.blobs) blobs, \(report.trees) trees, \(report.artifacts) artifacts, \(report.records) records: "
                   + (report.isClean ? "no problems" : "\(report.problems.count) problems"))

@@ -62,7 +62,7 @@ public struct SlurmClient: Sendable {
             case .exited(let c): status = c
             case .signaled(let s): status = 128 + s
             }
-            return Output(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+            return Output(status: status, stdout: result.standardOutput, stderr: result.standardError)
         } catch let e as SubprocessError where e.code == .executableNotFound {
             throw XGraphError.usage("\(program) not found on PATH: --executor slurm runs on a Slurm login node "
                 + "(a machine where `\(program)` works); on this machine use --executor local")

@@ -11,13 +11,12 @@ import XGraphStore
 extension BuildRun {
     func remoteAttempt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async -> AttemptOutcome {
         guard let slurm = builder.slurm else { return .failed("no Slurm settings", nil, retry: false) }
-        if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out); return .cachedMeanwhile }
+        if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: false) }
         let job: SubmittedJob
         do {
             guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, slurm: slurm) else {
                 // Another head's job recorded the node while this one waited for the lock.
-                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out) }
-                return .cachedMeanwhile
+                return .cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false)
             }
             job = adopted
         } catch is CancellationError {
@@ -123,12 +122,7 @@ extension BuildRun {
     /// sacct might say; no record means it failed, and its log says why.
     private func outcome(_ i: Int, node: Node, key: NodeKey, job: SubmittedJob) async -> AttemptOutcome {
         if let record = try? store.record(forKey: key.key), rebuilder.cachedOutput(i, key: key) != nil {
-            lock.withLock {
-                outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i); keys[i] = nil
-            }
-            builder.options.records?.recorded(record)
-            builder.observer.event(.finished(node: node.id, seconds: record.provenance.end.timeIntervalSince(record.provenance.start)))
-            return .succeeded
+            return .succeeded(record, seconds: record.provenance.end.timeIntervalSince(record.provenance.start))
         }
         guard FileManager.default.fileExists(atPath: job.log) else {
             return .failed("Slurm job \(job.job) ended without writing its log \(job.log): the compute node cannot "

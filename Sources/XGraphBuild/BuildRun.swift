@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import XGraphCore
 import XGraphExecutors
 import XGraphGraph
@@ -134,11 +133,16 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let node = graph.nodes[i]
         guard let key = lock.withLock({ keys[i] }) else { return false }
         var attempt = builder.options.single?.attempt ?? 1
+        // Its inputs are all decided before it is scheduled, so one look serves every attempt.
+        let runner = NodeRunner(builder: builder, rebuilder: rebuilder, executor: builder.executor)
+        let (inputPaths, inputArtifacts) = (inputPaths(node), inputArtifacts(node))
         while true {
             if Task.isCancelled { return false }
             let outcome = builder.slurm != nil
                 ? await remoteAttempt(i, node: node, key: key, attempt: attempt)
-                : await attemptRun(i, node: node, key: key, allocation: allocation, attempt: attempt)
+                : await runner.run(NodeRunner.Attempt(index: i, node: node, key: key, allocation: allocation, number: attempt,
+                                                      inputPaths: inputPaths, inputArtifacts: inputArtifacts))
+            settle(i, outcome)
             switch outcome {
             case .succeeded: return true
             case .cachedMeanwhile: return true
@@ -150,7 +154,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 if !retry {
                     // The log says which key failed: `status` shows the node as failed while
                     // its key is still the current one.
-                    if let log { Self.appendLog(log, LogTail.failedLine(key: key.key, status: status) + "\n") }
+                    if let log { NodeRunner.appendLog(log, LogTail.failedLine(key: key.key, status: status) + "\n") }
                     fail(i, status: status, log: log, announce: false)
                     return false
                 }
@@ -164,179 +168,19 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     // MARK: Steps of one node
 
-    /// `retry: false` for failures another attempt cannot mend (its inputs are gone, or what
-    /// its key was computed from changed).
-    enum AttemptOutcome { case succeeded, cachedMeanwhile, cancelled, failed(String, String?, retry: Bool) }
-
-    private func attemptRun(_ i: Int, node: Node, key: NodeKey, allocation: Allocation, attempt: Int) async -> AttemptOutcome {
-        // The lease makes this process the only one running this key; a build killed with -9
-        // loses its lease with its life, but its job may still run: wait for that orphan.
-        let lease: NodeLease
-        do {
-            var waited = false
-            while true {
-                if let out = rebuilder.cachedOutput(i, key: key) { markCached(i, out, waited: waited); return .cachedMeanwhile }
-                if let l = try store.tryLease(key: key.key, node: node.id) {
-                    if let pgid = l.orphanedProcessGroup {
-                        // Hold the lease while the orphan runs, so no other build starts it
-                        // either; its output was never recorded, so run the node once it ends.
-                        builder.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
-                        while ProcessGroup.hasLiveMembers(pgid) { try await Task.sleep(nanoseconds: 250_000_000) }
-                    }
-                    // Another build may have published this key between the check above and
-                    // the lease; now that nobody else can, look once more before running it.
-                    if let out = rebuilder.cachedOutput(i, key: key) {
-                        l.release()
-                        markCached(i, out, waited: true)
-                        return .cachedMeanwhile
-                    }
-                    lease = l
-                    break
-                }
-                if !waited {
-                    let holder = store.leaseHolder(key: key.key)
-                    builder.observer.event(.waiting(node: node.id, reason: holder.map { "running in process \($0.pid) on \($0.host)" }
-                        ?? "its lease (locks/\(key.key.hex).lock in the store) is held by a process that wrote no lease information"))
-                    waited = true
-                }
-                try await Task.sleep(nanoseconds: 500_000_000)
-            }
-        } catch is CancellationError {
-            return .cancelled
-        } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
-        }
-        defer { lease.release() }
-
-        let logPath: String
-        let outDir: String
-        do {
-            logPath = try builder.options.single?.logPath ?? store.logPath(forNode: node.id, attempt: attempt)
-            outDir = try store.makeOutputDirectory(for: node.id)
-        } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
-        }
-        defer { store.discardOutputDirectory(outDir) }
-        do {
-            let params = try store.writeParamsFile(node.params.canonicalData, besideLog: logPath)
-            let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
-            let inputTrees = inputArtifacts(node)
-            let paths = CommandRenderer.Paths(inputs: inputPaths(node), out: outDir, paramsFile: params, resume: resume)
-            let job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
-                          environment: builder.renderer.environment(for: node, paths: paths),
-                          workingDirectory: node.workdir, logPath: logPath, resources: node.resources,
-                          gpuIDs: allocation.gpuIDs, readOnlyPaths: inputTrees.isEmpty ? [] : store.immutableFolders)
-            let snapshot = store.snapshotInputs(inputTrees)
-            builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
-            let leaderStart = Mutex<UInt64?>(nil)
-            let result = await builder.executor.run(job) { pgid in
-                lease.setJobProcessGroup(pgid)
-                leaderStart.withLock { $0 = ProcessGroup.startTime(pgid) }
-            }
-            // Checked whatever the exit status: a failing step may have written into its inputs too.
-            let damage = store.damagedInputs(since: snapshot)
-            if !damage.isEmpty {
-                let message = inputDamageMessage(damage, removed: store.invalidate(damage))
-                Self.appendLog(logPath, "xgraph: \(message)\n")
-                return .failed(message, logPath, retry: false)
-            }
-            switch result.status {
-            case .cancelled: return .cancelled
-            case .preempted: return .failed("stopped before its time limit to be requeued; it resumes from its resume folder", logPath, retry: false)
-            case .exited(0): break
-            case .timedOut:
-                return .failed("timed out after \(PlanReport.formatDuration(node.resources.timeSeconds ?? 0))", logPath, retry: true)
-            case .exited(let c): return .failed("exit status \(c)", logPath, retry: true)
-            case .signaled(let s): return .failed("killed by signal \(s)", logPath, retry: true)
-            }
-            let users = FolderUsers.of(outDir, startedSince: leaderStart.withLock { $0 })
-            if !users.isEmpty {
-                let who = users.map { "pid \($0.pid) (\($0.command))" }.joined(separator: ", ")
-                let message = "the step ended but a process it started is still using $XGRAPH_OUT: \(who); "
-                    + "its output was not recorded (a step must wait for the processes it starts)"
-                Self.appendLog(logPath, "xgraph: \(message)\n")
-                return .failed(message, logPath, retry: true)
-            }
-            let changed = rebuilder.changedSinceKeyed(i)
-            if !changed.isEmpty {
-                let message = "\(changed.joined(separator: ", ")) changed while the step ran, so its output was not "
-                    + "recorded under the key of the old version; the next build runs it again"
-                Self.appendLog(logPath, "xgraph: \(message)\n")
-                return .failed(message, logPath, retry: false)
-            }
-            if let confirm = builder.options.single?.confirm, let why = await confirm() {
-                let message = "\(why); the step's output was not recorded"
-                Self.appendLog(logPath, "xgraph: \(message)\n")
-                return .failed(message, logPath, retry: false)
-            }
-            let record = try finish(i, node: node, key: key, outDir: outDir, result: result, attempt: attempt, allocation: allocation,
-                                    log: logPath)
-            if node.resume { store.removeResumeDirectory(forNode: node.id, key: key.key) }
+    /// What an attempt's outcome changes in what this build knows, whichever back-end ran it.
+    private func settle(_ i: Int, _ outcome: AttemptOutcome) {
+        switch outcome {
+        case .succeeded(let record, let seconds):
+            let node = graph.nodes[i]
             lock.withLock { outputs[i] = record.output; summary.ran.append(node.id); ranSet.insert(i); keys[i] = nil }
             builder.options.records?.recorded(record)
-            builder.observer.event(.finished(node: node.id, seconds: result.end.timeIntervalSince(result.start)))
-            return .succeeded
-        } catch {
-            let message = Builder.message(error as? XGraphError ?? .io("\(error)"))
-            Self.appendLog(logPath, "xgraph: \(message)\n")
-            return .failed(message, logPath, retry: true)
+            builder.observer.event(.finished(node: node.id, seconds: seconds))
+        case .cachedMeanwhile(let output, let waited):
+            if let output { markCached(i, output, waited: waited) }
+        case .cancelled, .failed:
+            break
         }
-    }
-
-    private func inputDamageMessage(_ damage: [InputDamage], removed: [Digest]) -> String {
-        let what = damage.map { d in "\(store.artifactPath(d.tree))/{\(d.paths.prefix(5).joined(separator: ","))\(d.paths.count > 5 ? ",…" : "")}" }
-        var text = "the step changed its input\(what.count == 1 ? "" : "s") \(what.joined(separator: " and ")) (inputs are read-only); "
-        text += "removed \(removed.count) damaged artifact\(removed.count == 1 ? "" : "s") from the store: "
-        text += "the nodes that made them run again on the next build"
-        return text
-    }
-
-    /// Checks the contract, moves the outputs into the store and writes the action record.
-    private func finish(_ i: Int, node: Node, key: NodeKey, outDir: String, result: JobResult, attempt: Int,
-                        allocation: Allocation, log: String) throws -> ActionRecord {
-        for o in node.outputs where !FileManager.default.fileExists(atPath: outDir + "/" + o) {
-            throw XGraphError.build("declared output \(o) was not written to $XGRAPH_OUT")
-        }
-        var metrics = JSONValue.object([:])
-        let metricsPath = outDir + "/metrics.json"
-        if let data = try RegularFile.readIfPresent(metricsPath) { metrics = try MetricsJSON.parse(data) }
-        // Params that name one leaf twice are refused when the file loads; this guards the
-        // record the index must take against any other way in.
-        do { _ = try node.params.flattenedLeaves(what: "param") }
-        catch let e as JSONValue.FlatteningError { throw XGraphError.build(e.description) }
-        // Published under gc's lock held shared: gc must not delete a blob this output reuses.
-        let gcLock = store.gcShared()
-        defer { gcLock.release() }
-        let ingested = try store.ingest(outputDirectory: outDir)
-        var inputs: [String: Digest] = [:]
-        for part in key.parts { if case .input(let name)? = part.kind { inputs[name] = part.digest } }
-        let p = builder.provenance
-        let record = ActionRecord(
-            node: node.id, step: node.step, axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
-            params: node.params, metrics: metrics, key: key.key, keyParts: key.parts, inputs: inputs,
-            output: ingested.tree, outputs: ingested.outputs,
-            provenance: Provenance(gitCommit: p.gitCommit, gitBranch: p.gitBranch, gitDirty: p.gitDirty,
-                                   gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
-                                   executor: builder.executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,
-                                   gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
-        var recorded = record
-        recorded.provenance.untrackedCode = untrackedCode(node, key: key)
-        recorded.provenance.buildID = builder.provenance.buildID
-        if log.hasPrefix(store.root + "/") { recorded.provenance.log = String(log.dropFirst(store.root.count + 1)) }
-        let written = try store.writeRunRecord(recorded)
-        try store.setLastKey(key.key, forNode: node.id)
-        return written
-    }
-
-    /// The node's `code:` paths whose content its commit does not pin down, with a digest of
-    /// those paths' key parts, so two runs at one commit with different such code differ.
-    private func untrackedCode(_ node: Node, key: NodeKey) -> UntrackedCode? {
-        guard let tracking = builder.provenance.codeTracking else { return nil }
-        let names = zip(node.code, node.codeNames).filter { tracking.holdsUntracked($0.0) }.map(\.1)
-        guard !names.isEmpty else { return nil }
-        let parts = Set(names.map { KeyPartName.code($0) })
-        let text = key.parts.filter { $0.kind.map(parts.contains) ?? false }.map { "\($0.name) \($0.digest.hex)" }.joined(separator: "\n")
-        return UntrackedCode(paths: names, digest: Digest.of(text))
     }
 
     /// The store artifacts a node reads (datasets are the user's files, not the store's).
@@ -351,10 +195,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     private func inputPaths(_ node: Node) -> [String: String] {
         var paths: [String: String] = [:]
         for edge in node.inputs {
-            let j = graph.index(of: edge.node)!
+            guard let j = graph.index(of: edge.node) else { continue }
             if case .source(let path, _) = graph.nodes[j].kind { paths[edge.name] = path; continue }
-            let out = lock.withLock { outputs[j] }!
-            paths[edge.name] = store.artifactPath(out)
+            // Every input has its output before its reader is scheduled, except one that another
+            // head's Slurm job recorded unreadably: a cluster back-end never reads these paths.
+            if let out = lock.withLock({ outputs[j] }) { paths[edge.name] = store.artifactPath(out) }
         }
         return paths
     }
@@ -397,11 +242,5 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let id = graph.nodes[i].id
         lock.withLock { summary.failed.append((id, log, status)) }
         if announce { builder.observer.event(.failed(node: id, status: status, log: log, willRetry: false)) }
-    }
-
-    /// A line from xgraph in the node's log. Best effort: on a full disk the line is lost, but
-    /// the failure it explains is still reported on the terminal (FileHandle.write would trap).
-    static func appendLog(_ path: String, _ text: String) {
-        try? Console.append(text, toFile: path)
     }
 }

@@ -88,8 +88,10 @@ let package = Package(
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore", "XGraphCore"]),
         .testTarget(name: "XGraphReportTests", dependencies: ["XGraphReport", "XGraphResults"]),
         .testTarget(name: "XGraphTrainerTests", dependencies: ["XGraphTrainer", "XGraphCore", "CZlib"]),
+        // xgraph-train: ShellPrefixBackendTests builds the quickstart, whose subsets are a builtin step.
         .testTarget(name: "XGraphBuildTests", dependencies: [
             "XGraphBuild", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphResults", "XGraphSpec", "XGraphStore",
+            "xgraph-train",
         ]),
         .testTarget(name: "CLITests", dependencies: ["xgraph", "xgraph-train"]),
         .testTarget(name: "XGraphFuzzTests", dependencies: ["XGraphFuzz"]),

@@ -7,10 +7,13 @@ import XGraphScheduler
 import XGraphStore
 
 /// One `xgraph build`: the scheduler's delegate. It decides each ready node against the store
-/// (cached, or run), runs the ones that must run through the executor and records their outputs.
+/// (cached, or run), hands the ones that must run to the execution back-end, retries what may
+/// be retried and keeps what each outcome says (outputs, summary, progress).
 final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     let builder: Builder
     let rebuilder: Rebuilder
+    /// Where nodes that must run go: this machine, or Slurm (ExecutionBackend).
+    let backend: any ExecutionBackend
     let selection: [Int]
     let lock = NSLock()
     var outputs: [Int: Digest] = [:]
@@ -25,6 +28,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     ///   whose inputs were all cached) are reused rather than hashed again.
     init(builder: Builder, rebuilder: Rebuilder, selection: [Int], plan: Plan) {
         self.builder = builder; self.rebuilder = rebuilder; self.selection = selection
+        self.backend = builder.backend(rebuilder: rebuilder)
         for (i, entry) in zip(selection, plan.entries) where entry.key != nil { keys[i] = entry.key }
     }
 
@@ -33,10 +37,8 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         tasks.reserveCapacity(selection.count)
         for i in selection {
             let node = graph.nodes[i]
-            var res = node.resources
-            // Slurm places jobs; here only the cap on queued jobs (and mutexes) limits them.
+            var res = backend.reservation(for: node)
             if case .source = node.kind { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
-            if builder.slurm != nil { res = Resources(gpus: 0, cpus: 0, memMB: 0) }
             tasks.append(SchedTask(id: node.id, deps: node.inputs.map(\.node), resources: res,
                                    mutex: node.mutex, group: node.maxParallel == nil ? nil : node.step,
                                    duration: builder.history.estimate(node)))
@@ -52,7 +54,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         let scheduler = Scheduler(pool: ResourcePool(gpuIDs: builder.options.gpuIDs, cpus: builder.options.cpus,
                                                      memMB: builder.options.memMB, limits: limits),
                                   options: SchedulerOptions(keepGoing: builder.options.keepGoing,
-                                                            maxJobs: builder.slurm?.maxQueued ?? builder.options.jobs))
+                                                            maxJobs: backend.maxInFlight(builder.options)))
         let outcome = await scheduler.run(tasks, delegate: self)
         try? store.saveDigestCache()
         builder.options.records?.flush()
@@ -134,14 +136,12 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         guard let key = lock.withLock({ keys[i] }) else { return false }
         var attempt = builder.options.single?.attempt ?? 1
         // Its inputs are all decided before it is scheduled, so one look serves every attempt.
-        let runner = NodeRunner(builder: builder, rebuilder: rebuilder, executor: builder.executor)
         let (inputPaths, inputArtifacts) = (inputPaths(node), inputArtifacts(node))
         while true {
             if Task.isCancelled { return false }
-            let outcome = builder.slurm != nil
-                ? await remoteAttempt(i, node: node, key: key, attempt: attempt)
-                : await runner.run(NodeRunner.Attempt(index: i, node: node, key: key, allocation: allocation, number: attempt,
-                                                      inputPaths: inputPaths, inputArtifacts: inputArtifacts))
+            let outcome = await backend.attempt(NodeAttempt(index: i, node: node, key: key, allocation: allocation,
+                                                                   number: attempt, inputPaths: inputPaths,
+                                                                   inputArtifacts: inputArtifacts))
             settle(i, outcome)
             switch outcome {
             case .succeeded: return true
@@ -228,8 +228,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             summary.cached += 1
             if waited { summary.builtElsewhere.append(node.id); return .builtElsewhere }
             guard node.inputs.contains(where: { ranSet.contains(graph.index(of: $0.node)!) }) else { return .upToDate }
-            // On Slurm a job of a detached build may have run it after its inputs' jobs.
-            if let slurm = builder.slurm, store.submittedJob(file: slurm.specFile, node: node.id) != nil {
+            if backend.mayHaveRunElsewhere(node) {
                 summary.builtElsewhere.append(node.id); return .builtElsewhere
             }
             summary.cutOff.append(node.id)

@@ -15,7 +15,8 @@ public final class Builder: Sendable {
     public let renderer: CommandRenderer
     public let options: BuildOptions
     public let observer: any BuildObserver
-    /// Set when nodes run as Slurm jobs (`--executor slurm`); `executor` is then unused.
+    /// Set when nodes run as Slurm jobs (`--executor slurm`, the `SlurmBackend`); `executor` is
+    /// then unused on the head (the job's runner starts the step with its own).
     public let slurm: SlurmSettings?
     /// What the build decides before it runs anything, and all a dry run does.
     public let planner: Planner
@@ -51,6 +52,12 @@ public final class Builder: Sendable {
     }
 
     static func message(_ e: XGraphError) -> String { Planner.message(e) }
+
+    /// The one place that picks where this build's nodes run (ExecutionBackend).
+    func backend(rebuilder: Rebuilder) -> any ExecutionBackend {
+        if let slurm { return SlurmBackend(builder: self, rebuilder: rebuilder, slurm: slurm) }
+        return LocalBackend(runner: NodeRunner(builder: self, rebuilder: rebuilder, executor: executor))
+    }
 
     // MARK: - Build
 

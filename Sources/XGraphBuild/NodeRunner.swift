@@ -25,20 +25,7 @@ struct NodeRunner: Sendable {
 
     var store: Store { builder.store }
 
-    /// What the build knows of a node when it hands it over.
-    struct Attempt: Sendable {
-        var index: Int
-        var node: Node
-        var key: NodeKey
-        var allocation: Allocation
-        var number: Int
-        /// Input name → the folder the step reads it from (a store artifact or a data set).
-        var inputPaths: [String: String]
-        /// The store artifacts among the inputs (data sets are the user's files, not the store's).
-        var inputArtifacts: [Digest]
-    }
-
-    func run(_ a: Attempt) async -> AttemptOutcome {
+    func run(_ a: NodeAttempt) async -> AttemptOutcome {
         let (i, node, key, allocation, attempt) = (a.index, a.node, a.key, a.allocation, a.number)
         // The lease makes this process the only one running this key; a build killed with -9
         // loses its lease with its life, but its job may still run: wait for that orphan.

@@ -5,12 +5,28 @@ import XGraphGraph
 import XGraphKeys
 import XGraphStore
 
-/// One attempt of a node on Slurm: submit it (or adopt the job already queued for it), follow
-/// it through the shared squeue poll, then read the outcome from the store. The job itself runs
-/// the node runner, which records the node; the head writes nothing but the submission.
-extension BuildRun {
-    func remoteAttempt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async -> AttemptOutcome {
-        guard let slurm = builder.slurm else { return .failed("no Slurm settings", nil, retry: false) }
+/// The back-end of `--executor slurm`. One attempt of a node: submit it (or adopt the job
+/// already queued for it), follow it through the shared squeue poll, then read the outcome from
+/// the store. The job itself runs the node runner (`xgraph run-node`), which records the node;
+/// the head writes nothing but the submission.
+struct SlurmBackend: ExecutionBackend {
+    let builder: Builder
+    let rebuilder: Rebuilder
+    let slurm: SlurmSettings
+
+    var store: Store { builder.store }
+
+    /// Slurm places jobs; on the head only the cap on queued jobs (and mutexes) limits them.
+    func reservation(for node: Node) -> Resources { Resources(gpus: 0, cpus: 0, memMB: 0) }
+    func maxInFlight(_ options: BuildOptions) -> Int { slurm.maxQueued }
+
+    /// A job of a detached build may have run it after its inputs' jobs.
+    func mayHaveRunElsewhere(_ node: Node) -> Bool {
+        store.submittedJob(file: slurm.specFile, node: node.id) != nil
+    }
+
+    func attempt(_ a: NodeAttempt) async -> AttemptOutcome {
+        let (i, node, key, attempt) = (a.index, a.node, a.key, a.number)
         if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: false) }
         let job: SubmittedJob
         do {

@@ -1,5 +1,4 @@
 import XGraphCore
-import XGraphExecutors
 import XGraphGraph
 
 /// Where a node that must run goes. The build (BuildRun) decides what runs, in which order and
@@ -23,14 +22,4 @@ protocol ExecutionBackend: Sendable {
     /// Whether `node`, found recorded after its inputs ran in this build, may have been run by
     /// this back-end outside this build (a detached build's queued job) rather than cut off.
     func mayHaveRunElsewhere(_ node: Node) -> Bool
-}
-
-/// Runs each attempt here, through the node runner and an executor.
-struct LocalBackend: ExecutionBackend {
-    let runner: NodeRunner
-
-    func reservation(for node: Node) -> Resources { node.resources }
-    func maxInFlight(_ options: BuildOptions) -> Int { options.jobs }
-    func attempt(_ attempt: NodeAttempt) async -> AttemptOutcome { await runner.run(attempt) }
-    func mayHaveRunElsewhere(_ node: Node) -> Bool { false }
 }

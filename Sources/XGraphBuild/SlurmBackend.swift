@@ -30,7 +30,7 @@ struct SlurmBackend: ExecutionBackend {
         if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: false) }
         let job: SubmittedJob
         do {
-            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, slurm: slurm) else {
+            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt) else {
                 // Another head's job recorded the node while this one waited for the lock.
                 return .cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false)
             }
@@ -43,7 +43,7 @@ struct SlurmBackend: ExecutionBackend {
         }
         builder.observer.event(.submitted(node: node.id, job: job.job))
         do {
-            try await follow(job, node: node, attempt: attempt, slurm: slurm) {
+            try await follow(job, node: node, attempt: attempt) {
                 self.rebuilder.cachedOutput(i, key: key) != nil
             }
         } catch is CancellationError {
@@ -57,8 +57,7 @@ struct SlurmBackend: ExecutionBackend {
 
     /// Waits until `job` has ended: squeue stops listing it and either its record is there or
     /// the controller confirms the end (a job is briefly unlisted while it is requeued).
-    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, slurm: SlurmSettings,
-                        recorded: () -> Bool) async throws {
+    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, recorded: () -> Bool) async throws {
         let queue = slurm.executor.queue
         // Asked for as this submission: were its id reused (a controller started afresh),
         // another job under it would not be followed, cancelled or taken for this node's.
@@ -114,7 +113,7 @@ struct SlurmBackend: ExecutionBackend {
     /// Under the node's submission lock: a job already queued or running for this node (a
     /// detached build's, another head's, or one a killed head submitted without recording it)
     /// is followed instead of submitting a second one. Nil when the node was recorded meanwhile.
-    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int, slurm: SlurmSettings) async throws -> SubmittedJob? {
+    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async throws -> SubmittedJob? {
         let file = slurm.specFile
         return try await store.withSubmissionLock(file: file, node: node.id) {
             let registry = SlurmRegistry(store: store, file: file, queue: slurm.executor.queue)

@@ -5,11 +5,6 @@ import XCTest
 /// image's digest is a key part, inputs are read-only inside, GPU ids pass through, the step
 /// contract holds, and a missing runtime or a moving tag is a clear error.
 final class ContainerTests: XCTestCase {
-    override class func tearDown() {
-        PodmanSupport.shutDown()
-        super.tearDown()
-    }
-
     /// A harness whose xgraph runs podman with the support's storage and configuration.
     func harness(_ p: PodmanSupport) throws -> (CLIHarness, [String: String]) {
         (try CLIHarness(), p.env)
@@ -127,6 +122,17 @@ final class ContainerTests: XCTestCase {
     /// gets its own device by id; CUDA inside counts from 0; XGRAPH_GPUS keeps the host id.
     func testGPUIdsPassThroughToTheContainer() throws {
         let p = try PodmanSupport.get()
+        try Self.withFakeGPUs {
+            let (h, env) = try harness(p)
+            try h.write("exp.yaml", Self.gpuSpec(p))
+            let r = try h.run(["build", "exp.yaml", "--gpus", "2", "-j", "3"], env: env)
+            XCTAssertEqual(r.status, 0, r.all)
+            try Self.checkGPUs(h, env: env)
+        }
+    }
+
+    /// Installs two fake GPUs for podman until `body` returns (see the test above).
+    static func withFakeGPUs(_ body: () throws -> Void) throws {
         let cdi = "/etc/cdi/xgraph-test-\(getpid()).json"
         do {
             try FileManager.default.createDirectory(atPath: "/etc/cdi", withIntermediateDirectories: true)
@@ -139,8 +145,11 @@ final class ContainerTests: XCTestCase {
             throw XCTSkip("a fake GPU for podman needs a CDI spec in /etc/cdi, which this user cannot write: \(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: cdi) }
-        let (h, env) = try harness(p)
-        try h.write("exp.yaml", """
+        try body()
+    }
+
+    static func gpuSpec(_ p: PodmanSupport) -> String {
+        """
             steps:
               gpu:
                 foreach: { i: [0, 1] }
@@ -153,12 +162,14 @@ final class ContainerTests: XCTestCase {
                 container: { image: "\(p.imageA)", options: [--network=none] }
                 command: echo "[$CUDA_VISIBLE_DEVICES] ${XGRAPH_FAKE_GPU:-none}" > {{ out }}/gpus
 
-            """)
-        let r = try h.run(["build", "exp.yaml", "--gpus", "2", "-j", "3"], env: env)
-        XCTAssertEqual(r.status, 0, r.all)
+            """
+    }
+
+    /// Each GPU job saw one device by its host id, as CUDA device 0; the CPU job saw none.
+    static func checkGPUs(_ h: CLIHarness, env: [String: String], store: [String] = []) throws {
         var seen: [String] = []
         for node in ["gpu/i=0", "gpu/i=1", "cpu"] {
-            let out = try h.run(["path", "exp.yaml", node], env: env).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let out = try h.run(["path", "exp.yaml", node] + store, env: env).out.trimmingCharacters(in: .whitespacesAndNewlines)
             seen.append(try String(contentsOfFile: out + "/gpus", encoding: .utf8).trimmingCharacters(in: .newlines))
         }
         // The two GPU jobs ran side by side on different devices, each its own host id.

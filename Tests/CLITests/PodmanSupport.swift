@@ -150,6 +150,8 @@ struct PodmanSupport: Sendable {
         guard r.status == 0 else {
             throw XCTSkip("podman cannot start a container here (as \(h.user == nil ? "root" : "nobody")): \(r.all)")
         }
+        // At exit, not after one test class: the Slurm tests use the same podman.
+        atexit { PodmanSupport.shutDown() }
         if !adjustments.isEmpty {
             FileHandle.standardError.write(Data(("podman needed, on this machine: " + adjustments.joined(separator: "; ") + "\n").utf8))
         }

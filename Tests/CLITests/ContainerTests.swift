@@ -117,6 +117,28 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: up + "/f", encoding: .utf8), "original\n")
     }
 
+    /// The time limit's SIGTERM reaches the step inside (through the container's init), and no
+    /// container is left behind.
+    func testATimeLimitStopsTheStepInsideTheContainer() throws {
+        let p = try PodmanSupport.get()
+        let (h, env) = try harness(p)
+        try h.write("exp.yaml", """
+            steps:
+              slow:
+                resources: { time: 2s }
+                container: { image: "\(p.imageA)", options: [--network=none] }
+                command: sleep 60
+
+            """)
+        let start = Date()
+        let r = try h.run(["build", "exp.yaml"], env: env)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.all.contains("timed out after 2s"), r.all)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "SIGTERM did not stop the step; it waited for SIGKILL")
+        let left = try p.home.run(executable: "/usr/bin/podman", ["ps", "--all", "--quiet"], env: p.env)
+        XCTAssertEqual(left.out, "", left.all)
+    }
+
     /// Two fake GPUs (a CDI spec in /etc/cdi whose devices are /dev/null and which set a
     /// variable per device, so the test sees which device podman gave the container). Each job
     /// gets its own device by id; CUDA inside counts from 0; XGRAPH_GPUS keeps the host id.

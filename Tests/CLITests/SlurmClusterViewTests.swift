@@ -48,4 +48,38 @@ final class SlurmClusterViewTests: SlurmTestCase {
         let local = try h.run(["plan", "exp.yaml", "--executor", "slurm"], env: ["PATH": h.dir.path + "/empty-bin"])
         XCTAssertTrue(local.out.contains("(for this machine's CPUs, not the cluster's (sinfo not found on PATH"), local.all)
     }
+
+    /// Debian 12's Slurm 22.05 has `squeue --json`, but ignores --me with it (every user's
+    /// jobs, every poll): the head detects that and polls with text. Forced to JSON, the head
+    /// keeps only its own jobs and builds the same. (scontrol has no --json before 23.02.)
+    func testTheQueueIsReadAsJSONOnlyWhereFiltersApplyAndBothFormatsBuild() throws {
+        // Another job in the queue: root's, so another user's for the CLI's `nobody`, and
+        // another submission for root's.
+        _ = try cluster.client("sbatch", ["--job-name=other", "--output=/dev/null", "--wrap", "sleep 120"])
+        try wait("the other job to run") { try queue().contains { $0.state == "RUNNING" } }
+        let spec = """
+            steps:
+              a:
+                command: sleep 1; echo a > {{ out }}/a
+              b:
+                inputs: { a: a }
+                command: cat {{ inputs.a }}/a > {{ out }}/b
+
+            """
+        var keys: [Set<String>] = []
+        for (format, expected) in [("auto", "squeue format: text (Slurm 22.05's squeue --json ignores"),
+                                   ("json", "squeue format: json (XGRAPH_SLURM_QUEUE=json)")] {
+            let h = try CLIHarness()
+            try h.write("exp.yaml", spec)
+            let r = try h.run(["build", "exp.yaml", "--executor", "slurm", "--store", "s"],
+                              env: ["XGRAPH_SLURM_QUEUE": format, "XGRAPH_DEBUG_SLURM": "1"])
+            XCTAssertEqual(r.status, 0, r.all)
+            XCTAssertTrue(r.err.contains(expected), r.err)
+            let mode = format == "auto" ? "text" : "json"
+            XCTAssertTrue(r.err.contains("squeue poll 0 (\(mode))"), r.err)
+            keys.append(try h.keys("s"))
+        }
+        XCTAssertEqual(keys[0], keys[1])
+        XCTAssertEqual(keys[0].count, 2)
+    }
 }

@@ -12,7 +12,7 @@ enum ContainerJob {
     /// - Throws: when the runtime is missing here (on a Slurm compute node, the runner's
     ///   machine), so the failure names the step and its runtime rather than an exit status.
     static func launch(for node: Node, paths: CommandRenderer.Paths,
-                       searchPath: String? = ProcessInfo.processInfo.environment["PATH"]) throws -> ContainerLaunch? {
+                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ContainerLaunch? {
         guard let spec = node.container else { return nil }
         var mounts: [ContainerLaunch.Mount] = [
             .init(path: node.workdir, writable: false),
@@ -22,6 +22,12 @@ enum ContainerJob {
         for path in paths.inputs.values.sorted() { mounts.append(.init(path: path, writable: false)) }
         for path in node.code { mounts.append(.init(path: path, writable: false)) }
         if let resume = paths.resume { mounts.append(.init(path: resume, writable: true)) }
-        return try ContainerLaunch(spec: spec, mounts: mounts, searchPath: searchPath, node: node.id)
+        var launch = try ContainerLaunch(spec: spec, mounts: mounts, searchPath: environment["PATH"], node: node.id)
+        // In a Slurm job, CDI wants the GPUs' host indices (see ContainerLaunch.deviceIDs).
+        if environment["SLURM_JOB_ID"] != nil, let listed = environment["SLURM_JOB_GPUS"] {
+            let ids = listed.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if !ids.isEmpty, !ids.contains(nil) { launch.deviceIDs = ids.compactMap { $0 } }
+        }
+        return launch
     }
 }

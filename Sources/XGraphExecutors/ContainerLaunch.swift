@@ -26,6 +26,10 @@ public struct ContainerLaunch: Sendable, Equatable {
     /// The container's name (podman, docker), so one left behind by a killed runtime
     /// process can be removed.
     public var name: String
+    /// The host's names for the job's GPUs where they differ from its ids (a Slurm job under
+    /// `ConstrainDevices`: CUDA_VISIBLE_DEVICES counts from 0 in the job's cgroup, while CDI
+    /// names devices by their nvidia-smi index, which SLURM_JOB_GPUS gives); nil: the ids.
+    public var deviceIDs: [Int]?
 
     /// - Throws: when the runtime is not on `searchPath`, or a folder cannot be bound.
     public init(spec: ContainerSpec, mounts: [Mount], searchPath: String?, node: String) throws {
@@ -70,6 +74,7 @@ public struct ContainerLaunch: Sendable, Equatable {
     /// (`LocalExecutor.environment(for:)` on top of the inherited one).
     public func arguments(for job: Job, environment: [String: String]) -> [String] {
         let gpus = job.gpuIDs
+        let devices = deviceIDs.flatMap { $0.count == gpus.count ? $0 : nil } ?? gpus
         switch spec.runtime {
         case .podman, .docker:
             var a = [runtimePath, "run", "--rm", "--name", name,
@@ -91,9 +96,9 @@ public struct ContainerLaunch: Sendable, Equatable {
             if !gpus.isEmpty {
                 if spec.runtime == .podman {
                     // CDI names (nvidia-ctk cdi generate writes them to /etc/cdi).
-                    for id in gpus { a += ["--device", "nvidia.com/gpu=\(id)"] }
+                    for id in devices { a += ["--device", "nvidia.com/gpu=\(id)"] }
                 } else {
-                    a += ["--gpus", "\"device=" + gpus.map(String.init).joined(separator: ",") + "\""]
+                    a += ["--gpus", "\"device=" + devices.map(String.init).joined(separator: ",") + "\""]
                 }
             }
             a += spec.options

@@ -97,6 +97,11 @@ extension SpecBuilder {
         if !text.hasPrefix("docker://") {
             if isDigest(Substring(text)) { return .imageID(text) }
             if text.count == 64, text.allSatisfy({ hex.contains($0) }) { return .imageID("sha256:" + text) }
+            let digits = text.hasPrefix("sha256:") ? text.dropFirst(7) : Substring(text)
+            if !digits.isEmpty, digits.count < 64, digits.allSatisfy({ hex.contains($0) }) {
+                throw r.fail(node, "container image '\(text)' is a short image id, which another image may share; "
+                    + "give all 64 hex digits (podman images --no-trunc, or podman image inspect --format '{{.Id}}' \(text))")
+            }
         }
         throw r.fail(node, "container image '\(text)' names a tag, which can move to other content; its digest must "
             + "enter the key, so pin it: docker://NAME@sha256:DIGEST (skopeo inspect docker://\(bare) or "

@@ -256,6 +256,21 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(r.err.contains("docker://NAME@sha256:DIGEST"), r.err)
     }
 
+    func testAShortImageIdIsRefused() throws {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", """
+            steps:
+              s:
+                container: { image: 536b142ad934 }
+                command: echo hi > {{ out }}/o
+
+            """)
+        let r = try h.run(["plan", "exp.yaml"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("exp.yaml:3:25"), r.err)
+        XCTAssertTrue(r.err.contains("is a short image id"), r.err)
+    }
+
     func testABuiltinStepCannotRunInAContainer() throws {
         let h = try CLIHarness()
         try h.write("exp.yaml", """

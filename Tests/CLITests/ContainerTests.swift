@@ -70,8 +70,10 @@ final class ContainerTests: XCTestCase {
                 inputs: { prep: prep, data: datasets.d }
                 params: { epochs: 3 }
                 env: { MODE: "fast-{{ lr }}" }
+                resume: true
                 outputs: [where, params.json, seen.txt]
                 command: |
+                  echo "epoch 3" > "$XGRAPH_RESUME/progress"
                   cat /etc/variant > {{ out }}/where
                   cat "$XGRAPH_PARAMS" > {{ out }}/params.json
                   cat {{ inputs.prep }}/copy.txt "$XGRAPH_IN_DATA" > {{ out }}/seen.txt

@@ -8,8 +8,10 @@ APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev
 # What only the tests (and `make bench`) add: slurm-wlm and munge for the local test cluster;
 # chromium renders `xgraph report`'s page in a real (headless) browser; python3-venv makes the
 # virtual environment of `make example-pytorch`; python3-scipy runs the comparison of `fit --law`
-# with SciPy's least_squares (LawSciPyTests).
-TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy
+# with SciPy's least_squares (LawSciPyTests); podman runs the container tests on an image built
+# offline from busybox-static, with catatonit for `--init` and runc where crun cannot start
+# (a host with cgroup v1 and v2 controllers side by side; see Tests/CLITests/PodmanSupport.swift).
+TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy podman catatonit runc busybox-static
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.

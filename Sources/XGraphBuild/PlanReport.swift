@@ -24,6 +24,7 @@ public enum PlanReport {
             total += "; no history yet, so no estimate (a step's `estimate:` gives one)"
         } else if plan.toRun > 0 {
             total += String(format: "; estimated %.1f GPU-hours, wall time ~%@", plan.gpuHours, formatDuration(plan.wallSeconds))
+            if let basis = plan.wallBasis { total += " (\(basis))" }
             if plan.unestimated > 0 { total += " for the \(plan.toRun - plan.unestimated) with history; \(plan.unestimated) have none yet" }
         }
         lines.append(total)

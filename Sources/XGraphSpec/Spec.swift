@@ -232,6 +232,9 @@ public struct StepSpec: Sendable {
     public var only: [AxisFilter]
     /// The step's `slurm:` profile, nil when it has none; its fields override the file's.
     public var slurm: SlurmProfile?
+    /// The container its command runs in: its own `container:`, else the file's (never for a
+    /// builtin step, nor for one that says `container: none`); nil to run on the host.
+    public var container: ContainerSpec?
     /// Folder of the file that declares the step: commands run there, and relative paths
     /// in it are resolved against it.
     public var workdir: String

@@ -42,9 +42,12 @@ struct PlanCommand: AsyncParsableCommand {
             var options = BuildOptions(force: force, builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
             // On Slurm no node is blocked for not fitting this machine.
+            let slurm = try cluster.slurmSettings(ws)
             let planner = Planner(graph: ws.graph, store: ws.store, options: options,
-                                  onCluster: try cluster.slurmSettings(ws) != nil, history: ws.durationHistory())
-            let plan = try planner.plan(selection: try ws.selection(experiment.targets))
+                                  onCluster: slurm != nil, history: ws.durationHistory())
+            let selection = try ws.selection(experiment.targets)
+            var plan = try planner.plan(selection: selection)
+            if let slurm { await ClusterPlan.estimateWallTime(&plan, workspace: ws, selection: selection, settings: slurm) }
             if json {
                 print(plan.json.canonical)
             } else if dot || mermaid {

@@ -13,6 +13,7 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
     @OptionGroup var cluster: ExecutorOptions
+    @OptionGroup var remote: RemoteOptions
 
     @Flag(name: .long, help: "Slurm: submit the whole remaining graph (jobs wait for their inputs' jobs) and exit; `xgraph status` follows it.")
     var detach = false
@@ -42,6 +43,10 @@ struct BuildCommand: AsyncParsableCommand {
                                        builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
             options.records = ws.indexWriter()
+            if let (cache, mode) = try remote.open(ws, strict: false) {
+                if mode.reads { options.remote = cache }
+                if mode.writes { options.records = RemotePushSink(next: options.records, remote: cache, store: ws.store, warn: RemoteOptions.warn) }
+            }
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
             let observer: any BuildObserver
             if json { observer = JSONProgress() }

@@ -36,6 +36,9 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension RunReason {
+    /// The node is not run but fetched from the remote cache.
+    public var isOnRemote: Bool { if case .cachedOnRemote = self { return true }; return false }
+
     /// Bytes in powers of 1000, as S3 consoles count them.
     static func byteText(_ n: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB", "PB"]

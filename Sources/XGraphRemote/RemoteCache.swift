@@ -44,6 +44,9 @@ public final class RemoteCache: Sendable {
     struct Health {
         var down: RemoteError?
         var warnedDown = false
+        /// Blobs the remote served with the wrong bytes: a push uploads them again even though
+        /// HEAD finds them, so the node this build then ran here repairs the remote.
+        var refusedBlobs = Set<Digest>()
     }
     private let health = Mutex(Health())
 
@@ -160,6 +163,9 @@ public final class RemoteCache: Sendable {
                 }
                 do { try store.importBlob(from: tmp, digest: blob.digest, executable: blob.executable) }
                 catch {
+                    // Every blob of this tree is suspect now (only the first bad one was seen).
+                    let all = found.manifest.entries.compactMap(\.digest)
+                    health.withLock { $0.refusedBlobs.formUnion(all) }
                     warn("\(Self.text(error)) (blob \(RemoteLayout.blob(blob.digest)) of \(found.record.node) on \(url)); the node runs here")
                     return nil
                 }
@@ -190,7 +196,9 @@ public final class RemoteCache: Sendable {
     /// XGraphError for a local problem); the remote then holds no record for the key.
     public func push(_ key: Digest, from store: Store, progress: TransferProgress? = nil) throws -> PushOutcome {
         guard let record = try store.record(forKey: key) else { throw XGraphError.store("no record for key \(key.short) in \(store.root)") }
-        if try attempt("HEAD record", { try backend.head(RemoteLayout.record(key)) }) != nil { return .alreadyThere }
+        let recordThere = try attempt("HEAD record", { try backend.head(RemoteLayout.record(key)) }) != nil
+        let refused = health.withLock { $0.refusedBlobs }
+        if recordThere && refused.isEmpty { return .alreadyThere }
         guard let mdata = store.manifestData(record.output) else {
             throw XGraphError.store("the tree \(record.output.short) of \(record.node) is not in \(store.root)")
         }
@@ -199,7 +207,8 @@ public final class RemoteCache: Sendable {
         var done = Set<Digest>()
         for e in manifest.entries where e.kind == .file {
             guard let d = e.digest, done.insert(d).inserted else { continue }
-            if try attempt("HEAD blob", { try backend.head(RemoteLayout.blob(d)) }) != nil { continue }
+            if !refused.contains(d), try attempt("HEAD blob", { try backend.head(RemoteLayout.blob(d)) }) != nil { continue }
+            if recordThere && !refused.contains(d) { continue }
             guard let file = store.blobFile(d) else { throw XGraphError.store("blob \(d.short) of \(record.node) is missing from \(store.root)") }
             var st = stat()
             guard stat(file, &st) == 0 else { throw XGraphError.store("cannot read \(file)") }
@@ -209,6 +218,7 @@ public final class RemoteCache: Sendable {
         if try attempt("HEAD tree", { try backend.head(RemoteLayout.tree(record.output)) }) == nil {
             try attempt("PUT tree") { try backend.put(RemoteLayout.tree(record.output), data: mdata, ifAbsent: false) }
         }
+        if recordThere { return bytes > 0 ? .pushed(bytes: bytes) : .alreadyThere }
         // The commit marker: a reader finds a record only once everything it names is there.
         // A record fetched from elsewhere is pushed as it was built (its origin is local news).
         var clean = record

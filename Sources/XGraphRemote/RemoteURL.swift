@@ -21,6 +21,12 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
 
     public init(parsing raw: String) throws {
         let text = raw.trimmingCharacters(in: .whitespaces)
+        // No part of a remote URL may hold '@' (bucket names, prefixes and endpoints cannot):
+        // it would be `user:secret@`, and the message must not repeat the URL.
+        guard !text.contains("@") else {
+            throw XGraphError.usage("a remote URL holds '@' (a user or password?): credentials do not belong in the URL; "
+                + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)")
+        }
         self.text = text
         if text.hasPrefix("file://") {
             let path = String(text.dropFirst("file://".count))

@@ -203,13 +203,14 @@ final class TransferBox {
             }
             received.append(contentsOf: bytes)
         case .file(let fd, let limit):
+            guard let base = bytes.baseAddress else { return true }
             guard written + Int64(bytes.count) <= limit else {
                 failure = .refused("\(CurlSession.redacted(request.url)) is larger than the \(limit) bytes its tree names: refused")
                 return false
             }
             var off = 0
             while off < bytes.count {
-                let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
+                let n = write(fd, base + off, bytes.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = .local("cannot write a download: \(String(cString: strerror(errno)))")
@@ -236,9 +237,9 @@ final class TransferBox {
         case .none: return 0
         case .data(let d):
             let n = min(out.count, d.count - Int(sent))
-            guard n > 0 else { return 0 }
+            guard n > 0, let dst = out.baseAddress else { return 0 }
             d.withUnsafeBytes { src in
-                out.baseAddress!.copyMemory(from: src.baseAddress! + Int(sent), byteCount: n)
+                if let base = src.baseAddress { dst.copyMemory(from: base + Int(sent), byteCount: n) }
             }
             sent += Int64(n)
             return n

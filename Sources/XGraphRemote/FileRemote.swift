@@ -105,8 +105,9 @@ public struct FileRemote: RemoteBackend {
             defer { close(fd) }
             var off = 0
             let ok = data.withUnsafeBytes { raw -> Bool in
+                guard let base = raw.baseAddress else { return true }
                 while off < raw.count {
-                    let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                    let n = write(fd, base + off, raw.count - off)
                     if n < 0 { if errno == EINTR { continue }; return false }
                     off += n
                 }
@@ -153,8 +154,9 @@ public struct FileRemote: RemoteBackend {
         let size = 1 << 20
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
         defer { buf.deallocate() }
+        guard let base = buf.baseAddress else { throw RemoteError.local("out of memory") }
         while true {
-            let n = read(src, buf.baseAddress, size)
+            let n = read(src, base, size)
             if n < 0 { if errno == EINTR { continue }; throw Self.failure("cannot read", srcName) }
             if n == 0 { return total }
             total += Int64(n)
@@ -162,7 +164,7 @@ public struct FileRemote: RemoteBackend {
             hasher?.pointee?.update(buffer: UnsafeRawBufferPointer(rebasing: buf[0..<n]))
             var off = 0
             while off < n {
-                let w = write(dst, buf.baseAddress! + off, n - off)
+                let w = write(dst, base + off, n - off)
                 if w < 0 { if errno == EINTR { continue }; throw RemoteError.local("cannot write \(dstName): \(String(cString: strerror(errno)))") }
                 off += w
             }

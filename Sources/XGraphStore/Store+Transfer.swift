@@ -92,8 +92,9 @@ extension Store {
         // A file or link named as a folder's parent would make the build of the folder fail; the
         // check above already requires every parent to be listed, so require it to be a folder.
         let folders = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
-        for e in manifest.entries where e.path.contains("/") {
-            let parent = String(e.path[..<e.path.lastIndex(of: "/")!])
+        for e in manifest.entries {
+            guard let slash = e.path.lastIndex(of: "/") else { continue }
+            let parent = String(e.path[..<slash])
             guard folders.contains(parent) else {
                 throw XGraphError.store("tree manifest \(tree.short): the parent of '\(e.path)' is not a folder: refused")
             }

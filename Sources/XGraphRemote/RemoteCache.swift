@@ -175,7 +175,10 @@ public final class RemoteCache: Sendable {
             var record = found.record
             record.provenance.remote = RemoteOrigin(url: url.text, fetched: Date(), signer: found.signer?.description,
                                                     pushedBy: found.pushedBy)
-            return try store.importRecord(record, manifest: found.manifest)
+            let written = try store.importRecord(record, manifest: found.manifest)
+            // Another record of the key, with its output in place, was here first: it stands,
+            // and it is what the node's dependents must see.
+            return written
         } catch let e as RemoteError {
             if downReason == nil { warn("could not fetch \(found.record.node) from \(url): \(e)") }
             return nil

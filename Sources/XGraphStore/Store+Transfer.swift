@@ -164,7 +164,9 @@ extension Store {
 
     /// Writes a record fetched from elsewhere, once its artifact is in place and its outputs are
     /// the artifact's: a record whose output is missing here would be a cache hit with nothing
-    /// behind it. The first writer of a key wins, as for any record.
+    /// behind it. The first writer of a key wins, as for any record, except over a record whose
+    /// own output is gone (lost or removed as damaged): that one is replaced, as a re-run would
+    /// replace it (kept under history/), since keeping it would make the fetch a hit on nothing.
     @discardableResult
     public func importRecord(_ record: ActionRecord, manifest: TreeManifest) throws -> ActionRecord {
         guard manifest.digest == record.output, record.outputs == manifest.topLevelDigests else {
@@ -173,7 +175,10 @@ extension Store {
         guard POSIX.exists(artifactPath(record.output)) else {
             throw XGraphError.store("the artifact \(record.output.short) of \(record.node) is not in \(root)")
         }
-        let written = try write(record)
+        var written = try write(record)
+        if written.output != record.output && !POSIX.exists(artifactPath(written.output)) {
+            written = try writeRunRecord(record)
+        }
         try setLastKey(record.key, forNode: record.node)
         return written
     }

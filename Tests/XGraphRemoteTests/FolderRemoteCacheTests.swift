@@ -102,6 +102,24 @@ final class FolderRemoteCacheTests: XCTestCase {
         XCTAssertFalse(b.hasArtifact(m.digest))
     }
 
+    /// The store has a record of the key whose output is gone: the fetched one replaces it, so
+    /// the hit is not a record pointing at nothing.
+    func testFetchReplacesALocalRecordWhoseOutputIsGone() throws {
+        let (a, record) = try recordedStore()
+        let w = Warnings()
+        _ = try cache(w).push(record.key, from: a)
+        let b = try Store(root: dir + "/B")
+        var stale = record
+        stale.output = Digest.of("an artifact that is gone")
+        try b.write(stale)
+        let got = try XCTUnwrap(try cache(w).fetch(record.key, into: b))
+        XCTAssertEqual(got.output, record.output)
+        XCTAssertEqual(try b.record(forKey: record.key)?.output, record.output)
+        XCTAssertEqual(b.outputDigest(forKey: record.key), record.output)
+        XCTAssertTrue(b.hasArtifact(record.output))
+        XCTAssertEqual(b.replacedRecordNames().count, 1, "the stale record is kept under history/")
+    }
+
     func testBlobWithWrongBytesIsNeverInstalled() throws {
         let b = try Store(root: dir + "/B")
         let tmp = b.temporaryPath("fetch")

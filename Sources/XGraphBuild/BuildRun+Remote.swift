@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XGraphCore
 import XGraphKeys
 import XGraphRemote
@@ -37,12 +38,16 @@ enum Blocking {
 /// from a remote are not pushed back.
 public final class RemotePushSink: RecordSink, @unchecked Sendable {
     let next: (any RecordSink)?
-    let remote: RemoteCache
+    public let remote: RemoteCache
     let store: Store
     let warn: @Sendable (String) -> Void
     private let queue = DispatchQueue(label: "xgraph.remote.push", attributes: .concurrent)
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
+    private let counts = Mutex((pushed: 0, bytes: Int64(0)))
+
+    /// Nodes this build put on the remote (not counting those it already had), and their bytes.
+    public var pushed: (nodes: Int, bytes: Int64) { counts.withLock { ($0.pushed, $0.bytes) } }
 
     public init(next: (any RecordSink)?, remote: RemoteCache, store: Store, parallel: Int = 4,
                 warn: @escaping @Sendable (String) -> Void) {
@@ -53,13 +58,18 @@ public final class RemotePushSink: RecordSink, @unchecked Sendable {
     public func recorded(_ record: ActionRecord) {
         next?.recorded(record)
         guard record.provenance.remote == nil, remote.downReason == nil else { return }
-        let (remote, store, warn, slots, key, node) = (remote, store, warn, slots, record.key, record.node)
+        let (key, node) = (record.key, record.node)
         group.enter()
-        queue.async { [group] in
+        // The sink lives until `flush` has waited for every push, so `self` outlives them.
+        queue.async { [self] in
             slots.wait()
             defer { slots.signal(); group.leave() }
             guard remote.downReason == nil else { return }
-            do { _ = try remote.push(key, from: store) } catch {
+            do {
+                if case .pushed(let bytes) = try remote.push(key, from: store) {
+                    counts.withLock { $0.pushed += 1; $0.bytes += bytes }
+                }
+            } catch {
                 // A remote that went down has said so once; anything else is about this node.
                 if remote.downReason == nil { warn("could not push \(node) to \(remote.url): \(error)") }
             }

@@ -55,6 +55,10 @@ public enum RemoteSetup {
             warn("remote \(url) is not used: \(Planner.message(error as? XGraphError ?? .io("\(error)")))")
             return nil
         }
+        if signer == nil && !trusted.isEmpty && mode.writes {
+            warn("records you push are unsigned (no key at \(keyPath); `xgraph remote keygen` makes one), "
+                 + "so stores with trusted_keys, this one included, will ignore them")
+        }
         return (RemoteCache(url: url, backend: backend, trusted: trusted, signer: signer, warn: warn), mode)
     }
 }

@@ -171,7 +171,8 @@ enum RemoteScenarios {
         try h.write("trusting.yaml", experiment(remote: "{ url: \"\(r.url("unsigned"))\", trusted_keys: [\(myKey)] }"))
         let b = try h.run(["build", "trusting.yaml", "--store", "B"], env: r.env.merging(none) { $1 })
         XCTAssertEqual(b.status, 0, b.all)
-        XCTAssertTrue(b.err.contains("unsigned"), b.all)
+        XCTAssertTrue(b.err.contains("it is unsigned, and trusted_keys are configured"), b.all)
+        XCTAssertTrue(b.err.contains("records you push are unsigned"), b.all)
         XCTAssertEqual(ran(h), ["make", "use"], "unsigned records are not trusted")
         // Signed by "other": pushed to another prefix.
         XCTAssertEqual(try build(h, "C", r, "signed", env: ["XGRAPH_SIGNING_KEY": h.dir.path + "/keys/other"]).status, 0)

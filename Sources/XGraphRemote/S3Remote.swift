@@ -28,6 +28,8 @@ public struct S3Remote: RemoteBackend {
     /// S3's smallest part (except the last) and most parts; some servers allow only 1,000.
     static let minimumPart: Int64 = 5 << 20
     static let maximumParts: Int64 = 1000
+    /// Tries per part before the whole upload is given up (and aborted).
+    static let partAttempts = 4
 
     /// Parts of at least 8 MiB, and large enough that the file fits in 1,000 parts (100 GB →
     /// 100 MiB parts), rounded up to whole MiB.
@@ -146,9 +148,25 @@ public struct S3Remote: RemoteBackend {
             let length = min(partSize, size - offset)
             let r = request("PUT", key, query: "partNumber=\(number)&\(idQuery)", body: .file(fd: fd, offset: offset, length: length),
                             payloadHash: "UNSIGNED-PAYLOAD", hasher: hasher, progress: progress)
-            let response = try session.perform(r)
-            _ = try check(response, "upload part \(number) of \(key)")
-            guard let etag = response.headers["etag"] else { throw RemoteError.server("part \(number) of \(key): no ETag in the reply") }
+            // A part that fails for a passing reason is sent again (from the same hash state: the
+            // hasher is a value), so a dropped connection at part 900 of a 100 GB upload costs
+            // one part, not the file.
+            var response: CurlRequest.Response?
+            var pause = 0.5
+            for attempt in 1...Self.partAttempts {
+                do {
+                    let got = try session.perform(r)
+                    _ = try check(got, "upload part \(number) of \(key)")
+                    response = got
+                    break
+                } catch let e as RemoteError where e.isTransient && attempt < Self.partAttempts {
+                    Thread.sleep(forTimeInterval: pause)
+                    pause *= 2
+                }
+            }
+            guard let response, let etag = response.headers["etag"] else {
+                throw RemoteError.server("part \(number) of \(key): no ETag in the reply")
+            }
             // The parts go up in order, so one hash runs through them all as they are sent.
             hasher = response.uploadHasher
             parts.append("<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>")

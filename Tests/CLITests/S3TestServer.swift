@@ -89,6 +89,11 @@ final class S3TestServer: @unchecked Sendable {
         process = nil
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open and nothing moves, as on a stalled
+    /// network; `resume()` (SIGCONT) lets it go on where it was.
+    func pause() { if let p = process { kill(p.processIdentifier, SIGSTOP) } }
+    func resume() { if let p = process { kill(p.processIdentifier, SIGCONT) } }
+
     static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }

@@ -17,6 +17,10 @@ extension BuildRun {
               rebuilder.cachedOutput(i, key: key) == nil else { return nil }
         let store = self.store
         guard let record = await Blocking.run({ remote.fetch(key.key, into: store) }) else { return nil }
+        // The record keeps the name its builder gave the node; `plan` and `explain` look the
+        // node up by this graph's name.
+        let id = graph.nodes[i].id
+        if record.node != id { try? store.setLastKey(key.key, forNode: id) }
         builder.options.records?.recorded(record)
         return record.output
     }

@@ -20,7 +20,8 @@ struct CurlRequest {
     }
     enum Sink {
         case memory(limit: Int)
-        case file(fd: Int32, limit: Int64)
+        /// Written with pwrite from `start`: ranges of one object go to their own place.
+        case file(fd: Int32, start: Int64, limit: Int64)
     }
 
     var method: String
@@ -34,6 +35,9 @@ struct CurlRequest {
     /// before they count; a multipart upload carries the state from part to part).
     var uploadHasher: Hasher256?
     var progress: TransferProgress?
+    /// A ranged GET: a 200 (the server ignored the range and sends the whole object) stops the
+    /// transfer at once and is returned as it is, so the caller can fall back to one stream.
+    var expectPartial = false
 
     struct Response {
         var status: Int
@@ -133,6 +137,7 @@ struct CurlSession: Sendable {
             return curl_easy_perform(handle)
         }
         if let failure = box.failure { throw failure }
+        if box.rangeIgnored { return CurlRequest.Response(status: 200, body: Data(), headers: box.headers, uploadHasher: nil) }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let what = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -175,6 +180,7 @@ final class TransferBox {
     var written: Int64 = 0
     var sent: Int64 = 0
     var failure: RemoteError?
+    var rangeIgnored = false
     var uploadHasher: Hasher256?
     private var status: Int?
 
@@ -191,6 +197,10 @@ final class TransferBox {
             xg_curl_response_code(handle, &code)
             status = code
         }
+        if request.expectPartial && status == 200 {
+            rangeIgnored = true
+            return false
+        }
         guard let status, (200..<300).contains(status) else {
             if received.count < 64 << 10 { received.append(contentsOf: bytes.prefix(64 << 10)) }
             return true
@@ -202,7 +212,7 @@ final class TransferBox {
                 return false
             }
             received.append(contentsOf: bytes)
-        case .file(let fd, let limit):
+        case .file(let fd, let start, let limit):
             guard let base = bytes.baseAddress else { return true }
             guard written + Int64(bytes.count) <= limit else {
                 failure = .refused("\(CurlSession.redacted(request.url)) is larger than the \(limit) bytes its tree names: refused")
@@ -210,7 +220,7 @@ final class TransferBox {
             }
             var off = 0
             while off < bytes.count {
-                let n = write(fd, base + off, bytes.count - off)
+                let n = pwrite(fd, base + off, bytes.count - off, off_t(start + written + Int64(off)))
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = .local("cannot write a download: \(String(cString: strerror(errno)))")

@@ -12,7 +12,7 @@ public struct S3Remote: RemoteBackend {
     let session: CurlSession
 
     /// Above this size a file goes up in parts (one PUT can carry 5 GB; parts also bound what a
-    /// dropped connection costs).
+    /// dropped connection costs) and comes down in parallel ranges.
     let multipartThreshold: Int64
 
     public init(location: S3Location, environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -97,8 +97,60 @@ public struct S3Remote: RemoteBackend {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RemoteError.local("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let response = try session.perform(request("GET", key, sink: .file(fd: fd, limit: limit), progress: progress))
+        if limit > multipartThreshold, let done = try rangedDownload(key, fd: fd, size: limit, progress: progress) {
+            return done
+        }
+        let response = try session.perform(request("GET", key, sink: .file(fd: fd, start: 0, limit: limit), progress: progress))
         return try check(response, "GET \(key)", allowMissing: true)
+    }
+
+    /// Blobs larger than `multipartThreshold` come down in `rangeStreams` ranged GETs at once,
+    /// each written at its own place in the file: one HTTP stream is often slower than the
+    /// server or the link (rclone `copy` does the same). The bytes are hashed after they are all
+    /// there (Store.importBlob).
+    static let rangeStreams = 4
+
+    /// Nil when the server does not serve ranges (it answered 200 with the whole object): the
+    /// caller then makes one plain GET. False when there is no such object.
+    private func rangedDownload(_ key: String, fd: Int32, size: Int64, progress: TransferProgress?) throws -> Bool? {
+        let streams = Int64(Self.rangeStreams)
+        let chunk = (size + streams - 1) / streams
+        let ranges = stride(from: Int64(0), to: size, by: Int(chunk)).map { ($0, min($0 + chunk, size)) }
+        let results = ParallelCalls.run(ranges.count) { i -> Result<Int, RemoteError> in
+            let (from, to) = ranges[i]
+            var r = request("GET", key, sink: .file(fd: fd, start: from, limit: to - from), progress: progress)
+            r.headers.append("Range: bytes=\(from)-\(to - 1)")
+            r.expectPartial = true
+            do {
+                let response = try session.perform(r)
+                if response.status == 404 { return .success(404) }
+                _ = try check(response, "GET \(key) bytes \(from)-\(to - 1)")
+                return .success(response.status)
+            } catch let e as RemoteError {
+                return .failure(e)
+            } catch {
+                return .failure(.local("\(error)"))
+            }
+        }
+        var statuses: [Int] = []
+        for r in results {
+            switch r {
+            case .success(let s): statuses.append(s)
+            case .failure(let e): throw e
+            }
+        }
+        if statuses.contains(404) { return false }
+        guard statuses.allSatisfy({ $0 == 206 }) else {
+            // A server without ranges sent the whole object to each stream, and the size limit
+            // stopped it: start again with one stream.
+            guard ftruncate(fd, 0) == 0 else { throw RemoteError.local("cannot truncate a download: \(String(cString: strerror(errno)))") }
+            return nil
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, Int64(st.st_size) == size else {
+            throw RemoteError.server("GET \(key): the ranges did not add up to \(size) bytes")
+        }
+        return true
     }
 
     public func put(_ key: String, data: Data, ifAbsent: Bool) throws {

@@ -61,7 +61,7 @@ final class S3RemoteTests: XCTestCase {
     }
 
     /// A 15 MB output goes up in three parts (threshold lowered to S3's 5 MiB minimum part) and
-    /// comes back byte for byte.
+    /// comes back in four ranges, byte for byte.
     func testMultipartUploadRoundTrips() throws {
         let s = try s3()
         let h = try RemoteScenarios.project(n: 2_000_000)
@@ -74,8 +74,11 @@ final class S3RemoteTests: XCTestCase {
         let big = s.objects("multi").filter { $0.hasPrefix("blobs/") }.map { (try? FileManager.default.attributesOfItem(atPath: s.path("multi", $0))[.size] as? Int) ?? 0 }.max() ?? 0
         XCTAssertGreaterThan(big, 14_000_000)
         XCTAssertTrue(s.log.contains("initiate multipart upload bucket multi/blobs/"), "the big blob went up in parts")
-        let b = try h.run(["build", "exp.yaml", "--store", "B", "--remote", s.url("multi")], env: s.env)
+        // Back in four ranged GETs at once (the same threshold).
+        let b = try h.run(["build", "exp.yaml", "--store", "B", "--remote", s.url("multi")], env: env)
         XCTAssertEqual(b.status, 0, b.all)
+        XCTAssertFalse(b.err.contains("warning"), b.all)
+        XCTAssertTrue(s.log.contains("RangeSeek"), "the blob was read in ranges")
         XCTAssertEqual(RemoteScenarios.ran(h), [], b.all)
         try RemoteScenarios.verifyClean(h, store: "B")
     }

@@ -20,6 +20,7 @@ public struct FileRemote: RemoteBackend {
         // A folder that is not there (an unmounted NFS share, a missing disk) is a remote that
         // is down; permissions are refusals, like S3's 403.
         switch code {
+        case ELOOP: return .refused(text + " (a link, not an object)")
         case EACCES, EPERM, EROFS: return .denied(text)
         case ENOENT, ENOTDIR, EIO, ESTALE, ETIMEDOUT, EHOSTDOWN, ENOTCONN: return .unreachable(text)
         default: return .server(text)
@@ -43,7 +44,9 @@ public struct FileRemote: RemoteBackend {
 
     public func get(_ key: String, limit: Int) throws -> Data? {
         try checkRoot()
-        let fd = open(path(key), O_RDONLY | O_CLOEXEC)
+        // O_NOFOLLOW: an object that is a link (someone else's hand in the shared folder) is
+        // not read through; ELOOP then reads as a refusal.
+        let fd = open(path(key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw Self.failure("cannot open", path(key))
@@ -62,7 +65,7 @@ public struct FileRemote: RemoteBackend {
 
     public func download(_ key: String, to dest: String, limit: Int64, progress: TransferProgress?) throws -> Bool {
         try checkRoot()
-        let src = open(path(key), O_RDONLY | O_CLOEXEC)
+        let src = open(path(key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if src < 0 {
             if errno == ENOENT || errno == ENOTDIR { return false }
             throw Self.failure("cannot open", path(key))

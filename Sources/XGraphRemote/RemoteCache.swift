@@ -136,10 +136,9 @@ public final class RemoteCache: Sendable {
             let missing = store.missingBlobs(manifest, verifyExisting: checkLocalBlobs)
             return Found(record: record, manifest: manifest, signer: signer, pushedBy: pushedBy,
                          bytesToFetch: missing.reduce(0) { $0 + $1.size })
-        } catch let e as XGraphError {
-            warn("ignored the remote's record for key \(key.short): \(Self.text(e))")
-            return nil
         } catch {
+            // A remote that went down has said so once; anything else is about this record.
+            if downReason == nil { warn("ignored the remote's record for key \(key.short): \(Self.text(error))") }
             return nil
         }
     }

@@ -120,6 +120,37 @@ final class FolderRemoteCacheTests: XCTestCase {
         XCTAssertEqual(b.replacedRecordNames().count, 1, "the stale record is kept under history/")
     }
 
+    /// A record whose `outputs` do not describe its tree (forged by hand, unsigned) is refused
+    /// and nothing of it is installed.
+    func testRecordWhoseOutputsDoNotMatchItsTreeIsRefused() throws {
+        let (a, record) = try recordedStore()
+        let w = Warnings()
+        _ = try cache(w).push(record.key, from: a)
+        var forged = record
+        forged.outputs["model.bin"] = Digest.of("something else")
+        let path = dir + "/remote/" + RemoteLayout.record(record.key)
+        try FileManager.default.removeItem(atPath: path)
+        try SignedRecord.make(forged, signer: nil, pushedBy: "x@y").encoded().write(to: URL(fileURLWithPath: path))
+        let b = try Store(root: dir + "/B")
+        XCTAssertNil(try cache(w).fetch(record.key, into: b))
+        XCTAssertNil(try b.record(forKey: record.key))
+        XCTAssertTrue(w.all.contains("does not describe its output tree"), w.all)
+    }
+
+    /// In a shared folder, a record that is a link to some other file is not read through.
+    func testLinkInAFolderRemoteIsNotFollowed() throws {
+        let (a, record) = try recordedStore()
+        let w = Warnings()
+        _ = try cache(w).push(record.key, from: a)
+        let path = dir + "/remote/" + RemoteLayout.record(record.key)
+        try FileManager.default.moveItem(atPath: path, toPath: dir + "/elsewhere.json")
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: dir + "/elsewhere.json")
+        let b = try Store(root: dir + "/B")
+        XCTAssertNil(try cache(w).fetch(record.key, into: b))
+        XCTAssertNil(try b.record(forKey: record.key))
+        XCTAssertTrue(w.all.contains("a link, not an object"), w.all)
+    }
+
     func testBlobWithWrongBytesIsNeverInstalled() throws {
         let b = try Store(root: dir + "/B")
         let tmp = b.temporaryPath("fetch")

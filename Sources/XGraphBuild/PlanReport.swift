@@ -26,11 +26,12 @@ public enum PlanReport {
         for e in plan.entries { if case .willRun(.cachedOnRemote(let b)) = e.status { remote += 1; remoteBytes += b } }
         let onRemote = remote == 0 ? "" : "\(remote) cached on the remote (\(RunReason.byteText(remoteBytes)) to fetch), "
         var total = "\(plan.entries.count) nodes: \(cached) cached, \(onRemote)\(plan.toRun - remote) will run, \(plan.blocked) blocked"
-        if plan.toRun > 0 && plan.unestimated == plan.toRun {
+        let running = plan.toRun - remote
+        if running > 0 && plan.unestimated == running {
             total += "; no history yet, so no estimate (a step's `estimate:` gives one)"
-        } else if plan.toRun > 0 {
+        } else if running > 0 {
             total += String(format: "; estimated %.1f GPU-hours, wall time ~%@", plan.gpuHours, formatDuration(plan.wallSeconds))
-            if plan.unestimated > 0 { total += " for the \(plan.toRun - plan.unestimated) with history; \(plan.unestimated) have none yet" }
+            if plan.unestimated > 0 { total += " for the \(running - plan.unestimated) with history; \(plan.unestimated) have none yet" }
         }
         lines.append(total)
         return lines.joined(separator: "\n")

@@ -154,7 +154,8 @@ public struct Planner: Sendable {
         var finish: [Int: Double] = [:]
         var gpuSeconds = 0.0, cpuSeconds = 0.0, jobSeconds = 0.0, critical = 0.0, unknown = 0
         for (entry, i) in zip(entries, selection) {
-            guard case .willRun = entry.status else { continue }
+            // A node the remote cache has is fetched, not run: it costs no GPU time.
+            guard case .willRun(let reason) = entry.status, !reason.isOnRemote else { continue }
             let node = graph.nodes[i]
             guard let s = history.known(node) else { unknown += 1; continue }
             est[node.id] = s

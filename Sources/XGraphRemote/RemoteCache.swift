@@ -58,7 +58,8 @@ public final class RemoteCache: Sendable {
                 attempts: Int = 3, backoff: Double = 0.25, warn: @escaping @Sendable (String) -> Void) {
         self.url = url; self.backend = backend; self.trusted = trusted; self.signer = signer
         self.attempts = max(1, attempts); self.backoff = backoff; self.warn = warn
-        let user = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
+        // The account, not $USER (which a setuid or sudo'd process inherits from someone else).
+        let user = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? String(getuid())
         self.pusher = "\(user)@\(ProcessInfo.processInfo.hostName)"
     }
 

@@ -29,6 +29,14 @@ final class RemoteSpecTests: XCTestCase {
         XCTAssertFalse(msg.contains("hunter2"), msg)
     }
 
+    func testRemoteSetInTwoFilesIsAnError() throws {
+        let f = Fixture()
+        _ = f.write("shared.yaml", "remote: file:///srv/a\n")
+        let (loc, msg) = f.loadError("include: shared.yaml\nremote: file:///srv/b\n" + steps)
+        XCTAssertEqual(loc, at(f, 2, 1))
+        XCTAssertTrue(msg.contains("'remote' is set twice"), msg)
+    }
+
     func testWrongSchemeAndKeyAndFieldsAreLocated() {
         let f = Fixture()
         var (loc, msg) = f.loadError("remote: https://lab.s3.amazonaws.com/cache\n" + steps)

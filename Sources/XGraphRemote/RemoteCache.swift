@@ -147,7 +147,8 @@ public final class RemoteCache: Sendable {
     /// Fetches and installs the node built under `key`; returns the record now in the store,
     /// or nil on a miss or any failure (the store then holds nothing new but verified blobs).
     public func fetch(_ key: Digest, into store: Store, progress: TransferProgress? = nil) -> ActionRecord? {
-        guard let found = lookup(key, store: store, checkLocalBlobs: true) else { return nil }
+        // The byte count is not needed here, and the loop below hashes the local blobs itself.
+        guard let found = lookup(key, store: store, checkLocalBlobs: false) else { return nil }
         do {
             var verified = Set<Digest>()
             for blob in store.missingBlobs(found.manifest) {
@@ -175,10 +176,9 @@ public final class RemoteCache: Sendable {
             var record = found.record
             record.provenance.remote = RemoteOrigin(url: url.text, fetched: Date(), signer: found.signer?.description,
                                                     pushedBy: found.pushedBy)
-            let written = try store.importRecord(record, manifest: found.manifest)
-            // Another record of the key, with its output in place, was here first: it stands,
-            // and it is what the node's dependents must see.
-            return written
+            // When another record of the key, with its output in place, was here first, that
+            // one stands and is returned: it is what the node's dependents must see.
+            return try store.importRecord(record, manifest: found.manifest)
         } catch let e as RemoteError {
             if downReason == nil { warn("could not fetch \(found.record.node) from \(url): \(e)") }
             return nil

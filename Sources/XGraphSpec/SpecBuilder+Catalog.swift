@@ -55,6 +55,7 @@ struct SpecBuilder {
             spec.slurm = profile
             spec.executorLocation = d.reader.location(d.entry.value)
         }
+        if let d = collected.remote { spec.remote = try remote(d.entry.value, r: d.reader) }
         return spec
     }
 

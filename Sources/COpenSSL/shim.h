@@ -4,3 +4,7 @@
 // short node-key texts would pay for. Both run the same SHA-NI block function.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
+// Ed25519 signatures of records pushed to a remote cache (XGraphRemote's RecordSigning), and the
+// random seed of a new signing key.
+#include <openssl/evp.h>
+#include <openssl/rand.h>

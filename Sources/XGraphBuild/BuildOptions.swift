@@ -1,5 +1,6 @@
 import Foundation
 import XGraphCore
+import XGraphRemote
 import XGraphResults
 import XGraphStore
 
@@ -27,6 +28,10 @@ public struct BuildOptions: Sendable {
     /// Where the build hands each action record it writes (the results index, in batches), so
     /// that no record is kept in memory for the whole build; nil: records are only in the store.
     public var records: (any RecordSink)?
+    /// The remote cache a node without a local record is fetched from before it runs
+    /// (BuildRun+Remote.swift); nil: none, or `--remote-mode write|off`. Pushing goes through
+    /// `records` (RemotePushSink), so it needs nothing here.
+    public var remote: RemoteCache?
 
     public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,
@@ -102,6 +107,8 @@ public struct BuildSummary: Sendable {
     public var cutOff: [String] = []
     /// Nodes another build on the same store ran while this one waited for them.
     public var builtElsewhere: [String] = []
+    /// Nodes fetched from the remote cache instead of run.
+    public var fetched: [String] = []
     public var failed: [(node: String, log: String?, status: String)] = []
     public var blocked: [(node: String, by: String)] = []
     public var notStarted: [String] = []
@@ -125,6 +132,8 @@ public enum CacheHit: String, Sendable {
     case cutOff = "cutoff"
     /// Another build on the same store ran it while this one waited.
     case builtElsewhere = "built_elsewhere"
+    /// Its record and outputs came from the remote cache.
+    case fetched = "remote"
 
     /// The progress line that reports it; nil for a plain cache hit (not worth a line).
     public func line(_ node: String) -> String? {
@@ -132,6 +141,7 @@ public enum CacheHit: String, Sendable {
         case .upToDate: return nil
         case .cutOff: return "cutoff \(node) (inputs rebuilt byte-identical)"
         case .builtElsewhere: return "done   \(node) (built by another build)"
+        case .fetched: return "fetched \(node) (from the remote cache)"
         }
     }
 }

@@ -9,6 +9,7 @@ public enum BuildReport {
             var line = "nothing to do: all \(s.selected) nodes up to date"
             if !s.cutOff.isEmpty { line += " (\(s.cutOff.count) cut off early)" }
             if !s.builtElsewhere.isEmpty { line += " (\(s.builtElsewhere.count) built by another build)" }
+            if !s.fetched.isEmpty { line += " (\(s.fetched.count) fetched from the remote)" }
             return line
         }
         let provenance = provenance()
@@ -29,6 +30,7 @@ public enum BuildReport {
         var total = "built \(s.ran.count), cached \(s.cached)"
         if !s.cutOff.isEmpty { total += ", cut off early \(s.cutOff.count)" }
         if !s.builtElsewhere.isEmpty { total += ", built by another build \(s.builtElsewhere.count)" }
+        if !s.fetched.isEmpty { total += ", fetched from the remote \(s.fetched.count)" }
         if !s.failed.isEmpty { total += ", failed \(s.failed.count)" }
         if !s.blocked.isEmpty { total += ", blocked \(s.blocked.count)" }
         if !s.notStarted.isEmpty { total += ", not started \(s.notStarted.count)" }

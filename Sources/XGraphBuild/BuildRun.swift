@@ -91,6 +91,10 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             // A key the plan could not know (its inputs ran in this build) is pinned before it
             // is looked up, so a gc cannot delete the record this build is about to reuse.
             if !planned { try store.pin([key.key]) }
+            if let out = await fetchFromRemote(i, key: key) {
+                markCached(i, out, fetched: true)
+                return .done(succeeded: true)
+            }
             var waited = false
             while true {
                 if let out = rebuilder.cachedOutput(i, key: key) {
@@ -219,13 +223,14 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
 
     /// - Parameter waited: this build waited for another build that held the node's lease, so
     ///   the record found is that build's work, not an early cutoff of this one.
-    func markCached(_ i: Int, _ out: Digest, waited: Bool = false) {
+    func markCached(_ i: Int, _ out: Digest, waited: Bool = false, fetched: Bool = false) {
         let node = graph.nodes[i]
         let hit = lock.withLock { () -> CacheHit in
             outputs[i] = out
             // Decided: its key (every part's text) is not needed again.
             keys[i] = nil
             summary.cached += 1
+            if fetched { summary.fetched.append(node.id); return .fetched }
             if waited { summary.builtElsewhere.append(node.id); return .builtElsewhere }
             guard node.inputs.contains(where: { ranSet.contains(graph.index(of: $0.node)!) }) else { return .upToDate }
             if backend.mayHaveRunElsewhere(node) {

@@ -79,10 +79,11 @@ struct NodeRunner: Sendable {
             let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
             let inputTrees = a.inputArtifacts
             let paths = CommandRenderer.Paths(inputs: a.inputPaths, out: outDir, paramsFile: params, resume: resume)
-            let job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
+            var job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
                           environment: builder.renderer.environment(for: node, paths: paths),
                           workingDirectory: node.workdir, logPath: logPath, resources: node.resources,
                           gpuIDs: allocation.gpuIDs, readOnlyPaths: inputTrees.isEmpty ? [] : store.immutableFolders)
+            job.container = try ContainerJob.launch(for: node, paths: paths)
             let snapshot = store.snapshotInputs(inputTrees)
             builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
             let leaderStart = Mutex<UInt64?>(nil)

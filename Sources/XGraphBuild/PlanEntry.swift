@@ -20,6 +20,8 @@ public struct Plan: Sendable {
     /// Estimated wall time of what will run: the longer of the critical path and the total
     /// work divided over the machine's slots.
     public var wallSeconds: Double
+    /// What `wallSeconds` assumes, when it is not this machine's slots (`plan --executor slurm`).
+    public var wallBasis: String?
     /// Nodes that will run with no history and no `estimate:`: left out of the figures above.
     public var unestimated = 0
 

@@ -17,14 +17,16 @@ extension Plan {
             o["estimate_s"] = estimates[e.node].map(JSONValue.double) ?? .null
             return .object(o)
         }
+        let totals: [String: JSONValue] = [
+            "nodes": .int(entries.count), "cached": .int(entries.count - toRun - blocked),
+            "will_run": .int(toRun), "blocked": .int(blocked),
+            "gpu_hours": .double(gpuHours), "wall_s": .double(wallSeconds), "unestimated": .int(unestimated),
+            "wall_basis": wallBasis.map(JSONValue.string) ?? .null,
+        ]
         return .object([
             "format": "xgraph-plan", "version": .int(1),
             "nodes": .array(nodes),
-            "totals": .object([
-                "nodes": .int(entries.count), "cached": .int(entries.count - toRun - blocked),
-                "will_run": .int(toRun), "blocked": .int(blocked),
-                "gpu_hours": .double(gpuHours), "wall_s": .double(wallSeconds), "unestimated": .int(unestimated),
-            ]),
+            "totals": .object(totals),
         ])
     }
 }

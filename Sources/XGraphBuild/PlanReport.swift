@@ -11,6 +11,8 @@ public enum PlanReport {
             switch e.status {
             case .cached:
                 if showCached { lines.append("  cached     \(name)") }
+            case .willRun(let r) where r.isOnRemote:
+                lines.append("  remote     \(name)  (\(r))")
             case .willRun(let r):
                 let est = plan.estimates[e.node].map { " [~\(formatDuration($0))]" } ?? ""
                 lines.append("  will run   \(name)  (\(r))\(est)")
@@ -19,12 +21,18 @@ public enum PlanReport {
             }
         }
         let cached = plan.entries.count - plan.toRun - plan.blocked
-        var total = "\(plan.entries.count) nodes: \(cached) cached, \(plan.toRun) will run, \(plan.blocked) blocked"
-        if plan.toRun > 0 && plan.unestimated == plan.toRun {
+        // Nodes the remote has are fetched, not run (`plan` with a remote; RunReason.cachedOnRemote).
+        var remote = 0, remoteBytes: Int64 = 0
+        for e in plan.entries { if case .willRun(.cachedOnRemote(let b)) = e.status { remote += 1; remoteBytes += b } }
+        let onRemote = remote == 0 ? "" : "\(remote) cached on the remote (\(RunReason.byteText(remoteBytes)) to fetch), "
+        var total = "\(plan.entries.count) nodes: \(cached) cached, \(onRemote)\(plan.toRun - remote) will run, \(plan.blocked) blocked"
+        let running = plan.toRun - remote
+        if running > 0 && plan.unestimated == running {
             total += "; no history yet, so no estimate (a step's `estimate:` gives one)"
-        } else if plan.toRun > 0 {
+        } else if running > 0 {
             total += String(format: "; estimated %.1f GPU-hours, wall time ~%@", plan.gpuHours, formatDuration(plan.wallSeconds))
-            if plan.unestimated > 0 { total += " for the \(plan.toRun - plan.unestimated) with history; \(plan.unestimated) have none yet" }
+            if let basis = plan.wallBasis { total += " (\(basis))" }
+            if plan.unestimated > 0 { total += " for the \(running - plan.unestimated) with history; \(plan.unestimated) have none yet" }
         }
         lines.append(total)
         return lines.joined(separator: "\n")

@@ -18,6 +18,10 @@ public struct Planner: Sendable {
     /// On a cluster no node is blocked for not fitting this machine.
     let onCluster: Bool
     private let deferredHistory: Deferred<DurationHistory>
+    /// Asks the remote cache about a node that must run here (`plan`, `pull`): its output and
+    /// the bytes to fetch, so the nodes below it get keys too. A build leaves it nil: its keys
+    /// must come from outputs really in the store (BuildRun fetches as nodes become ready).
+    public var remoteLookup: (@Sendable (NodeKey) -> (output: Digest, bytes: Int64)?)?
 
     public init(graph: Graph, store: Store, options: BuildOptions, onCluster: Bool = false,
                 history: @autoclosure @escaping @Sendable () -> DurationHistory = DurationHistory()) {
@@ -125,6 +129,9 @@ public struct Planner: Sendable {
             if let out = rebuilder.cachedOutput(i, key: key) {
                 outputs[i] = out
                 entries.append(PlanEntry(node: id, status: .cached, key: key, output: out))
+            } else if let hit = remoteLookup?(key) {
+                outputs[i] = hit.output
+                entries.append(PlanEntry(node: id, status: .willRun(.cachedOnRemote(bytes: hit.bytes)), key: key, output: nil))
             } else if !blockUnfittable() {
                 pending[i] = true
                 entries.append(PlanEntry(node: id, status: .willRun(rebuilder.reason(i, key: key)), key: key, output: nil))
@@ -147,7 +154,8 @@ public struct Planner: Sendable {
         var finish: [Int: Double] = [:]
         var gpuSeconds = 0.0, cpuSeconds = 0.0, jobSeconds = 0.0, critical = 0.0, unknown = 0
         for (entry, i) in zip(entries, selection) {
-            guard case .willRun = entry.status else { continue }
+            // A node the remote cache has is fetched, not run: it costs no GPU time.
+            guard case .willRun(let reason) = entry.status, !reason.isOnRemote else { continue }
             let node = graph.nodes[i]
             guard let s = history.known(node) else { unknown += 1; continue }
             est[node.id] = s

@@ -27,12 +27,20 @@ final class Rebuilder: @unchecked Sendable {
     /// Digests every `code:` path of the selected nodes once (a stat and a lookup when unchanged).
     func digestCode(of selection: [Int]) throws {
         var paths = Set<String>()
-        for i in selection { paths.formUnion(graph.nodes[i].code) }
+        for i in selection {
+            paths.formUnion(graph.nodes[i].code)
+            // A .sif image is a file the node depends on, digested like its code.
+            if let image = graph.nodes[i].container?.imageFile { paths.insert(image) }
+        }
         var out: [String: Digest] = [:]
         for p in paths.sorted() {
             guard let digest = try digestCode(p) else {
                 // The loader checked it; it went away since. Point at the step that names it.
-                let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) }
+                let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) || $0.container?.imageFile == p }
+                if let node, let container = node.container, container.imageFile == p {
+                    throw XGraphError.spec(container.location, "container image '\(container.written)' of step '\(node.step)' "
+                        + "does not exist (looked for \(p))")
+                }
                 let written = node.flatMap { n in zip(n.code, n.codeNames).first { $0.0 == p }?.1 } ?? p
                 throw XGraphError.spec(node?.location, "code path '\(written)' of step '\(node?.step ?? "?")' "
                     + "does not exist (looked for \(p))")
@@ -92,6 +100,7 @@ final class Rebuilder: @unchecked Sendable {
         let (codes, prints) = lock.withLock { (codeDigests, fingerprints) }
         var changed: [String] = []
         for p in node.code where (try? digestCode(p)) != codes[p] { changed.append("code \(p)") }
+        if let image = node.container?.imageFile, (try? digestCode(image)) != codes[image] { changed.append("container image \(image)") }
         for edge in node.inputs {
             guard let j = graph.index(of: edge.node), case .source(let path, _) = graph.nodes[j].kind,
                   let before = prints[j] else { continue }

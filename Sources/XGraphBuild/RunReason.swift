@@ -17,6 +17,9 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     /// Its output was removed because its bytes were damaged (by a step that wrote into its
     /// input, or found by `verify --repair`), and could not be restored from intact blobs.
     case outputDamaged
+    /// No record here, but the remote cache has one (`plan` with a remote): the build fetches
+    /// these bytes instead of running it.
+    case cachedOnRemote(bytes: Int64)
 
     public var description: String {
         switch self {
@@ -27,7 +30,21 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .forced: return "forced"
         case .outputMissing: return "its recorded output is missing from the store"
         case .outputDamaged: return "its recorded output was damaged and removed"
+        case .cachedOnRemote(let bytes): return "cached on the remote (\(RunReason.byteText(bytes)) to fetch)"
         }
+    }
+}
+
+extension RunReason {
+    /// The node is not run but fetched from the remote cache.
+    public var isOnRemote: Bool { if case .cachedOnRemote = self { return true }; return false }
+
+    /// Bytes in powers of 1000, as S3 consoles count them.
+    static func byteText(_ n: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB"]
+        var v = Double(n), i = 0
+        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+        return i == 0 ? "\(n) B" : String(format: v < 10 ? "%.1f" : "%.0f", v) + " " + units[i]
     }
 }
 

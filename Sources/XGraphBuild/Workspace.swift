@@ -16,6 +16,8 @@ public struct Workspace: Sendable {
     public let projectRoot: String
     /// The executor the file asks for (`executor:`), if it names one.
     public let executor: ExecutorKind?
+    /// The remote cache the file names (`remote:`), if any (RemoteSetup resolves it).
+    public var remote: RemoteSpec? = nil
 
     public static let defaultFile = "xgraph.yaml"
 
@@ -39,7 +41,7 @@ public struct Workspace: Sendable {
         let graph = try Expander.expand(spec)
         let store = try Store(root: storePath)
         preload.deliver(to: store)
-        return Workspace(specPath: path, graph: graph, store: store, projectRoot: root, executor: spec.executor)
+        return Workspace(specPath: path, graph: graph, store: store, projectRoot: root, executor: spec.executor, remote: spec.remote)
     }
 
     /// Opens only the store, for commands that need no experiment file (`verify`, `logs`, `results`).

@@ -18,6 +18,8 @@ public struct Job: Sendable {
     /// hard links into). An executor makes them read-only in fact where it can (see
     /// ReadOnlyMounts); the builder checks the inputs after the job either way.
     public var readOnlyPaths: [String]
+    /// The container the command runs in (its image, runtime and binds), nil for the host.
+    public var container: ContainerLaunch?
 
     public init(node: String, command: String, environment: [String: String], workingDirectory: String,
                 logPath: String, resources: Resources, gpuIDs: [Int], readOnlyPaths: [String] = []) {

@@ -146,7 +146,18 @@ public struct LocalExecutor: Executor {
 
     private func spawn(_ job: Job, fd: CInt, onStart: @escaping @Sendable (Int32) -> Void) async -> Outcome {
         var env = inherited
-        for (k, v) in Self.environment(for: job) { env[Environment.Key(stringLiteral: k)] = v }
+        let jobEnvironment = Self.environment(for: job)
+        for (k, v) in jobEnvironment { env[Environment.Key(stringLiteral: k)] = v }
+        if let container = job.container {
+            // The runtime binds the inputs read-only itself, as root or not: no namespace helper.
+            let argv = container.arguments(for: job, environment: jobEnvironment)
+            let outcome = await launch(container.runtimePath, Arguments(executablePathOverride: argv[0], remainingValues: Array(argv.dropFirst())),
+                                       env: env, job: job, fd: fd, onStart: onStart)
+            // A runtime that exited by itself removed its container (`--rm`); one killed by a
+            // signal may have left it running.
+            if case .ended(.exited, _) = outcome {} else { await removeLeftover(container, env: env) }
+            return outcome
+        }
         // The quicker ways first: the program without a shell, then (as root) the helper that
         // makes the read-only namespace. One that cannot start (the helper missing, a script
         // without `#!`) ran nothing, and the next is tried; sh, as written, comes last.
@@ -170,6 +181,17 @@ public struct LocalExecutor: Executor {
         }
         let (program, arguments) = ReadOnlyMounts.wrap(job.command, readOnly: job.readOnlyPaths)
         return await launch(program, Arguments(arguments), env: env, job: job, fd: fd, onStart: onStart)
+    }
+
+    /// A runtime process killed before it removed its container (SIGKILL after the grace
+    /// period) leaves the container running under the runtime's monitor, outside the job's
+    /// process group: remove it.
+    private func removeLeftover(_ container: ContainerLaunch, env: [Environment.Key: String]) async {
+        guard let argv = container.cleanupArguments else { return }
+        await Task {
+            _ = try? await Subprocess.run(.path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())),
+                                          environment: .custom(env), input: .none, output: .discarded, error: .discarded)
+        }.value
     }
 
     /// The program and words of a command sh would only pass on (ExecForm.literalWords), found

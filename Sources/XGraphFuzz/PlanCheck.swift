@@ -19,7 +19,8 @@ public enum PlanOutcome: Equatable, Sendable {
             let cache = KeyPartCache()
             for node in graph.nodes {
                 if case .source = node.kind { continue }
-                let code = Dictionary(node.code.map { ($0, Digest.of($0)) }, uniquingKeysWith: { a, _ in a })
+                let code = Dictionary((node.code + (node.container?.imageFile.map { [$0] } ?? [])).map { ($0, Digest.of($0)) },
+                                      uniquingKeysWith: { a, _ in a })
                 let inputs = Dictionary(node.inputs.map { ($0.name, Digest.of($0.node)) }, uniquingKeysWith: { a, _ in a })
                 _ = try NodeKeyer.key(for: node, codeDigests: code, inputDigests: inputs, builtinVersion: 1, cache: cache)
             }

@@ -72,6 +72,9 @@ public struct Node: Sendable {
     /// Where Slurm places the node's job: the file's profile overridden by the step's. Never
     /// part of the key: the same node gives the same result on any partition or account.
     public var slurm: SlurmProfile
+    /// The container the command runs in, nil for the host. Its image digest enters the key
+    /// (the `container` part); the runtime and its options do not.
+    public var container: ContainerSpec?
     /// Folder the command runs in (the experiment file's folder).
     public var workdir: String
     /// Where the step was declared.
@@ -81,7 +84,9 @@ public struct Node: Sendable {
                 command: String, inputs: [InputEdge], outputs: [String], code: [String], codeNames: [String],
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
                 estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
-                maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = []) {
+                maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = [],
+                container: ContainerSpec? = nil) {
+        self.container = container
         self.maxParallel = maxParallel; self.slurm = slurm; self.keyedEnvironment = keyedEnvironment
         self.id = id; self.step = step; self.axes = axes; self.kind = kind; self.params = params
         self.command = command; self.inputs = inputs; self.outputs = outputs; self.code = code

@@ -17,6 +17,9 @@ public enum KeyPartName: Hashable, Sendable {
     /// An inherited variable the step names in `key_env:`.
     case inheritedEnv(String)
     case outputs
+    /// The digest of the container image the command runs in (only for nodes with a
+    /// `container:`, so other keys are unchanged).
+    case container
     /// The GPU count, for steps whose results depend on it.
     case gpus
     /// The output digest of the node's input of this name.
@@ -33,6 +36,7 @@ public enum KeyPartName: Hashable, Sendable {
         case .env(let n): return "env:" + n
         case .inheritedEnv(let n): return "inherited-env:" + n
         case .outputs: return "outputs"
+        case .container: return "container"
         case .gpus: return "gpus"
         case .input(let n): return "input:" + n
         }
@@ -49,6 +53,7 @@ public enum KeyPartName: Hashable, Sendable {
         case ("command", nil): self = .command
         case ("outputs", nil): self = .outputs
         case ("gpus", nil): self = .gpus
+        case ("container", nil): self = .container
         case ("param", let n?): self = .param(n)
         case ("code", let n?): self = .code(n)
         case ("env", let n?): self = .env(n)
@@ -61,7 +66,7 @@ public enum KeyPartName: Hashable, Sendable {
     /// How messages name the part: `param lr`, `code train.py`, `inherited-env PYTHONHASHSEED`.
     var label: String {
         switch self {
-        case .version, .kind, .command, .outputs, .gpus: return text
+        case .version, .kind, .command, .outputs, .gpus, .container: return text
         case .param(let n): return "param " + n
         case .code(let n): return "code " + n
         case .env(let n): return "env " + n
@@ -74,7 +79,7 @@ public enum KeyPartName: Hashable, Sendable {
     /// and input digests are not).
     var showsValues: Bool {
         switch self {
-        case .param, .env, .inheritedEnv, .gpus, .kind, .version: return true
+        case .param, .env, .inheritedEnv, .gpus, .kind, .version, .container: return true
         case .command, .code, .outputs, .input: return false
         }
     }

@@ -13,7 +13,8 @@ public struct NodeKey: Sendable, Equatable {
 /// resources (GPU count only when the step declares that it changes results).
 public enum NodeKeyer {
     /// - Parameters:
-    ///   - codeDigests: content digest of each absolute path in `node.code`.
+    ///   - codeDigests: content digest of each absolute path in `node.code`, and of the node's
+    ///     container image file (`.sif`) if it has one.
     ///   - inputDigests: input name → the *output* digest of the upstream node (not its key), so
     ///     identical upstream bytes leave this key alone (early cutoff).
     ///   - builtinVersion: the version of the built-in steps, for `.builtin` nodes.
@@ -68,6 +69,16 @@ public enum NodeKeyer {
             for name in node.keyedEnvironment {
                 add(.inheritedEnv(name), (env[name].map(JSONValue.string) ?? .null).canonical)
             }
+        }
+        // Only for nodes that run in a container, so other keys are unchanged. A .sif's content
+        // digest comes with the code digests (it is a file the node depends on, hashed the same
+        // way); a registry or local image is named by its digest already.
+        if let container = node.container {
+            let fileDigest = container.imageFile.flatMap { codeDigests[$0] }
+            guard let value = container.keyValue(fileDigest: fileDigest) else {
+                throw XGraphError.build("no digest for container image \(container.written) of \(node.id)")
+            }
+            add(.container, value)
         }
         addStatic(.outputs, JSONValue.array(node.outputs.sorted().map(JSONValue.string)).canonical)
         if node.gpusInKey { addStatic(.gpus, String(node.resources.gpus)) }

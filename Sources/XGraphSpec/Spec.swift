@@ -23,6 +23,9 @@ public struct Spec: Sendable {
     /// The file-level Slurm profile (`executor: {slurm: {...}}`), empty when none was given.
     /// Each node's own profile (`Node.slurm`) is this overridden by its step's `slurm:`.
     public var slurm: SlurmProfile
+    /// The remote cache the file names (`remote:`), nil when none does; `--remote` and
+    /// `XGRAPH_REMOTE` override its URL.
+    public var remote: RemoteSpec?
 
     public init(file: String, files: [String], datasets: [DatasetSpec], subsets: [SubsetSpec],
                 models: [ModelSpec], tasks: [TaskSpec], steps: [StepSpec], executor: ExecutorKind? = nil,
@@ -232,8 +235,25 @@ public struct StepSpec: Sendable {
     public var only: [AxisFilter]
     /// The step's `slurm:` profile, nil when it has none; its fields override the file's.
     public var slurm: SlurmProfile?
+    /// The container its command runs in: its own `container:`, else the file's (never for a
+    /// builtin step, nor for one that says `container: none`); nil to run on the host.
+    public var container: ContainerSpec?
     /// Folder of the file that declares the step: commands run there, and relative paths
     /// in it are resolved against it.
     public var workdir: String
     public var location: SourceLocation
+}
+
+/// `remote: URL` or `remote: { url: URL, trusted_keys: [ed25519:…] }`. The URL's form is checked
+/// by the remote module (XGraphRemote) when it is used, with `location` in the message; keys
+/// are public keys, never secrets (credentials are refused in this file).
+public struct RemoteSpec: Sendable, Equatable {
+    public var url: String
+    public var trustedKeys: [String]
+    public var location: SourceLocation
+    /// Where each trusted key was written.
+    public var keyLocations: [SourceLocation]
+    public init(url: String, trustedKeys: [String], location: SourceLocation, keyLocations: [SourceLocation]) {
+        self.url = url; self.trustedKeys = trustedKeys; self.location = location; self.keyLocations = keyLocations
+    }
 }

@@ -45,7 +45,8 @@ struct SpecBuilder {
             namedAxes[d.entry.key] = try literalValues(d.entry.value, r: d.reader)
         }
         let stepNames = declarations("steps").map(\.entry.key)
-        let steps = try declarations("steps").map { try step($0, allSteps: stepNames) }
+        let fileContainer = try collected.container.map { try container($0.entry.value, r: $0.reader) }
+        let steps = try declarations("steps").map { try step($0, allSteps: stepNames, fileContainer: fileContainer) }
         var spec = Spec(file: rootFile, files: collected.files, datasets: datasets, subsets: subsets,
                         models: models, tasks: tasks, steps: steps)
         if let d = collected.executor {
@@ -54,6 +55,7 @@ struct SpecBuilder {
             spec.slurm = profile
             spec.executorLocation = d.reader.location(d.entry.value)
         }
+        if let d = collected.remote { spec.remote = try remote(d.entry.value, r: d.reader) }
         return spec
     }
 

@@ -4,12 +4,12 @@ import Yams
 
 extension SpecBuilder {
     static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "key_env", "resources",
-                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm"]
+                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm", "container"]
     static let resourceKeys = ["gpus", "cpus", "mem", "time"]
     /// Template names with a fixed meaning; an axis may not take them.
     static let reservedAxisNames = ["inputs", "params", "out", "resume", "params_file"]
 
-    func step(_ d: SpecLoader.Declaration, allSteps: [String]) throws -> StepSpec {
+    func step(_ d: SpecLoader.Declaration, allSteps: [String], fileContainer: ContainerSpec? = nil) throws -> StepSpec {
         let r = d.reader, name = d.entry.key
         try checkName(d, "step")
         let what = "step '\(name)'"
@@ -133,6 +133,20 @@ extension SpecBuilder {
             slurm: slurm,
             workdir: workdir, location: r.location(d.entry.keyNode))
         step.keyEnv = keyEnv.sorted()
+        if let entry = keys["container"] {
+            switch try stepContainer(entry.value, r: r) {
+            case .image(let c):
+                // xgraph-train runs on the host, linked against its libraries: no image carries it.
+                if case .builtin = action {
+                    throw r.fail(entry.value, "builtin steps run xgraph-train on this machine, not in a container; "
+                        + "remove 'container:' from \(what), or run your own program with 'command:'")
+                }
+                step.container = c
+            case .none: step.container = nil
+            }
+        } else if case .command = action {
+            step.container = fileContainer
+        }
         return step
     }
 

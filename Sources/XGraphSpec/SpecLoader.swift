@@ -5,7 +5,7 @@ import Yams
 /// Reads an experiment file and the files it includes into a validated `Spec`.
 /// Every problem is an `XGraphError.spec` naming file, line and column and what would be valid.
 public enum SpecLoader {
-    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "axes", "steps", "executor"]
+    static let topLevelKeys = ["include", "datasets", "subsets", "models", "tasks", "axes", "steps", "executor", "container", "remote"]
     /// The top-level keys that hold named declarations.
     static let sections = ["datasets", "subsets", "models", "tasks", "axes", "steps"]
 
@@ -31,6 +31,10 @@ public enum SpecLoader {
         var seen: [String: [String: SourceLocation]] = [:]
         /// The one `executor:` entry of all the files, parsed with the declarations.
         var executor: Declaration?
+        /// The one file-level `container:` entry of all the files, like `executor:`.
+        var container: Declaration?
+        /// The one `remote:` entry of all the files (docs/remote.md).
+        var remote: Declaration?
     }
 
     private static func collect(file: String, from includeSite: SourceLocation?, chain: [String],
@@ -78,6 +82,20 @@ public enum SpecLoader {
                     + "\(first.reader.location(first.entry.keyNode)); set it once, in the experiment file or in one file it includes")
             }
             collected.executor = Declaration(reader: reader, entry: ex)
+        }
+        if let c = top["container"] {
+            if let first = collected.container {
+                throw XGraphError.spec(reader.location(c.keyNode), "'container' is set twice at file level: here and at "
+                    + "\(first.reader.location(first.entry.keyNode)); set it once, or give the steps that differ their own 'container:'")
+            }
+            collected.container = Declaration(reader: reader, entry: c)
+        }
+        if let rem = top["remote"] {
+            if let first = collected.remote {
+                throw XGraphError.spec(reader.location(rem.keyNode), "'remote' is set twice: here and at "
+                    + "\(first.reader.location(first.entry.keyNode)); set it once, in the experiment file or in one file it includes")
+            }
+            collected.remote = Declaration(reader: reader, entry: rem)
         }
         for section in sections {
             guard let sec = top[section], !reader.isNull(sec.value) else { continue }

@@ -80,6 +80,9 @@ public struct Provenance: Codable, Sendable, Equatable {
     /// The attempt's log, relative to the store (`logs/<aa>/….log`): `gc` keeps it with the
     /// record. Older records lack it (gc then matches logs by node name and time).
     public var log: String?
+    /// Set when the record came from a remote cache (docs/remote.md) instead of a run here; the
+    /// other fields stay the builder's (its host, commit, times). Nil (absent) for local runs.
+    public var remote: RemoteOrigin?
 
     public init(gitCommit: String?, gitBranch: String?, gitDirty: Bool?, gitDiffDigest: Digest?,
                 xgraphVersion: String, host: String, executor: String, gpuModel: String?, gpuIDs: [Int],
@@ -88,5 +91,19 @@ public struct Provenance: Codable, Sendable, Equatable {
         self.gitDiffDigest = gitDiffDigest; self.xgraphVersion = xgraphVersion; self.host = host
         self.executor = executor; self.gpuModel = gpuModel; self.gpuIDs = gpuIDs
         self.start = start; self.end = end; self.exitStatus = exitStatus; self.attempt = attempt
+    }
+}
+
+/// Where a record fetched from a remote cache came from, and who vouched for it.
+public struct RemoteOrigin: Codable, Sendable, Equatable {
+    /// The remote's URL (it holds no credentials: they are refused in remote URLs).
+    public var url: String
+    public var fetched: Date
+    /// The Ed25519 public key that signed the record (`ed25519:…`), nil when unsigned.
+    public var signer: String?
+    /// `user@host` of whoever pushed it.
+    public var pushedBy: String?
+    public init(url: String, fetched: Date, signer: String?, pushedBy: String?) {
+        self.url = url; self.fetched = fetched; self.signer = signer; self.pushedBy = pushedBy
     }
 }

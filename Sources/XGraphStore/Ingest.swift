@@ -140,7 +140,7 @@ extension Store {
 
     /// A hard link to `blob` at `path`; where that fails (too many links to one inode, EMLINK,
     /// or no hard links on this file system) a synced copy with the blob's read-only mode.
-    private static func linkOrCopy(_ blob: String, to path: String, mode: mode_t) throws {
+    static func linkOrCopy(_ blob: String, to path: String, mode: mode_t) throws {
         if link(blob, path) != 0 {
             try copyFile(blob, to: path)
             chmod(path, mode)
@@ -156,7 +156,7 @@ extension Store {
     /// already there is checked against the manifest first, and replaced when its files were
     /// changed: an in-place edit of a small file (which keeps its own inode) leaves the blob
     /// intact but the artifact wrong.
-    private func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest, verifyExisting: Bool = false) throws -> Bool {
+    func adopt(_ folder: String, as manifest: TreeManifest, digest: Digest, verifyExisting: Bool = false) throws -> Bool {
         let final = artifactPath(digest)
         if POSIX.exists(final) {
             guard verifyExisting, (try? artifactTreeDigest(final, manifest: manifest, blobsVerified: true)) != digest else { return false }

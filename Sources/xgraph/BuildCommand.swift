@@ -3,6 +3,7 @@ import Foundation
 import XGraphBuild
 import XGraphCore
 import XGraphExecutors
+import XGraphRemote
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,7 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
     @OptionGroup var cluster: ExecutorOptions
+    @OptionGroup var remote: RemoteOptions
 
     @Flag(name: .long, help: "Slurm: submit the whole remaining graph (jobs wait for their inputs' jobs) and exit; `xgraph status` follows it.")
     var detach = false
@@ -42,6 +44,14 @@ struct BuildCommand: AsyncParsableCommand {
                                        builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
             options.records = ws.indexWriter()
+            var pushing: RemotePushSink?
+            if let (cache, mode) = try remote.open(ws, strict: false) {
+                if mode.reads { options.remote = cache }
+                if mode.writes {
+                    pushing = RemotePushSink(next: options.records, remote: cache, store: ws.store, warn: RemoteOptions.warn)
+                    options.records = pushing
+                }
+            }
             let terminal = !json && TerminalProgress.isTerminal ? TerminalProgress() : nil
             let observer: any BuildObserver
             if json { observer = JSONProgress() }
@@ -77,7 +87,10 @@ struct BuildCommand: AsyncParsableCommand {
             let summary = try await interruption.run { try await builder.build(selection: selection) }.get()
             terminal?.finish()
             if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
-            let text = BuildReport.render(summary, provenance: { builder.provenance })
+            var text = BuildReport.render(summary, provenance: { builder.provenance })
+            if let p = pushing?.pushed, p.nodes > 0 {
+                text += "\npushed \(p.nodes) node\(p.nodes == 1 ? "" : "s") (\(ByteCount.format(p.bytes))) to \(pushing?.remote.url.text ?? "the remote")"
+            }
             if json { Console.err(text + "\n") } else { print(text) }
             // A cancelled build ends as shells report the signal that stopped it (130 for ^C).
             XGraph.finish(summary.succeeded ? 0 : summary.cancelled ? 128 + (interruption.received ?? SIGINT) : 1)

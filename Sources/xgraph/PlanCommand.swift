@@ -12,6 +12,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var machine: MachineOptions
     @OptionGroup var cluster: ExecutorOptions
+    @OptionGroup var remote: RemoteOptions
 
     @Option(name: .long, help: "Run these nodes (globs) even if cached, as build --force would.")
     var force: [String] = []
@@ -42,9 +43,18 @@ struct PlanCommand: AsyncParsableCommand {
             var options = BuildOptions(force: force, builtinVersion: BuiltinSteps.version)
             try machine.apply(to: &options)
             // On Slurm no node is blocked for not fitting this machine.
-            let planner = Planner(graph: ws.graph, store: ws.store, options: options,
-                                  onCluster: try cluster.slurmSettings(ws) != nil, history: ws.durationHistory())
-            let plan = try planner.plan(selection: try ws.selection(experiment.targets))
+            let slurm = try cluster.slurmSettings(ws)
+            var planner = Planner(graph: ws.graph, store: ws.store, options: options,
+                                  onCluster: slurm != nil, history: ws.durationHistory())
+            // Nodes missing here are looked up on the remote (two small requests each); what it
+            // has is "cached on the remote", and the nodes below get keys from its outputs.
+            if let (cache, mode) = try remote.open(ws, strict: false), mode.reads {
+                let store = ws.store
+                planner.remoteLookup = { key in cache.lookup(key.key, store: store).map { ($0.record.output, $0.bytesToFetch) } }
+            }
+            let selection = try ws.selection(experiment.targets)
+            var plan = try planner.plan(selection: selection)
+            if let slurm { await ClusterPlan.estimateWallTime(&plan, workspace: ws, selection: selection, settings: slurm) }
             if json {
                 print(plan.json.canonical)
             } else if dot || mermaid {

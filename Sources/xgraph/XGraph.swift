@@ -14,7 +14,8 @@ struct XGraph: AsyncParsableCommand {
         version: XGraphVersion.string,
         subcommands: [BuildCommand.self, PlanCommand.self, ExplainCommand.self, ResultsCommand.self,
                       DiffCommand.self, FitCommand.self, SuggestCommand.self, ReportCommand.self, LogsCommand.self, VerifyCommand.self,
-                      StatusCommand.self, CancelCommand.self, PathCommand.self, ExportCommand.self, GCCommand.self, DUCommand.self, InitStoreCommand.self, RunNodeCommand.self])
+                      StatusCommand.self, CancelCommand.self, PathCommand.self, ExportCommand.self, GCCommand.self, DUCommand.self,
+                      InitStoreCommand.self, PushCommand.self, PullCommand.self, RemoteCommand.self, RunNodeCommand.self])
 
     /// Prints an xgraph error as one clean line and exits non-zero; anything else is a bug and
     /// keeps its full description.

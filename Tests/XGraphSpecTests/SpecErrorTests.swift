@@ -22,7 +22,7 @@ final class SpecErrorTests: XCTestCase {
         let (loc, msg) = f.loadError("datasets: {}\nstep:\n  a: { command: echo }\n")
         XCTAssertEqual(loc, at(f, 2, 1))
         XCTAssertEqual(msg, "unknown key 'step' in the experiment file; did you mean 'steps'? "
-            + "valid keys: include, datasets, subsets, models, tasks, axes, steps, executor")
+            + "valid keys: include, datasets, subsets, models, tasks, axes, steps, executor, container, remote")
     }
 
     func testUnknownStepKeySuggestsTheClosest() {
@@ -141,7 +141,7 @@ final class SpecErrorTests: XCTestCase {
         let f = Fixture()
         let (loc, msg) = f.loadError("# nothing yet\n")
         XCTAssertEqual(loc, at(f, 1, 1))
-        XCTAssertEqual(msg, "the experiment file is empty; expected a mapping with keys: include, datasets, subsets, models, tasks, axes, steps, executor")
+        XCTAssertEqual(msg, "the experiment file is empty; expected a mapping with keys: include, datasets, subsets, models, tasks, axes, steps, executor, container, remote")
     }
 
     func testFileNotFoundHasNoLocationButNamesTheFile() {

@@ -75,15 +75,10 @@ public struct SlurmPartitions: Sendable {
         Int(s.prefix { $0.isNumber }) ?? 0
     }
 
-    /// GPUs in a gres string such as `gpu:2`, `gpu:a100:4(S:0-1)` or `gpu:1,shard:4`.
+    /// GPUs in a gres string such as `gpu:2`, `gpu:a100:4(S:0-1)` or `gpu:1,shard:4`. (Splitting
+    /// on ':' alone read `gpu:a100:4(S:0-1)` as 0 GPUs, and refused every GPU step there.)
     static func gpuCount(_ gres: String) -> Int {
-        var total = 0
-        for item in gres.split(separator: ",") {
-            let parts = item.split(separator: ":")
-            guard parts.first == "gpu", let last = parts.dropFirst().last else { continue }
-            total += Int(last.prefix { $0.isNumber }) ?? 0
-        }
-        return total
+        SlurmGres.gpus(gres)
     }
 
     /// Slurm's time limit text (`infinite`, `30:00`, `1-00:00:00`, `2:00:00`) in seconds.

@@ -39,6 +39,10 @@ public actor SlurmQueue {
     public private(set) var lastError: String?
     /// squeue calls made, for the benchmark.
     public private(set) var polls = 0
+    /// How polls read the queue, decided at the first poll (SlurmQueueFormat).
+    public private(set) var format: SlurmQueueFormat?
+    /// Whether `scontrol --json` is worth trying (until one says it has no such option).
+    private var scontrolJSON = true
 
     public init(client: SlurmClient = SlurmClient(), shortest: Duration = .milliseconds(500),
                 longest: Duration = .seconds(30)) {
@@ -109,15 +113,38 @@ public actor SlurmQueue {
         let poll = polls
         polls += 1
         let began = Date()
+        if format == nil {
+            let (chosen, why) = await SlurmQueueFormat.detect(client)
+            format = chosen
+            debug("squeue format: \(chosen.rawValue) (\(why))")
+        }
         do {
-            let out = try await client.run("squeue", ["--me", "--noheader", "--Format=" + Self.format])
-            guard out.succeeded else {
-                lastError = "squeue failed: " + out.message
-                interval = min(interval * 2, longest)
-                return
+            var now: [String: SlurmListedJob]
+            if format == .json {
+                let out = try await client.run("squeue", ["--json", "--me"])
+                guard out.succeeded else {
+                    lastError = "squeue --json failed: " + out.message
+                    interval = min(interval * 2, longest)
+                    return
+                }
+                guard let jobs = SlurmJSON.jobs(out.stdout, user: getuid()) else {
+                    // Not a job list after all: the text columns work everywhere.
+                    debug("squeue --json printed no job list; polling with text from now on")
+                    format = .text
+                    polls -= 1
+                    return await refresh()
+                }
+                now = jobs
+            } else {
+                let out = try await client.run("squeue", ["--me", "--noheader", "--Format=" + Self.format])
+                guard out.succeeded else {
+                    lastError = "squeue failed: " + out.message
+                    interval = min(interval * 2, longest)
+                    return
+                }
+                now = Self.parse(out.stdout)
             }
-            var now = Self.parse(out.stdout)
-            debug("squeue poll \(poll): \(now.count) jobs listed, \(now.values.filter { $0.state == .running }.count) running")
+            debug("squeue poll \(poll) (\(format?.rawValue ?? "text")): \(now.count) jobs listed, \(now.values.filter { $0.state == .running }.count) running")
             for (job, at) in fresh {
                 if now[job] != nil || at < poll { fresh[job] = nil } else { now[job] = jobs[job] }
             }
@@ -137,6 +164,25 @@ public actor SlurmQueue {
     /// once per job that ended without a record, so a job briefly missing from squeue is not
     /// taken for a failure and run twice.
     public func hasEnded(_ job: String, as identity: SlurmJobIdentity) async -> Bool {
+        if format == .json && scontrolJSON {
+            // `scontrol --json` came with Slurm 23.02; an older one rejects the option.
+            if let out = try? await client.run("scontrol", ["--json", "show", "job", job]) {
+                if out.succeeded, let jobs = SlurmJSON.jobs(out.stdout, user: getuid()) {
+                    guard let listed = jobs[job], listed.identity == identity else {
+                        debug("scontrol --json: job \(job) has ended or is another submission now")
+                        return true
+                    }
+                    debug("scontrol --json: job \(job) is \(listed.state.text)")
+                    interval = shortest
+                    return false
+                }
+                // An id the controller no longer knows fails here too; only a rejected option
+                // means the format is missing.
+                if !out.succeeded && !(out.stderr.contains("unrecognized option") || out.stderr.contains("invalid option")) { return true }
+            }
+            debug("scontrol has no --json here; asking with text")
+            scontrolJSON = false
+        }
         guard let out = try? await client.run("scontrol", ["show", "job", "-o", job]) else { return true }
         // An id the controller no longer knows (past MinJobAge) has ended long ago.
         guard out.succeeded, let range = out.stdout.range(of: "JobState=") else { return true }
@@ -160,24 +206,31 @@ public actor SlurmQueue {
         if Self.debugging { Console.err("xgraph: \(line())\n") }
     }
 
-    static func parse(_ text: String) -> [String: SlurmListedJob] {
+    /// squeue's text columns (`format`), one job per line.
+    public static func parse(_ text: String) -> [String: SlurmListedJob] {
         var jobs: [String: SlurmListedJob] = [:]
         for line in text.split(separator: "\n") {
             let f = line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 5, !f[0].isEmpty else { continue }
             let identity = SlurmJobIdentity(name: f[3], log: f[4])
-            let state = f[1].trimmingCharacters(in: .whitespaces)
-            switch state {
-            case "PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED": jobs[f[0]] = .init(state: .pending(reason: f[2]), identity: identity)
-            case "RUNNING", "CONFIGURING", "COMPLETING", "RESIZING", "SIGNALING", "STAGE_OUT": jobs[f[0]] = .init(state: .running, identity: identity)
-            // Listed for a while after the end: ended all the same. PREEMPTED and NODE_FAIL are
-            // not among them: Slurm may requeue such a job, and a waiter that took it for ended
-            // would submit the node a second time.
-            case "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
-                 "SPECIAL_EXIT", "REVOKED": continue
-            default: jobs[f[0]] = .init(state: .other(state), identity: identity)
+            if let listed = listed(state: f[1].trimmingCharacters(in: .whitespaces), reason: f[2], identity: identity) {
+                jobs[f[0]] = listed
             }
         }
         return jobs
+    }
+
+    /// A job in state `state` (Slurm's name) as a waiter sees it; nil for one that has ended.
+    static func listed(state: String, reason: String, identity: SlurmJobIdentity) -> SlurmListedJob? {
+        switch state {
+        case "PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED": return .init(state: .pending(reason: reason), identity: identity)
+        case "RUNNING", "CONFIGURING", "COMPLETING", "RESIZING", "SIGNALING", "STAGE_OUT": return .init(state: .running, identity: identity)
+        // Listed for a while after the end: ended all the same. PREEMPTED and NODE_FAIL are
+        // not among them: Slurm may requeue such a job, and a waiter that took it for ended
+        // would submit the node a second time.
+        case "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
+             "SPECIAL_EXIT", "REVOKED": return nil
+        default: return .init(state: .other(state), identity: identity)
+        }
     }
 }

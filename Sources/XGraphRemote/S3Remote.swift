@@ -1,0 +1,250 @@
+import Foundation
+import XGraphCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A remote in an S3 bucket (AWS, MinIO, Ceph RGW, SeaweedFS, Garage, `rclone serve s3`), through
+/// libcurl. Objects appear whole or not at all (S3 PUTs are atomic); large files go up in a
+/// multipart upload that streams from the file, and only a completed upload makes the object.
+public struct S3Remote: RemoteBackend {
+    let location: S3Location
+    let session: CurlSession
+
+    /// Above this size a file goes up in parts (one PUT can carry 5 GB; parts also bound what a
+    /// dropped connection costs) and comes down in parallel ranges.
+    let multipartThreshold: Int64
+
+    public init(location: S3Location, environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.location = location
+        let credentials = try AWSCredentials.load(environment: env)
+        // Test and slow-link knobs: seconds to connect and seconds without progress.
+        let connect = env["XGRAPH_REMOTE_CONNECT_TIMEOUT"].flatMap(Int.init).map { max(1, min($0, 600)) } ?? 10
+        let stall = env["XGRAPH_REMOTE_STALL_TIMEOUT"].flatMap(Int.init).map { max(1, min($0, 3600)) } ?? 60
+        self.session = CurlSession(credentials: credentials, region: location.region, connectTimeout: connect, stallTimeout: stall)
+        self.multipartThreshold = env["XGRAPH_REMOTE_MULTIPART_THRESHOLD"].flatMap(Int64.init).map { max(Self.minimumPart, $0) } ?? (64 << 20)
+    }
+
+    /// S3's smallest part (except the last) and most parts; some servers allow only 1,000.
+    static let minimumPart: Int64 = 5 << 20
+    static let maximumParts: Int64 = 1000
+    /// Tries per part before the whole upload is given up (and aborted).
+    static let partAttempts = 4
+
+    /// Parts of at least 8 MiB, and large enough that the file fits in 1,000 parts (100 GB →
+    /// 100 MiB parts), rounded up to whole MiB.
+    static func partSize(for size: Int64, threshold: Int64) -> Int64 {
+        let floor = max(minimumPart, min(threshold, 8 << 20))
+        let needed = (size + maximumParts - 1) / maximumParts
+        let mib: Int64 = 1 << 20
+        return max(floor, (needed + mib - 1) / mib * mib)
+    }
+
+    static let emptyHash = Digest.of(Data()).hex
+
+    private func request(_ method: String, _ key: String, query: String = "", body: CurlRequest.Body = .none,
+                         payloadHash: String = S3Remote.emptyHash, sink: CurlRequest.Sink = .memory(limit: 1 << 20),
+                         hasher: Hasher256? = nil, progress: TransferProgress? = nil) -> CurlRequest {
+        var r = CurlRequest(method: method, url: location.objectURL(key) + (query.isEmpty ? "" : "?" + query),
+                            payloadHash: payloadHash)
+        r.body = body; r.sink = sink; r.uploadHasher = hasher; r.progress = progress
+        return r
+    }
+
+    /// Turns a status into a RemoteError naming what the server said (S3's `<Code>` and
+    /// `<Message>`), never the credentials.
+    private func check(_ response: CurlRequest.Response, _ what: String, allowMissing: Bool = false) throws -> Bool {
+        switch response.status {
+        case 200..<300: return true
+        case 404 where allowMissing: return false
+        default:
+            let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+            let code = Self.element("Code", in: text) ?? ""
+            let message = Self.element("Message", in: text) ?? ""
+            let said = [code, message].filter { !$0.isEmpty }.joined(separator: ": ")
+            let detail = "\(what): HTTP \(response.status)\(said.isEmpty ? "" : " (\(said))")"
+            switch response.status {
+            case 401, 403:
+                throw RemoteError.denied(detail + "; check the credentials (\(session.credentials)) and the bucket's permissions")
+            case 404:
+                throw RemoteError.refused(detail + (code == "NoSuchBucket" ? "; create the bucket \(location.bucket) first" : ""))
+            case 408, 429, 500...599: throw RemoteError.server(detail)
+            default: throw RemoteError.refused(detail)
+            }
+        }
+    }
+
+    /// The text of the first `<name>…</name>` in a small XML document (S3's errors and
+    /// upload ids are flat; a full XML parser would add a dependency for two fields).
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else { return nil }
+        return String(xml[start.upperBound..<end.lowerBound])
+    }
+
+    public func head(_ key: String) throws -> Int64? {
+        let response = try session.perform(request("HEAD", key))
+        guard try check(response, "HEAD \(key)", allowMissing: true) else { return nil }
+        return response.headers["content-length"].flatMap(Int64.init) ?? 0
+    }
+
+    public func get(_ key: String, limit: Int) throws -> Data? {
+        let response = try session.perform(request("GET", key, sink: .memory(limit: limit)))
+        guard try check(response, "GET \(key)", allowMissing: true) else { return nil }
+        return response.body
+    }
+
+    public func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?) throws -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RemoteError.local("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        if limit > multipartThreshold, let done = try rangedDownload(key, fd: fd, size: limit, progress: progress) {
+            return done
+        }
+        let response = try session.perform(request("GET", key, sink: .file(fd: fd, start: 0, limit: limit), progress: progress))
+        return try check(response, "GET \(key)", allowMissing: true)
+    }
+
+    /// Blobs larger than `multipartThreshold` come down in `rangeStreams` ranged GETs at once,
+    /// each written at its own place in the file: one HTTP stream is often slower than the
+    /// server or the link (rclone `copy` does the same). The bytes are hashed after they are all
+    /// there (Store.importBlob).
+    static let rangeStreams = 4
+
+    /// Nil when the server does not serve ranges (it answered 200 with the whole object): the
+    /// caller then makes one plain GET. False when there is no such object.
+    private func rangedDownload(_ key: String, fd: Int32, size: Int64, progress: TransferProgress?) throws -> Bool? {
+        let streams = Int64(Self.rangeStreams)
+        let chunk = (size + streams - 1) / streams
+        let ranges = stride(from: Int64(0), to: size, by: Int(chunk)).map { ($0, min($0 + chunk, size)) }
+        let results = ParallelCalls.run(ranges.count) { i -> Result<Int, RemoteError> in
+            let (from, to) = ranges[i]
+            var r = request("GET", key, sink: .file(fd: fd, start: from, limit: to - from), progress: progress)
+            r.headers.append("Range: bytes=\(from)-\(to - 1)")
+            r.expectPartial = true
+            do {
+                let response = try session.perform(r)
+                if response.status == 404 { return .success(404) }
+                _ = try check(response, "GET \(key) bytes \(from)-\(to - 1)")
+                return .success(response.status)
+            } catch let e as RemoteError {
+                return .failure(e)
+            } catch {
+                return .failure(.local("\(error)"))
+            }
+        }
+        var statuses: [Int] = []
+        for r in results {
+            switch r {
+            case .success(let s): statuses.append(s)
+            case .failure(let e): throw e
+            }
+        }
+        if statuses.contains(404) { return false }
+        guard statuses.allSatisfy({ $0 == 206 }) else {
+            // A server without ranges sent the whole object to each stream, and the size limit
+            // stopped it: start again with one stream.
+            guard ftruncate(fd, 0) == 0 else { throw RemoteError.local("cannot truncate a download: \(String(cString: strerror(errno)))") }
+            return nil
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, Int64(st.st_size) == size else {
+            throw RemoteError.server("GET \(key): the ranges did not add up to \(size) bytes")
+        }
+        return true
+    }
+
+    public func put(_ key: String, data: Data, ifAbsent: Bool) throws {
+        let response = try session.perform(request("PUT", key, body: .data(data), payloadHash: Digest.of(data).hex))
+        _ = try check(response, "PUT \(key)")
+    }
+
+    public func upload(_ key: String, file: String, size: Int64, digest: Digest?, progress: TransferProgress?) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RemoteError.local("cannot open \(file): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        if size > multipartThreshold {
+            try multipart(key, fd: fd, file: file, size: size, digest: digest, progress: progress)
+            return
+        }
+        // The blob's digest is its payload hash: AWS checks the bytes against it itself.
+        let response = try session.perform(request("PUT", key, body: .file(fd: fd, offset: 0, length: size),
+                                                   payloadHash: digest?.hex ?? "UNSIGNED-PAYLOAD",
+                                                   hasher: digest == nil ? nil : Hasher256(), progress: progress))
+        _ = try check(response, "PUT \(key)")
+        if let digest, let sent = response.uploadHasher?.finalize(), sent != digest {
+            // Servers that do not check the payload hash (rclone, some gateways) took bad bytes:
+            // take them back, so no reader is offered a blob that fails its name.
+            _ = try? session.perform(request("DELETE", key))
+            throw RemoteError.local("\(file) no longer holds the bytes of \(digest.short) (they hash to \(sent.short)): not pushed; run `xgraph verify --repair`")
+        }
+    }
+
+    /// CreateMultipartUpload, one UploadPart per part read straight from the file, then
+    /// CompleteMultipartUpload: the object exists only after that, and only if the bytes sent
+    /// hash to `digest`. A failure aborts the upload so the server frees its parts.
+    private func multipart(_ key: String, fd: Int32, file: String, size: Int64, digest: Digest?, progress: TransferProgress?) throws {
+        let created = try session.perform(request("POST", key, query: "uploads=", body: .data(Data())))
+        _ = try check(created, "start a multipart upload of \(key)")
+        guard let uploadID = Self.element("UploadId", in: String(decoding: created.body, as: UTF8.self)), !uploadID.isEmpty else {
+            throw RemoteError.server("start a multipart upload of \(key): the server sent no UploadId")
+        }
+        let idQuery = "uploadId=" + Self.escape(uploadID)
+        var completed = false
+        defer { if !completed { _ = try? session.perform(request("DELETE", key, query: idQuery)) } }
+        let partSize = Self.partSize(for: size, threshold: multipartThreshold)
+        var hasher: Hasher256? = digest == nil ? nil : Hasher256()
+        var parts: [String] = []
+        var offset: Int64 = 0
+        var number = 1
+        while offset < size {
+            let length = min(partSize, size - offset)
+            let r = request("PUT", key, query: "partNumber=\(number)&\(idQuery)", body: .file(fd: fd, offset: offset, length: length),
+                            payloadHash: "UNSIGNED-PAYLOAD", hasher: hasher, progress: progress)
+            // A part that fails for a passing reason is sent again (from the same hash state: the
+            // hasher is a value), so a dropped connection at part 900 of a 100 GB upload costs
+            // one part, not the file.
+            var response: CurlRequest.Response?
+            var pause = 0.5
+            for attempt in 1...Self.partAttempts {
+                do {
+                    let got = try session.perform(r)
+                    _ = try check(got, "upload part \(number) of \(key)")
+                    response = got
+                    break
+                } catch let e as RemoteError where e.isTransient && attempt < Self.partAttempts {
+                    Thread.sleep(forTimeInterval: pause)
+                    pause *= 2
+                }
+            }
+            guard let response, let etag = response.headers["etag"] else {
+                throw RemoteError.server("part \(number) of \(key): no ETag in the reply")
+            }
+            // The parts go up in order, so one hash runs through them all as they are sent.
+            hasher = response.uploadHasher
+            parts.append("<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>")
+            offset += length
+            number += 1
+        }
+        if let digest, let got = hasher?.finalize(), got != digest {
+            throw RemoteError.local("\(file) no longer holds the bytes of \(digest.short) (they hash to \(got.short)): not pushed; run `xgraph verify --repair`")
+        }
+        let xml = Data(("<CompleteMultipartUpload>" + parts.joined() + "</CompleteMultipartUpload>").utf8)
+        let done = try session.perform(request("POST", key, query: idQuery, body: .data(xml), payloadHash: Digest.of(xml).hex))
+        _ = try check(done, "complete the multipart upload of \(key)")
+        // S3 may answer 200 and put the failure in the body.
+        if Self.element("Code", in: String(decoding: done.body, as: UTF8.self)) != nil {
+            throw RemoteError.server("complete the multipart upload of \(key): \(String(decoding: done.body.prefix(512), as: UTF8.self))")
+        }
+        completed = true
+    }
+
+    static func escape(_ s: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
+        return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+    }
+
+    static func xmlEscape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphRemote
+
+struct PullCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Fetch from the remote cache every selected node this store lacks and the remote has, without running anything.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+    @OptionGroup var remote: RemoteOptions
+
+    @Option(name: .long, help: "Transfer this many nodes at once.")
+    var jobs = 4
+
+    func validate() throws {
+        if !(1...256).contains(jobs) { throw ValidationError("--jobs: 1 to 256, found \(jobs)") }
+    }
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            guard let (cache, mode) = try remote.open(ws, strict: true) else {
+                throw XGraphError.usage("no remote cache: name one with --remote URL, XGRAPH_REMOTE or `remote:` in the experiment file")
+            }
+            guard mode.reads else { throw XGraphError.usage("remote mode \(mode.rawValue) does not fetch; use --remote-mode read or read-write") }
+            // The plan's remote lookups chain: a node's key needs its inputs' outputs, which the
+            // remote's records name. Each node found is then fetched on its own (a record needs
+            // only its own artifact), several at once.
+            var planner = Planner.forQueries(graph: ws.graph, store: ws.store)
+            let storeRef = ws.store
+            planner.remoteLookup = { key in cache.lookup(key.key, store: storeRef).map { ($0.record.output, $0.bytesToFetch) } }
+            let plan = try planner.plan(selection: try ws.selection(experiment.targets))
+            var wanted: [(node: String, key: Digest)] = []
+            var here = 0, missing = 0
+            for e in plan.entries {
+                switch e.status {
+                case .cached: if e.key != nil { here += 1 }
+                case .willRun(.cachedOnRemote): if let k = e.key { wanted.append((e.node, k.key)) }
+                default: missing += 1
+                }
+            }
+            if let down = cache.downReason { throw XGraphError.io("pull stopped: \(down)") }
+            let line = TransferLine(verb: "pull", total: wanted.count)
+            let outcomes = Outcomes()
+            let work = wanted
+            ParallelWork.run(count: work.count, jobs: jobs) { i in
+                if cache.fetch(work[i].key, into: storeRef, progress: line.bytes) != nil { outcomes.add(.done, node: work[i].node) }
+                else { outcomes.add(.failed("not fetched (see the warning above)"), node: work[i].node) }
+                line.nodeDone()
+            }
+            line.finish()
+            let r = outcomes.snapshot()
+            if let down = cache.downReason { throw XGraphError.io("pull stopped: \(down)") }
+            for (node, why) in r.failed { print("failed: \(node): \(why)") }
+            var text = "pulled \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteCount.format(line.bytes.bytes)), \(line.rate)), \(here) already here"
+            if missing > 0 { text += ", \(missing) not on the remote" }
+            print(text)
+            XGraph.finish(r.failed.isEmpty ? 0 : 1)
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}

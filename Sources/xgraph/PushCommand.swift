@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import XGraphBuild
+import XGraphCore
+import XGraphRemote
+
+struct PushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Copy the nodes built in this store (records, trees, blobs) to the remote cache.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var experiment: ExperimentArguments
+    @OptionGroup var remote: RemoteOptions
+
+    @Option(name: .long, help: "Transfer this many nodes at once.")
+    var jobs = 4
+
+    func validate() throws {
+        if !(1...256).contains(jobs) { throw ValidationError("--jobs: 1 to 256, found \(jobs)") }
+    }
+
+    func run() async throws {
+        do {
+            let ws = try Workspace.open(file: experiment.file, storePath: store.store)
+            guard let (cache, mode) = try remote.open(ws, strict: true) else {
+                throw XGraphError.usage("no remote cache: name one with --remote URL, XGRAPH_REMOTE or `remote:` in the experiment file")
+            }
+            guard mode.writes else { throw XGraphError.usage("remote mode \(mode.rawValue) does not push; use --remote-mode write or read-write") }
+            let plan = try Planner.forQueries(graph: ws.graph, store: ws.store).plan(selection: try ws.selection(experiment.targets))
+            var keys: [(node: String, key: Digest)] = []
+            var notBuilt = 0
+            for e in plan.entries {
+                if case .cached = e.status, let k = e.key { keys.append((e.node, k.key)) }
+                else if e.key != nil || e.output == nil { notBuilt += 1 }
+            }
+            let line = TransferLine(verb: "push", total: keys.count)
+            let outcomes = Outcomes()
+            let storeRef = ws.store
+            let work = keys
+            ParallelWork.run(count: work.count, jobs: jobs) { i in
+                do {
+                    let o = try cache.push(work[i].key, from: storeRef, progress: line.bytes)
+                    outcomes.add(o == .alreadyThere ? .already : .done, node: work[i].node)
+                } catch {
+                    outcomes.add(.failed("\(error)"), node: work[i].node)
+                }
+                line.nodeDone()
+            }
+            line.finish()
+            let r = outcomes.snapshot()
+            if let down = cache.downReason { throw XGraphError.io("push stopped: \(down)") }
+            for (node, why) in r.failed { print("failed: \(node): \(why)") }
+            var text = "pushed \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteCount.format(line.bytes.bytes)), \(line.rate)), \(r.already) already on the remote"
+            if notBuilt > 0 { text += ", \(notBuilt) not built in this store (build them first)" }
+            print(text)
+            XGraph.finish(r.failed.isEmpty ? 0 : 1)
+        } catch {
+            XGraph.fail(error)
+        }
+    }
+}
+
+/// What happened to each node of a push or pull, from several threads.
+final class Outcomes: @unchecked Sendable {
+    enum Kind { case done, already, failed(String) }
+    private let lock = NSLock()
+    private var done = 0, already = 0
+    private var failed: [(String, String)] = []
+
+    func add(_ k: Kind, node: String) {
+        lock.withLock {
+            switch k {
+            case .done: done += 1
+            case .already: already += 1
+            case .failed(let why): failed.append((node, why))
+            }
+        }
+    }
+
+    func snapshot() -> (done: Int, already: Int, failed: [(String, String)]) {
+        lock.withLock { (done, already, failed.sorted { $0.0 < $1.0 }) }
+    }
+}

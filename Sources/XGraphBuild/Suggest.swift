@@ -30,6 +30,9 @@ public struct SuggestReport: Sendable {
     public var candidates: Int
     /// `xgraph build FILE NODE…` for the chosen runs the grid declares; nil when none.
     public var command: String?
+    /// The fit's warning when its bootstrap intervals are points (`LawSeriesFit.bootstrapWarning`):
+    /// no run can then be seen to narrow them, and the interval is no measure of certainty.
+    public var bootstrapWarning: String?
 
     /// The forecast interval expected after every chosen run: today's, scaled about the
     /// forecast by the expected width ratio. nil without an interval or a choice.
@@ -119,7 +122,8 @@ extension ResultsContext {
         let command = inGrid.isEmpty ? nil
             : (["xgraph", "build", o.file] + inGrid).map(shellQuote).joined(separator: " ")
         let answer = SuggestReport(seriesKey: series.key, forecast: forecast, choices: choices, outsideGrid: outside,
-                                   budget: o.budget, candidates: candidates.count, command: command)
+                                   budget: o.budget, candidates: candidates.count, command: command,
+                                   bootstrapWarning: fit.bootstrapWarning)
         // Remembered so that `fit --at` shows it next to the interval the runs really give.
         if let now = forecast.interval, let expected = answer.expected {
             try SuggestionLog(storeRoot: store.root).record(SuggestionRecord(

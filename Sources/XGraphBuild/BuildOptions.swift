@@ -27,6 +27,10 @@ public struct BuildOptions: Sendable {
     /// Where the build hands each action record it writes (the results index, in batches), so
     /// that no record is kept in memory for the whole build; nil: records are only in the store.
     public var records: (any RecordSink)?
+    /// `code:` digests by absolute path, used instead of digesting the disk: the code as it was
+    /// at a commit, for a plan of the experiment file as of that commit (`xgraph diff FILE A B`).
+    /// A path not in it is digested on disk as usual. Only plans set it; a build never does.
+    public var codeDigests: [String: Digest] = [:]
 
     public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,

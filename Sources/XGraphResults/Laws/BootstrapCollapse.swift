@@ -16,7 +16,9 @@ enum BootstrapCollapse {
     static func warning(_ fit: LawSeriesFit) -> String? {
         guard fit.draws > 0, let band = fit.band(data: fit.maxData, model: fit.maxModel) else { return nil }
         let value = fit.metric(data: fit.maxData, model: fit.maxModel)
-        guard band.upper - band.lower <= relativeWidth * max(abs(value), .leastNormalMagnitude) else { return nil }
+        guard band.upper - band.lower <= relativeWidth * max(abs(value), .leastNormalMagnitude) else {
+            return parameterWarning(fit)
+        }
         let why: String
         let largest = fit.residuals.map { abs($0.logResidual) }.max() ?? 0
         if largest <= relativeWidth {
@@ -30,5 +32,25 @@ enum BootstrapCollapse {
         return "the bootstrap intervals are points: every resample gave the same fit, because \(why). That is not "
             + "certainty: the interval cannot see noise the runs do not show. Add replicates whose runs differ (seeds), "
             + "or read the forecast as having no interval"
+    }
+
+    /// One parameter's interval a point while the forecast's has a width: the parameter sat at
+    /// the same place in every resample, which is a bound of the fit (an irreducible term E at
+    /// its floor of about 0, when the runs show none), not a measurement to that precision.
+    static func parameterWarning(_ fit: LawSeriesFit) -> String? {
+        let names = fit.estimate.law.parameterNames
+        // E at its floor wanders among values like 1e-30 that are all nothing against the loss:
+        // it is measured against the loss at the largest size, the others against themselves.
+        let loss = fit.estimate.loss(data: fit.maxData, model: fit.maxModel ?? 1)
+        let points = names.indices.filter { i in
+            guard i < fit.intervals.count, let iv = fit.intervals[i] else { return false }
+            let own = abs(fit.estimate.values[i])
+            let scale = max(names[i] == "E" ? max(own, loss) : own, .leastNormalMagnitude)
+            return iv.upper - iv.lower <= relativeWidth * scale
+        }
+        guard !points.isEmpty else { return nil }
+        let list = points.map { "\(names[$0]) = \(String(format: "%.4g", fit.estimate.values[$0]))" }.joined(separator: ", ")
+        return "the bootstrap interval of \(list) is a point: every resample left it at the same value, a bound of the fit "
+            + "(such as an irreducible term the runs do not show, fitted as about 0), not a measurement that precise"
     }
 }

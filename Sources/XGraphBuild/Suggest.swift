@@ -112,7 +112,18 @@ extension ResultsContext {
                 let sizeLabel = LawDataLabel.text(size)
                 let id = t.node.id.replacingOccurrences(of: "\(dataAxis)=\(label)", with: "\(dataAxis)=\(sizeLabel)")
                 var up: [String: Double] = [:]
-                for (u, c) in upstream(t.index, built: true) { up[u + " at " + sizeLabel] = c * ratio }
+                let sized = "\(dataAxis)=\(label)"
+                let unbuilt = upstream(t.index)
+                for (u, c) in upstream(t.index, built: true) {
+                    if u.contains(sized) {
+                        // A node of that size too (its subset, its pretraining): new, named as it
+                        // would be, its cost scaled with the data.
+                        up[u.replacingOccurrences(of: sized, with: "\(dataAxis)=\(sizeLabel)")] = c * ratio
+                    } else if let cost = unbuilt[u] {
+                        // Shared by every size (a generating step): paid once, only if not built.
+                        up[u] = cost
+                    }
+                }
                 candidates.append(DesignCandidate(id: id, data: size, model: t.model, cost: gpuHours(t.node) * ratio, upstream: up))
                 outside[id] = size
             }

@@ -99,14 +99,16 @@ extension ResultsContext {
             candidates.append(DesignCandidate(id: n.id, data: Double(size), model: model, cost: gpuHours(n), upstream: upstream(i)))
         }
         // Sizes beyond the grid (`--sizes`): at the target's model size (or the nearest one),
-        // priced from the largest node there, scaled by data size as the duration history
-        // scales estimates, upstream runs included.
+        // priced from the largest nodes there, scaled by data size as the duration history
+        // scales estimates, upstream runs included. One candidate per node at that largest size,
+        // so each replicate (seed) of the series can be run at the new size, as in the grid.
         var outside: [String: Double] = [:]
         let targetModel = forecast.at.model ?? 0
         let nearest = templates.map { abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) }.min()
-        if let t = templates.filter({ o.fit.law != .joint || abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) == nearest })
-            .max(by: { $0.data < $1.data }),
-           let label = t.node.axes.first(where: { $0.axis == dataAxis })?.value {
+        let atModel = templates.filter { o.fit.law != .joint || abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) == nearest }
+        let largest = atModel.map(\.data).max()
+        for t in atModel where t.data == largest {
+            guard let label = t.node.axes.first(where: { $0.axis == dataAxis })?.value else { continue }
             for size in o.extraSizes where !templates.contains(where: { $0.data == size && $0.model == t.model }) {
                 let ratio = size / t.data
                 let sizeLabel = LawDataLabel.text(size)

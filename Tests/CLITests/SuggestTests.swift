@@ -54,6 +54,11 @@ final class SuggestTests: XCTestCase {
         XCTAssertTrue(line.contains(" * "), "marked as outside the grid: \(line)")
         XCTAssertTrue(line.contains("subset/data=200"), String(line))
         XCTAssertFalse(line.contains(" at 200"), String(line))
+        // Each replicate of the series can be run at the new size, as in the grid.
+        let seeds = r.out.split(separator: "\n").filter { $0.contains("train/data=200/model=small/seed=") }
+        for seed in 0..<3 {
+            XCTAssertEqual(seeds.filter { $0.contains("seed=\(seed)/") }.count, 1, r.out)
+        }
     }
 
     func testSuggestSaysWhatIsWrong() throws {

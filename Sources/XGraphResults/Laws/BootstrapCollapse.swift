@@ -42,7 +42,14 @@ enum BootstrapCollapse {
         // E at its floor wanders among values like 1e-30 that are all nothing against the loss:
         // it is measured against the loss at the largest size, the others against themselves.
         let loss = fit.estimate.loss(data: fit.maxData, model: fit.maxModel ?? 1)
+        // A parameter the optimum's own warning already calls degenerate (`RobustFit`: a term
+        // that vanishes, an exponent near 0 or at its bound) is said once, there.
+        let said = fit.estimate.warning ?? ""
         let points = names.indices.filter { i in
+            let name = names[i]
+            if said.contains("\(name)'s term vanishes") || said.contains("\(name) is near 0") || said.contains("\(name) is at its upper bound") {
+                return false
+            }
             guard i < fit.intervals.count, let iv = fit.intervals[i] else { return false }
             let own = abs(fit.estimate.values[i])
             let scale = max(names[i] == "E" ? max(own, loss) : own, .leastNormalMagnitude)

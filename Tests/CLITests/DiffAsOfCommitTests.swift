@@ -17,6 +17,9 @@ final class DiffAsOfCommitTests: XCTestCase {
           base:
             code: [base.sh]
             command: sh base.sh {{ out }}
+          tool:
+            code: [lib]
+            command: sh lib/run.sh {{ out }}
           train:
             foreach: { model: models }
             inputs: { base: base }
@@ -35,6 +38,11 @@ final class DiffAsOfCommitTests: XCTestCase {
         try h.write(".gitignore", "cache/\n")
         try h.write("base.sh", Self.base)
         try h.write("score.sh", Self.score)
+        // A code folder, digested from the commit's tree as a build digests it from the disk.
+        try h.write("lib/run.sh", #"cat lib/sub/w.txt > /dev/null; echo '{"w": 3}' > "$1/metrics.json""# + "\n")
+        try h.write("lib/sub/w.txt", "weights\n")
+        // The execute bit is part of a folder's digest, and git keeps it (mode 100755).
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: h.dir.path + "/lib/run.sh")
         try h.write("exp.yaml", Self.spec(lr: "0.1", capacities: "m1: { k: 1 }, m2: { k: 2 }"))
         try h.git("init", "-q", "-b", "main")
         try h.git("add", ".")
@@ -73,10 +81,11 @@ final class DiffAsOfCommitTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(Double(byNode["train/model=m1"]?[2] ?? "")), 1.2, accuracy: 1e-9, r.out)
         XCTAssertEqual(try XCTUnwrap(Double(byNode["train/model=m2"]?[3] ?? "")), 0.1, accuracy: 1e-9, r.out)
         XCTAssertNil(byNode["train/model=m3"], "m3 is only in B's file: \(r.out)")
-        XCTAssertEqual(byNode.count, 3, r.out)
+        XCTAssertEqual(byNode["tool"]?.dropFirst().map { Double($0) }, [3, 3, 0], "the code folder's key matches: \(r.out)")
+        XCTAssertEqual(byNode.count, 4, r.out)
         XCTAssertTrue(r.err.contains("compared each node's result as of each commit"), r.err)
         XCTAssertTrue(r.err.contains("only in b's exp.yaml: 1 (train/model=m3)"), r.err)
-        XCTAssertTrue(r.err.contains("3 node(s) in both commits' exp.yaml, 3 with results on both sides"), r.err)
+        XCTAssertTrue(r.err.contains("4 node(s) in both commits' exp.yaml, 4 with results on both sides"), r.err)
 
         // The same commits without the file: only the runs recorded at each, so base is missing,
         // and the footer points to the file form.

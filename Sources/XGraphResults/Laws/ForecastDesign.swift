@@ -37,8 +37,9 @@ public struct DesignChoice: Sendable, Equatable {
 /// docs/results.md, "Choosing the next runs"). The interval's variance is taken to the first
 /// order (the delta method): with J the Jacobian of the log law over the runs' sizes and g the
 /// gradient of the forecast, Var ∝ gᵀ(JᵀJ)⁻¹g. A run adds its row to J, so its effect is known
-/// before it is made; the bootstrap width now is scaled by √(Var after / Var now), and by the
-/// change of the t quantile its degrees of freedom give (`Spread`).
+/// before it is made; the bootstrap width now is scaled by √(Var after / Var now), averaged over
+/// the bootstrap's parameter vectors (`Criterion`), and by the change of the expanded percentile
+/// its degrees of freedom give, as far as the draws can show it (`Spread`).
 public enum ForecastDesign {
     /// The runs to make, in the order to make them. Greedy by variance drop per GPU-hour alone
     /// fills a budget with cheap small runs that barely move an extrapolation (the ratio rule's

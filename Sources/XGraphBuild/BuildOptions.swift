@@ -32,6 +32,10 @@ public struct BuildOptions: Sendable {
     /// (BuildRun+Remote.swift); nil: none, or `--remote-mode write|off`. Pushing goes through
     /// `records` (RemotePushSink), so it needs nothing here.
     public var remote: RemoteCache?
+    /// `code:` digests by absolute path, used instead of digesting the disk: the code as it was
+    /// at a commit, for a plan of the experiment file as of that commit (`xgraph diff FILE A B`).
+    /// A path not in it is digested on disk as usual. Only plans set it; a build never does.
+    public var codeDigests: [String: Digest] = [:]
 
     public init(jobs: Int = 1024, keepGoing: Bool = false,
                 force: [String] = [], gpuIDs: [Int] = [], gpuModel: String? = nil,

@@ -44,7 +44,8 @@ public struct Planner: Sendable {
 
     func makeRebuilder(selection: [Int], restore: Bool) throws -> Rebuilder {
         let forced = options.force.isEmpty ? [] : Set(try graph.matching(options.force))
-        let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion, restore: restore)
+        let r = Rebuilder(graph: graph, store: store, forced: forced, builtinVersion: options.builtinVersion, restore: restore,
+                          givenCode: options.codeDigests)
         try r.digestCode(of: selection)
         return r
     }

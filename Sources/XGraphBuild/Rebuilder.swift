@@ -18,10 +18,12 @@ final class Rebuilder: @unchecked Sendable {
     private var codeDigests: [String: Digest] = [:]
     private var fingerprints: [Int: Digest] = [:]
     private let partCache = KeyPartCache()
+    /// `BuildOptions.codeDigests`: code digests given instead of read from disk.
+    private let givenCode: [String: Digest]
 
-    init(graph: Graph, store: Store, forced: Set<Int>, builtinVersion: Int, restore: Bool) {
+    init(graph: Graph, store: Store, forced: Set<Int>, builtinVersion: Int, restore: Bool, givenCode: [String: Digest] = [:]) {
         self.graph = graph; self.store = store; self.forced = forced; self.builtinVersion = builtinVersion
-        self.restore = restore
+        self.restore = restore; self.givenCode = givenCode
     }
 
     /// Digests every `code:` path of the selected nodes once (a stat and a lookup when unchanged).
@@ -34,7 +36,7 @@ final class Rebuilder: @unchecked Sendable {
         }
         var out: [String: Digest] = [:]
         for p in paths.sorted() {
-            guard let digest = try digestCode(p) else {
+            guard let digest = try givenCode[p] ?? digestCode(p) else {
                 // The loader checked it; it went away since. Point at the step that names it.
                 let node = selection.lazy.map { self.graph.nodes[$0] }.first { $0.code.contains(p) || $0.container?.imageFile == p }
                 if let node, let container = node.container, container.imageFile == p {

@@ -93,13 +93,7 @@ extension Workspace {
                               history: history())
         let plan = try planner.plan(selection: Array(graph.nodes.indices))
         // The plan has one entry per selected node, in selection order.
-        let nodes = zip(graph.nodes, plan.entries).compactMap { node, entry -> CurrentNode? in
-            if case .source = node.kind { return nil }
-            return CurrentNode(node: node.id, step: node.step,
-                               axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
-                               key: entry.key?.key.hex)
-        }
-        return (nodes, plan)
+        return (ResultsContext.currentNodes(graph, plan), plan)
     }
 
     /// The results index, synced with the store's records.

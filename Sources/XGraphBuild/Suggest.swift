@@ -30,6 +30,9 @@ public struct SuggestReport: Sendable {
     public var candidates: Int
     /// `xgraph build FILE NODE…` for the chosen runs the grid declares; nil when none.
     public var command: String?
+    /// The fit's warning when its bootstrap intervals are points (`LawSeriesFit.bootstrapWarning`):
+    /// no run can then be seen to narrow them, and the interval is no measure of certainty.
+    public var bootstrapWarning: String?
 
     /// The forecast interval expected after every chosen run: today's, scaled about the
     /// forecast by the expected width ratio. nil without an interval or a choice.
@@ -96,20 +99,33 @@ extension ResultsContext {
             candidates.append(DesignCandidate(id: n.id, data: Double(size), model: model, cost: gpuHours(n), upstream: upstream(i)))
         }
         // Sizes beyond the grid (`--sizes`): at the target's model size (or the nearest one),
-        // priced from the largest node there, scaled by data size as the duration history
-        // scales estimates, upstream runs included.
+        // priced from the largest nodes there, scaled by data size as the duration history
+        // scales estimates, upstream runs included. One candidate per node at that largest size,
+        // so each replicate (seed) of the series can be run at the new size, as in the grid.
         var outside: [String: Double] = [:]
         let targetModel = forecast.at.model ?? 0
         let nearest = templates.map { abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) }.min()
-        if let t = templates.filter({ o.fit.law != .joint || abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) == nearest })
-            .max(by: { $0.data < $1.data }),
-           let label = t.node.axes.first(where: { $0.axis == dataAxis })?.value {
+        let atModel = templates.filter { o.fit.law != .joint || abs(log(($0.model ?? 1) / max(targetModel, 1e-300))) == nearest }
+        let largest = atModel.map(\.data).max()
+        for t in atModel where t.data == largest {
+            guard let label = t.node.axes.first(where: { $0.axis == dataAxis })?.value else { continue }
             for size in o.extraSizes where !templates.contains(where: { $0.data == size && $0.model == t.model }) {
                 let ratio = size / t.data
                 let sizeLabel = LawDataLabel.text(size)
                 let id = t.node.id.replacingOccurrences(of: "\(dataAxis)=\(label)", with: "\(dataAxis)=\(sizeLabel)")
                 var up: [String: Double] = [:]
-                for (u, c) in upstream(t.index, built: true) { up[u + " at " + sizeLabel] = c * ratio }
+                let sized = "\(dataAxis)=\(label)"
+                let unbuilt = upstream(t.index)
+                for (u, c) in upstream(t.index, built: true) {
+                    if u.contains(sized) {
+                        // A node of that size too (its subset, its pretraining): new, named as it
+                        // would be, its cost scaled with the data.
+                        up[u.replacingOccurrences(of: sized, with: "\(dataAxis)=\(sizeLabel)")] = c * ratio
+                    } else if let cost = unbuilt[u] {
+                        // Shared by every size (a generating step): paid once, only if not built.
+                        up[u] = cost
+                    }
+                }
                 candidates.append(DesignCandidate(id: id, data: size, model: t.model, cost: gpuHours(t.node) * ratio, upstream: up))
                 outside[id] = size
             }
@@ -119,7 +135,8 @@ extension ResultsContext {
         let command = inGrid.isEmpty ? nil
             : (["xgraph", "build", o.file] + inGrid).map(shellQuote).joined(separator: " ")
         let answer = SuggestReport(seriesKey: series.key, forecast: forecast, choices: choices, outsideGrid: outside,
-                                   budget: o.budget, candidates: candidates.count, command: command)
+                                   budget: o.budget, candidates: candidates.count, command: command,
+                                   bootstrapWarning: fit.bootstrapWarning)
         // Remembered so that `fit --at` shows it next to the interval the runs really give.
         if let now = forecast.interval, let expected = answer.expected {
             try SuggestionLog(storeRoot: store.root).record(SuggestionRecord(

@@ -10,6 +10,7 @@ extension SuggestReport {
         let now = f.interval.map { "[\(g($0.lower)), \(g($0.upper))], width \(g($0.upper - $0.lower))" } ?? "no interval"
         lines.append("\(key): forecast at \(f.at.label): \(metric) \(g(f.value)) \(now)"
             + (f.dataDecades > 0 ? "; \(String(format: "%.1f", f.dataDecades)) decades of data past the measured" : ""))
+        if let w = bootstrapWarning { lines.append("warning: " + w) }
         lines.append("budget \(g(budget)) GPU-h; \(candidates) runs could still be made")
         guard !choices.isEmpty else {
             lines.append("no affordable run shrinks the interval: raise --budget, or add sizes with --sizes")

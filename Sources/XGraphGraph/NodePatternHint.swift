@@ -37,8 +37,22 @@ extension Graph {
         if last < order.count - 1 { suggestion.append("*") }
         let text = suggestion.joined(separator: "/")
         let glob = Glob(text)
-        guard stepNodes.contains(where: { glob.matches($0.id) }) else { return nil }
         let naming = ([step] + order.map { "\($0)=…" }).joined(separator: "/")
+        guard stepNodes.contains(where: { glob.matches($0.id) }) else {
+            // Written in the step's order, a misspelt value is best served by close node names.
+            if Array(parts) == Array(suggestion.dropFirst()) { return nil }
+            // Out of order and a value wrong too (`eval/model=d7/*` where the capacities are
+            // d1…d5): close names of other steps help neither; give the step's naming and values.
+            for axis in order[...last] {
+                guard let value = named[axis] else { continue }
+                let values = Self.distinct(stepNodes.compactMap { n in n.axes.first { $0.axis == axis }?.value })
+                let valueGlob = Glob(value)
+                if values.contains(where: { valueGlob.matches($0) }) { continue }
+                return "\(step) names its nodes \(naming), and \(axis) is never '\(value)' there"
+                    + NameSuggestions.didYouMean(value, in: values) + " values: " + NameSuggestions.list(values)
+            }
+            return nil
+        }
         return "\(step) names its nodes \(naming): did you mean '\(text)'?"
     }
 

@@ -41,6 +41,8 @@ public struct ForecastPanel: Sendable {
             return "\(metric) at \(f.at.label): \(g(f.value))\(iv), \(String(format: "%.1f", f.dataDecades)) decades past the data"
         }
         parts.insert("\(fit.estimate.law.rawValue) law on \(d.fitted(metric)); band: 95 % bootstrap interval", at: 0)
+        // A band of no width must not pass for certainty on the page either.
+        if let w = fit.bootstrapWarning { parts.append("warning: " + w) }
         return parts.joined(separator: "; ")
     }
 

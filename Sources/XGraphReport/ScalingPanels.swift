@@ -65,11 +65,9 @@ public enum ScalingPanels {
         let bySize = Dictionary(grouping: s.points, by: \.size)
         return bySize.keys.sorted().map { size in
             let values = (bySize[size] ?? []).map(\.value)
-            let n = Double(values.count)
-            let mean = values.reduce(0, +) / n
-            let sd = values.count > 1
-                ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot() : nil
-            return SVGPlot.Point(size: size, label: s.label(size), mean: mean, sd: sd, n: values.count)
+            // Never empty: each size comes from a point. SampleSpread keeps identical replicates' SD at 0.
+            let spread = SampleSpread.meanAndSD(values) ?? (mean: .nan, sd: nil)
+            return SVGPlot.Point(size: size, label: s.label(size), mean: spread.mean, sd: spread.sd, n: values.count)
         }
     }
 

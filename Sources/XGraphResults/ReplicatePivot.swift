@@ -27,12 +27,12 @@ public struct ReplicateStats: Sendable, Equatable {
     /// n − 1 in the denominator; nil for one run, which has no spread to show.
     public var sd: Double?
 
+    /// Identical replicates have an SD of exactly 0, not rounding noise (`SampleSpread`).
     init?(_ values: [Double]) {
-        guard !values.isEmpty else { return nil }
+        guard let spread = SampleSpread.meanAndSD(values) else { return nil }
         n = values.count
-        mean = values.reduce(0, +) / Double(n)
-        let m = mean
-        sd = n > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(n - 1)).squareRoot() : nil
+        mean = spread.mean
+        sd = spread.sd
     }
 }
 

@@ -35,12 +35,11 @@ extension ScalingFit {
 
     /// Mean, standard error of the mean and degrees of freedom (count − 1) of independent
     /// observations; nil for fewer than two.
+    /// Replicates that agree to the last bits get an SE of exactly 0, not rounding noise
+    /// (`0.1500 ± 1.602e-17`), as pivots do (`SampleSpread`).
     static func meanAndSE(_ values: [Double]) -> (mean: Double, se: Double, df: Int)? {
-        guard values.count >= 2 else { return nil }
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / n
-        let ss = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        return (mean, (ss / (n - 1) / n).squareRoot(), values.count - 1)
+        guard values.count >= 2, let spread = SampleSpread.meanAndSD(values), let sd = spread.sd else { return nil }
+        return (spread.mean, sd / Double(values.count).squareRoot(), values.count - 1)
     }
 
     /// The fit across replicates, or nil when fewer than two replicates have two sizes (the

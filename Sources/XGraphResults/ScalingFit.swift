@@ -200,10 +200,9 @@ public enum ScalingFit {
     static func summaries(_ points: [Point]) -> [SizeSummary] {
         Dictionary(grouping: points, by: \.size).map { size, group in
             let values = group.map(\.value)
-            let mean = values.reduce(0, +) / Double(values.count)
-            let ss = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            return SizeSummary(size: size, n: values.count, mean: mean,
-                               sd: values.count > 1 ? (ss / Double(values.count - 1)).squareRoot() : nil)
+            // A group is never empty; SampleSpread keeps identical replicates' SD at exactly 0.
+            let spread = SampleSpread.meanAndSD(values) ?? (mean: .nan, sd: nil)
+            return SizeSummary(size: size, n: values.count, mean: spread.mean, sd: spread.sd)
         }.sorted { $0.size < $1.size }
     }
 

@@ -10,9 +10,16 @@ public enum SpecLoader {
     static let sections = ["datasets", "subsets", "models", "tasks", "axes", "steps"]
 
     public static func load(path: String) throws -> Spec {
+        try load(path: path, reading: { FileManager.default.contents(atPath: $0) })
+    }
+
+    /// Loads with the files' bytes from `read` (absolute path → bytes, nil when there is no
+    /// such file) instead of the disk: `xgraph diff FILE A B` loads the experiment file, and the
+    /// files it includes, as they were at a commit, at the paths where that build read them.
+    public static func load(path: String, reading read: (String) -> Data?) throws -> Spec {
         let file = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
         var collected = Collected()
-        try collect(file: file, from: nil, chain: [], into: &collected)
+        try collect(file: file, from: nil, chain: [], read: read, into: &collected)
         var builder = SpecBuilder(collected: collected)
         return try builder.build(rootFile: file)
     }
@@ -38,7 +45,7 @@ public enum SpecLoader {
     }
 
     private static func collect(file: String, from includeSite: SourceLocation?, chain: [String],
-                                into collected: inout Collected) throws {
+                                read: (String) -> Data?, into collected: inout Collected) throws {
         if let i = chain.firstIndex(of: file) {
             let cycle = (chain[i...] + [file]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")
             throw XGraphError.spec(includeSite, "include cycle: \(cycle)")
@@ -47,7 +54,7 @@ public enum SpecLoader {
         if collected.files.contains(file) { return }
         collected.files.append(file)
 
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let data = read(file) else {
             let why = FileManager.default.fileExists(atPath: file) ? "cannot be read" : "does not exist"
             if let includeSite {
                 throw XGraphError.spec(includeSite, "included file '\(file)' \(why)")
@@ -71,7 +78,7 @@ public enum SpecLoader {
             for item in try reader.sequenceOrScalar(inc.value, "include") {
                 let p = try reader.path(item, "include")
                 try collect(file: absolutePath(p, relativeTo: dir), from: reader.location(item),
-                            chain: chain + [file], into: &collected)
+                            chain: chain + [file], read: read, into: &collected)
             }
         }
         if let ex = top["executor"] {

@@ -102,7 +102,14 @@ struct ReportAssembler {
             sources = [(try ctx.query(where: c.where, commit: nil, step: c.step, latestOnly: true, current: planned?.nodes), nil)]
         } else {
             for rev in c.diff {
-                sources.append((try ctx.query(where: c.where, commit: rev, step: c.step, latestOnly: true), rev))
+                if ctx.specPath != nil {
+                    // With a file, each commit's side is its nodes' results as of that commit: the
+                    // runs of the keys the file and code at that commit give (`xgraph diff FILE A B`).
+                    let asOf = try ctx.nodes(asOf: rev)
+                    sources.append((try ctx.query(where: c.where, commit: nil, step: c.step, latestOnly: true, current: asOf.nodes), rev))
+                } else {
+                    sources.append((try ctx.query(where: c.where, commit: rev, step: c.step, latestOnly: true), rev))
+                }
             }
         }
         // Each source's runs, selected once for its table and every metric's fit and pivot.
@@ -175,7 +182,10 @@ struct ReportAssembler {
                                    plannedNodes: planned?.plan.toRun, plannedWallSeconds: planned?.plan.wallSeconds)
         var selection = c.diff.isEmpty
             ? (planned != nil ? "each node's run of its current key" : "the newest run of each node")
-            : "the newest run of each node at commit \(c.diff[0]) (hollow markers) and at \(c.diff[1]) (filled)"
+            : ctx.specPath != nil
+                ? "each node's result as of commit \(c.diff[0]) (hollow markers) and as of \(c.diff[1]) (filled): the run of "
+                    + "the key the experiment file and its code at that commit give"
+                : "the newest run of each node at commit \(c.diff[0]) (hollow markers) and at \(c.diff[1]) (filled)"
         if let step = c.step { selection += "; step \(step)" }
         if let w = c.where { selection += "; where \(w)" }
         if let r = c.replicates { selection += "; one fit per \(r), slopes across replicates" }

@@ -122,27 +122,51 @@ struct ResultsCommand: AsyncParsableCommand {
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare the metrics two commits produced, node by node.")
+        abstract: "Compare two commits' metrics, node by node.",
+        discussion: "With an experiment file (`xgraph diff FILE A B`), each node's result as of each commit: the run of "
+            + "the key that the file, the files it includes and its code give at that commit (read from git), whichever "
+            + "commit recorded it. Without one (`xgraph diff A B`), the runs recorded at each commit.")
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "The older commit (any revision git understands, or a hash prefix).")
-    var a: String
-
-    @Argument(help: "The newer commit.")
-    var b: String
+    @Argument(help: "[FILE] A B: the experiment file (optional), the older commit and the newer one (any revision git understands, or a hash prefix).")
+    var arguments: [String] = []
 
     @Option(name: .long, help: "Metrics to compare (comma-separated; default: all).")
     var metric: String?
 
+    @Option(name: .long, help: "With an experiment file: only this step's nodes.")
+    var step: String?
+
     @Option(name: .long, help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
+    func validate() throws {
+        switch arguments.count {
+        case 2: if step != nil { throw ValidationError("--step needs the experiment file: xgraph diff FILE A B --step S") }
+        case 3: guard ExperimentArguments.isFile(arguments[0]) else {
+            throw ValidationError("xgraph diff [FILE] A B: '\(arguments[0])' is not an experiment file")
+        }
+        default: throw ValidationError("xgraph diff [FILE] A B: give two commits, after the experiment file if there is one")
+        }
+    }
+
     func run() async throws {
         do {
-            let ctx = try ResultsContext.open(file: nil, storePath: store.store)
-            let table = try ctx.index.diff(commitA: ctx.resolve(a), commitB: ctx.resolve(b),
-                                           metrics: metric.map { $0.split(separator: ",").map(String.init) })
+            let metrics = metric.map { $0.split(separator: ",").map(String.init) }
+            let table: ResultTable
+            if arguments.count == 3 {
+                let file = arguments[0]
+                let ctx = try ResultsContext.open(file: file, storePath: store.store)
+                let a = try ctx.nodes(asOf: arguments[1]), b = try ctx.nodes(asOf: arguments[2])
+                table = try ctx.index.diff(DiffSide(revision: a.revision, commit: a.commit, nodes: a.nodes),
+                                           DiffSide(revision: b.revision, commit: b.commit, nodes: b.nodes),
+                                           file: (file as NSString).lastPathComponent, metrics: metrics, step: step,
+                                           fromDisk: Array(Set(a.fromDisk + b.fromDisk)).sorted())
+            } else {
+                let ctx = try ResultsContext.open(file: nil, storePath: store.store)
+                table = try ctx.index.diff(commitA: ctx.resolve(arguments[0]), commitB: ctx.resolve(arguments[1]), metrics: metrics)
+            }
             table.print(format)
         } catch {
             XGraph.fail(error)

@@ -29,6 +29,13 @@ final class FailureTests: XCTestCase {
         let logs = try h.run(["logs", "make/i=2"])
         XCTAssertEqual(logs.status, 0, logs.all)
         XCTAssertTrue(logs.out.contains("boom"), logs.out)
+        // The experiment file first, as every other command takes it (issue 27, a new user's try).
+        let withFile = try h.run(["logs", "f.yaml", "make/i=2"])
+        XCTAssertEqual(withFile.status, 0, withFile.all)
+        XCTAssertTrue(withFile.out.contains("boom"), withFile.out)
+        let typo = try h.run(["logs", "f.yaml", "mkae/i=2"])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.err.contains("no node matches 'mkae/i=2'"), typo.err)
 
         // No artifact or record for the failure: the next build runs it again, and only it.
         let again = try h.run(["build", "f.yaml", "-k"])

@@ -97,6 +97,40 @@ final class FitLawTests: XCTestCase {
                       unknown.err)
     }
 
+    /// One seed of this study is noise-free (loss = 0.2 + k·n^−0.5 exactly), so every bootstrap
+    /// resample of its residuals is the same data and the intervals are points. That must be
+    /// said, with why, in text, json, suggest and the report, never shown silently as certainty;
+    /// the three seeds together vary, and get no such warning.
+    func testABootstrapThatCollapsesToAPointSaysWhyInsteadOfPassingForCertainty() throws {
+        let h = try project()
+        let one = ["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power", "--where", "seed=1,model=small",
+                   "--bootstrap", "100"]
+        let text = try h.run(one)
+        XCTAssertEqual(text.status, 0, text.all)
+        XCTAssertTrue(text.out.contains("warning: the bootstrap intervals are points: every resample gave the same fit"), text.out)
+        XCTAssertTrue(text.out.contains("noise-free data"), text.out)
+        XCTAssertTrue(text.out.contains("That is not certainty"), text.out)
+
+        let json = try self.json(try h.run(one + ["--format", "json"]))
+        let law = try XCTUnwrap((json["laws"] as? [[String: Any]])?.first)
+        let collapsed = try XCTUnwrap((law["bootstrap"] as? [String: Any])?["collapsed"] as? String, "\(law)")
+        XCTAssertTrue(collapsed.contains("noise-free data"), collapsed)
+
+        let suggest = try h.run(["suggest", "exp.yaml", "--step", "train", "--metric", "loss", "--budget", "5gpu-h",
+                                 "--where", "seed=1,model=small", "--target", "data=1k", "--bootstrap", "100"])
+        XCTAssertTrue(suggest.all.contains("warning: the bootstrap intervals are points"), suggest.all)
+
+        let report = try h.run(["report", "exp.yaml", "--step", "train", "--metric", "loss", "--where", "seed=1,model=small",
+                                "--forecast", "loss", "-o", "r.html"])
+        XCTAssertEqual(report.status, 0, report.all)
+        XCTAssertTrue(try h.read("r.html").contains("warning: the bootstrap intervals are points"))
+
+        let noisy = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power", "--where", "model=small",
+                               "--replicates", "seed", "--bootstrap", "100"])
+        XCTAssertEqual(noisy.status, 0, noisy.all)
+        XCTAssertFalse(noisy.out.contains("intervals are points"), noisy.out)
+    }
+
     func testTwoSizesFailWithWhatWouldWork() throws {
         let h = try project()
         let r = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "loss", "--law", "power",

@@ -59,6 +59,12 @@ final class QueryTypoTests: XCTestCase {
         // A misspelt value still gets the closest node names.
         let value = try h.run(["plan", "exp.yaml", "eval/data=10/model=bgi"])
         XCTAssertTrue(value.err.contains("close names: eval/data=10/model=big"), value.err)
+        // Out of order with a value the step does not have: its naming and its values, not
+        // node names of other steps.
+        let both = try h.run(["plan", "exp.yaml", "eval/model=huge/*"])
+        XCTAssertTrue(both.err.contains("eval names its nodes eval/data=…/model=…, and model is never 'huge' there"), both.err)
+        XCTAssertTrue(both.err.contains("values: 'small', 'big'"), both.err)
+        XCTAssertFalse(both.err.contains("close names"), both.err)
     }
 
     func testAMisspeltMetricOrPivotAxisGetsDidYouMean() throws {

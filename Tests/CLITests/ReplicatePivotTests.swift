@@ -47,6 +47,48 @@ final class ReplicatePivotTests: XCTestCase {
         XCTAssertEqual((small["n"] as? NSNumber)?.intValue, 3)
     }
 
+    /// Seeds that all give the same number: a cell's SD is exactly 0, never the rounding noise
+    /// of (x + x + x)/3 ≠ x (it printed `0.2000 ± 1.7e-17`). Here acc ignores the seed, and 0.2
+    /// (data 10, small) is such a value: 0.2 + 0.2 + 0.2 = 0.6000000000000001.
+    func testIdenticalReplicatesHaveAnSDOfExactlyZeroNotRoundingNoise() throws {
+        let h = try CLIHarness()
+        try h.write("exp.yaml", FitReplicateTests.experiment)
+        try h.write("fit.sh", FitReplicateTests.script.replacingOccurrences(of: "0.01 * (seed - 1)", with: "0 * seed"))
+        try h.write("data.txt", Fixtures.data)
+        let build = try h.run(["build", "exp.yaml"])
+        XCTAssertEqual(build.status, 0, build.all)
+
+        let text = try h.run(Self.args)
+        XCTAssertEqual(text.status, 0, text.all)
+        XCTAssertTrue(text.out.contains("0.2000 ± 0 (n=3)"), text.out)
+        XCTAssertFalse(text.out.contains("e-1"), "no float noise in any cell: \(text.out)")
+
+        let csv = try h.run(Self.args + ["--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.all)
+        let rows = csv.out.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        for row in rows.dropFirst() {
+            XCTAssertEqual(Double(row[2]), 0, "big sd: \(csv.out)")
+            XCTAssertEqual(Double(row[5]), 0, "small sd: \(csv.out)")
+        }
+        let ten = try XCTUnwrap(rows.first { $0.first == "10" }, csv.out)
+        XCTAssertEqual(Double(ten[4]), 0.2, "the mean of three 0.2s is 0.2 exactly: \(csv.out)")
+
+        let json = try h.run(Self.args + ["--format", "json"])
+        let objects = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]], json.out)
+        for object in objects {
+            for (_, cell) in try XCTUnwrap(object["cells"] as? [String: Any]) {
+                XCTAssertEqual((cell as? [String: Any])?["sd"] as? Double, 0, json.out)
+            }
+        }
+
+        // The fit's per-size table reads the same statistics.
+        let fit = try h.run(["fit", "exp.yaml", "--step", "train", "--metric", "acc", "--replicates", "seed"])
+        XCTAssertEqual(fit.status, 0, fit.all)
+        let sizes = fit.out.components(separatedBy: "per data: mean ± sd over seed").last ?? ""
+        XCTAssertTrue(sizes.contains("0.2000 ± 0"), fit.out)
+        XCTAssertFalse(sizes.contains("e-1"), fit.out)
+    }
+
     func testReplicatesNeedAPivotAndMustNotBeOneOfItsAxes() throws {
         let h = try Self.project()
         let noPivot = try h.run(["results", "exp.yaml", "--metric", "acc", "--replicates", "seed"])

@@ -149,8 +149,12 @@ final class ReportTests: XCTestCase {
         try h.git("commit", "-q", "-am", "second")
         let build = try h.run(["build", "exp.yaml"])
         XCTAssertEqual(build.status, 0, build.all)
+        // Edited after the last commit and never built: each side is resolved through the file
+        // and code as its commit holds them, so today's script plays no part.
+        try h.write("acc.sh", Self.script.replacingOccurrences(of: "0.01 * seed", with: "0.03 * seed"))
         let html = try report(h, ["exp.yaml", "--step", "train", "--metric", "acc", "--replicates", "seed",
                                   "--diff", "HEAD~1", "HEAD"])
+        XCTAssertTrue(html.contains("each node&#39;s result as of commit HEAD~1") || html.contains("each node's result as of commit HEAD~1"), html)
         let plots = Self.svgs(html).filter { $0.text.contains("class=\"plot\"") }
         XCTAssertEqual(plots.count, 2)
         for plot in plots {

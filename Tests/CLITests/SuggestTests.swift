@@ -43,6 +43,24 @@ final class SuggestTests: XCTestCase {
         XCTAssertTrue(fit.out.contains("    suggest (") && fit.out.contains(" runs; now ["), fit.out)
     }
 
+    /// A size the grid does not declare (`--sizes`) needs its own upstream runs: named as they
+    /// would be (subset/data=200), not as the template's with "at 200" appended.
+    func testASizeOutsideTheGridNamesTheUpstreamRunsItWouldNeed() throws {
+        let h = try project()
+        let r = try h.run(["suggest", "exp.yaml", "--step", "train", "--metric", "loss", "--budget", "100gpu-h",
+                           "--target", "data=1k,model=small", "--replicates", "seed", "--bootstrap", "100", "--sizes", "200"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let line = try XCTUnwrap(r.out.split(separator: "\n").first { $0.contains("train/data=200/model=small/") }, r.out)
+        XCTAssertTrue(line.contains(" * "), "marked as outside the grid: \(line)")
+        XCTAssertTrue(line.contains("subset/data=200"), String(line))
+        XCTAssertFalse(line.contains(" at 200"), String(line))
+        // Each replicate of the series can be run at the new size, as in the grid.
+        let seeds = r.out.split(separator: "\n").filter { $0.contains("train/data=200/model=small/seed=") }
+        for seed in 0..<3 {
+            XCTAssertEqual(seeds.filter { $0.contains("seed=\(seed)/") }.count, 1, r.out)
+        }
+    }
+
     func testSuggestSaysWhatIsWrong() throws {
         let h = try project()
         let bad = try h.run(["suggest", "exp.yaml", "--step", "train", "--metric", "loss", "--budget", "lots",

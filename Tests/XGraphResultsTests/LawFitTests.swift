@@ -27,6 +27,23 @@ final class LawFitTests: XCTestCase {
         XCTAssertEqual(forecast.dataDecades, 1, accuracy: 1e-12, "1B is one decade past 100M")
     }
 
+    /// Runs with no irreducible term leave E at the fit's floor in every resample: its interval
+    /// is a point, and the fit says it is a bound, not a measurement (issue 27), while the
+    /// forecast's interval keeps its width and gets no such warning.
+    func testAParameterWhoseIntervalIsAPointIsCalledABound() throws {
+        var gen = LawSynthetic(seed: 3)
+        let points = gen.power(E: 0, A: 2, alpha: 0.3, sizes: sizes, sigma: 0.005)
+        let fit = try LawFitter.fit(points, LawSettings(law: .power, bootstrap: 200, seed: 1),
+                                    at: [ForecastPoint(data: 1e9, label: "data=1B")])
+        let e = try XCTUnwrap(fit.intervals[0])
+        XCTAssertEqual(e.upper - e.lower, 0, accuracy: 1e-12, "E sits at its floor in every resample")
+        let warning = try XCTUnwrap(fit.bootstrapWarning)
+        XCTAssertTrue(warning.hasPrefix("the bootstrap interval of E = "), warning)
+        XCTAssertTrue(warning.contains("a bound of the fit"), warning)
+        let band = try XCTUnwrap(fit.forecasts.first?.interval)
+        XCTAssertGreaterThan(band.upper - band.lower, 1e-4, "the forecast still has an interval")
+    }
+
     func testPowerLawOnAScoreFitsItsError() throws {
         var gen = LawSynthetic(seed: 2)
         // top1 = 1 − (0.1 + 3·D^−0.25): the error falls towards 10 %.

@@ -49,7 +49,8 @@ extension LawFitReport {
         out["optimum"] = .object(["objective": .double(e.objective), "starts": .int(e.starts),
                                   "starts_at_optimum": .int(e.startsAtOptimum), "warning": e.warning.map(JSONValue.string) ?? .null])
         out["bootstrap"] = .object(["scheme": f.scheme.map { .string($0.rawValue) } ?? .null, "draws": .int(f.draws),
-                                    "failed": .int(f.failedDraws), "no_interval": f.noIntervalReason.map(JSONValue.string) ?? .null])
+                                    "failed": .int(f.failedDraws), "no_interval": f.noIntervalReason.map(JSONValue.string) ?? .null,
+                                    "collapsed": f.bootstrapWarning.map(JSONValue.string) ?? .null])
         out["range"] = .object(["min_data": .double(f.minData), "max_data": .double(f.maxData), "max_model": num(f.maxModel)])
         out["forecasts"] = .array(f.forecasts.map { forecastJSON($0, s) })
         out["residuals"] = .array(f.residuals.map { r in

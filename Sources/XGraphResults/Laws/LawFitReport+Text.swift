@@ -43,6 +43,7 @@ extension LawFitReport {
                 }
             }
             if let w = e.warning { lines.append("  warning: \(w)") }
+            if let w = f.bootstrapWarning { lines.append("  warning: \(w)") }
             lines.append(contentsOf: comparisonLines(s))
         }
         if skipped > 0 { lines.append("\n\(skipped) runs left out: they lack the data or model size asked for") }

@@ -85,6 +85,9 @@ public struct LawSeriesFit: Sendable, Equatable {
     /// The percentile level of the 95 % intervals (`BootstrapDraws.level`): above 0.95 with few
     /// degrees of freedom.
     public var percentileLevel: Double
+    /// Set when the bootstrap's intervals collapsed to points (`BootstrapCollapse`): why, and
+    /// that a point is not certainty.
+    public var bootstrapWarning: String?
     /// The bootstrap's parameter vectors in the optimiser's form, for bands and `suggest`.
     let thetas: [[Double]]
 
@@ -137,6 +140,7 @@ public enum LawFitter {
                                minData: samples.map(\.data).min() ?? 0, maxData: samples.map(\.data).max() ?? 0,
                                maxModel: settings.law == .joint ? samples.map(\.model).max() : nil,
                                percentileLevel: draws?.level ?? ScalingFit.confidence, thetas: draws?.thetas ?? [])
+        fit.bootstrapWarning = BootstrapCollapse.warning(fit)
         fit.forecasts = targets.map(fit.forecast)
         return fit
     }

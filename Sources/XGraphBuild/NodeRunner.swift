@@ -177,7 +177,7 @@ struct NodeRunner: Sendable {
         var recorded = record
         recorded.provenance.untrackedCode = untrackedCode(node, key: key)
         recorded.provenance.buildID = builder.provenance.buildID
-        if log.hasPrefix(store.root + "/") { recorded.provenance.log = String(log.dropFirst(store.root.count + 1)) }
+        recorded.provenance.log = store.relativePath(log)
         let written = try store.writeRunRecord(recorded)
         try store.setLastKey(key.key, forNode: node.id)
         return written

@@ -35,7 +35,7 @@ public struct ResultsContext {
                                   workspace: ws, repoPath: (ws.specPath as NSString).deletingLastPathComponent)
         }
         let store = try Workspace.openStore(storePath)
-        let index = try ResultsIndex(path: store.root + "/results.sqlite")
+        let index = try ResultsIndex(path: store.resultsIndexPath)
         try index.sync(with: store)
         return ResultsContext(index: index, store: store, nodes: nil, workspace: nil,
                               repoPath: GitProvenance.workTreeRoot(at: cwd) ?? cwd)

@@ -29,7 +29,7 @@ extension Builder {
     /// A first tiny job that shows the compute nodes see the store and the xgraph binary.
     /// Done once per store and binary: its success is remembered in `jobs/probe`.
     private func probe(profile: SlurmProfile, slurm: SlurmSettings) async throws {
-        let dir = store.root + "/jobs"
+        let dir = store.jobsDirectory
         let marker = dir + "/probe"
         let expected = slurm.xgraph + "\n" + XGraphVersion.string + "\n"
         if (try? String(contentsOfFile: marker, encoding: .utf8)) == expected { return }

@@ -139,7 +139,7 @@ extension ResultsContext {
                                    bootstrapWarning: fit.bootstrapWarning)
         // Remembered so that `fit --at` shows it next to the interval the runs really give.
         if let now = forecast.interval, let expected = answer.expected {
-            try SuggestionLog(storeRoot: store.root).record(SuggestionRecord(
+            try SuggestionLog(store: store).record(SuggestionRecord(
                 metric: o.fit.metric, law: o.fit.law.rawValue, series: LawSeriesReport.keyText(series.key), target: forecast.at.label,
                 interval: [now.lower, now.upper], expected: [expected.lower, expected.upper],
                 runs: choices.map(\.candidate.id), created: TimeText.iso8601(Date())))

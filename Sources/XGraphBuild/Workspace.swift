@@ -78,5 +78,5 @@ public struct Workspace: Sendable {
                                codeTracking: CodeTracking(dir: dir, ignoring: [store.root]))
     }
 
-    public var resultsIndexPath: String { store.root + "/results.sqlite" }
+    public var resultsIndexPath: String { store.resultsIndexPath }
 }

@@ -126,6 +126,16 @@ public final class Store: @unchecked Sendable {
     func manifestPath(_ d: Digest) -> String { "\(root)/trees/\(Self.fanOut(d.hex))/\(d.hex).json" }
     func recordPath(_ key: Digest) -> String { "\(root)/records/\(Self.fanOut(key.hex))/\(key.hex).json" }
     var keyLogPath: String { root + "/keys.log" }
+    /// The results index (derived from the records; module XGraphResults).
+    public var resultsIndexPath: String { root + "/results.sqlite" }
+    /// What `suggest` proposed and `fit` later checks (XGraphResults' SuggestionLog).
+    public var suggestionsPath: String { root + "/suggestions.json" }
+    /// The Slurm job registry's folder, where the probe job also leaves its marker.
+    public var jobsDirectory: String { root + "/jobs" }
+    /// A path inside the store as the store names it in records (`logs/…`); nil outside it.
+    public func relativePath(_ path: String) -> String? {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
+    }
 
     /// A unique name in tmp/: `<owner>_<n>_<kind>`, where `<owner>` is this Store's lease on
     /// its temporaries (see TemporaryOwner.swift): a later start deletes the name only once it

@@ -53,7 +53,7 @@ struct FitCommand: AsyncParsableCommand {
             if laws.law != .loglinear {
                 var report = try ctx.index.lawFits(q, laws.options(metric: metric, sizeAxis: sizeAxis, series: series,
                                                                     replicates: replicates))
-                SuggestionLog(storeRoot: ctx.store.root).annotate(&report)
+                SuggestionLog(store: ctx.store).annotate(&report)
                 print(filters.format == .json ? report.json.canonical : report.text)
                 if let footer = report.footer { FileHandle.standardError.write(Data((footer + "\n").utf8)) }
                 // Each series says why it has no fit; with none fitted, the command failed.

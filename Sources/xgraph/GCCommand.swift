@@ -70,7 +70,7 @@ struct GCCommand: AsyncParsableCommand {
             }
             let report = try collect(s, roots.rules, dryRun: false)
             // The results index is derived from the records: drop the deleted runs now.
-            if report.records > 0, let index = try? ResultsIndex(path: s.root + "/results.sqlite") {
+            if report.records > 0, let index = try? ResultsIndex(path: s.resultsIndexPath) {
                 _ = try? index.sync(with: s)
             }
             print(Self.describe(report, dryRun: false))
@@ -89,7 +89,7 @@ struct GCCommand: AsyncParsableCommand {
             Console.err("xgraph: waiting for builds on \(s.root) to finish deciding or publishing\n")
             lock = try s.gcExclusive(wait: true)
         }
-        guard let lock else { throw XGraphError.store("cannot lock \(s.root)/locks/gc.lock") }
+        guard let lock else { throw XGraphError.store("cannot lock \(s.gcLockPath)") }
         defer { lock.release() }
         return try s.collect(rules, dryRun: dryRun, lock: lock)
     }

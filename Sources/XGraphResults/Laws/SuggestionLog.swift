@@ -1,5 +1,6 @@
 import Foundation
 import XGraphCore
+import XGraphStore
 
 /// What one `xgraph suggest` expected: the forecast interval then, and after the runs it chose.
 /// `xgraph fit --law … --at` shows it next to the interval the fit gives now, so the user sees
@@ -35,7 +36,7 @@ public struct SuggestionLog: Sendable {
     public static let version = 1
     public let path: String
 
-    public init(storeRoot: String) { path = storeRoot + "/suggestions.json" }
+    public init(store: Store) { path = store.suggestionsPath }
 
     struct File: Codable { var version: Int; var suggestions: [SuggestionRecord] }
 

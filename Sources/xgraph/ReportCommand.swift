@@ -260,7 +260,7 @@ struct ReportAssembler {
 
     /// Unknown axes and steps are errors that name the valid ones, before any work.
     private func checkNames(seriesAxes: [String], panelAxes: [String]) throws {
-        let axes = try distinct("SELECT DISTINCT axis FROM axes ORDER BY axis")
+        let (axes, steps) = try ctx.index.axisAndStepNames()
         if axes.isEmpty { throw XGraphError.usage("report: the store has no results yet; run `xgraph build` first") }
         let named = [("--size-axis", [command.sizeAxis]), ("--series", seriesAxes), ("--panel", panelAxes),
                      ("--replicates", command.replicates.map { [$0] } ?? [])]
@@ -270,31 +270,14 @@ struct ReportAssembler {
             }
         }
         if let step = command.step {
-            let steps = try distinct("SELECT DISTINCT step FROM runs ORDER BY step")
             if !steps.contains(step) {
                 throw XGraphError.usage("report: --step: no results of step '\(step)'; steps with results: \(steps.joined(separator: ", "))")
             }
         }
     }
 
-    private func distinct(_ sql: String) throws -> [String] {
-        try ctx.index.sql(sql).rows.compactMap { $0.first?.display }
-    }
-
     /// The runs of the last build among the file's nodes (every run without a file).
     private func lastBuild() throws -> Timeline {
-        let rows = try ctx.index.sql("SELECT node, step, host, gpu_ids, start, \"end\", build_id FROM runs").rows
-        var runs: [Timeline.Run] = []
-        runs.reserveCapacity(rows.count)
-        for row in rows where row.count == 7 {
-            let node = row[0].display
-            if let nodes = ctx.nodes, !nodes.contains(node) { continue }
-            // Times are the index's own ISO 8601 text; a row that does not parse is left out.
-            guard let start = Timeline.parseTime(row[4].display), let end = Timeline.parseTime(row[5].display) else { continue }
-            let gpus = row[3].display.split(separator: ",").compactMap { Int($0) }
-            runs.append(Timeline.Run(node: node, step: row[1].display, host: row[2].display, gpus: gpus, start: start, end: end,
-                                     buildID: row[6].stringValue))
-        }
-        return Timeline(runs: Timeline.lastBuild(runs))
+        try Timeline.lastBuild(in: ctx.index, nodes: ctx.nodes)
     }
 }

@@ -33,8 +33,10 @@ let package = Package(
         // SHA-256 for every digest: libcrypto instead of swift-crypto, whose BoringSSL was the
         // largest part of a clean release build (docs/architecture.md).
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // HTTP for the S3 remote cache; libcurl signs AWS SigV4 itself (docs/remote.md).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // HTTP for the S3 remote cache; libcurl signs AWS SigV4 itself (docs/remote.md). Its
+        // headers only: no pkg-config, so nothing links it; Sources/CCurl/shim.h loads it on
+        // first use (linked, its twenty dependencies cost every xgraph start ~5 ms).
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "XGraphCore", dependencies: ["COpenSSL"]),
         .target(name: "XGraphSpec", dependencies: [

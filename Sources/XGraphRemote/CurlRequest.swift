@@ -57,23 +57,24 @@ struct CurlSession: Sendable {
     var connectTimeout: Int
     var stallTimeout: Int
 
-    static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    /// libcurl is loaded on first use (CCurl's shim.h): false when it is not installed.
+    static let initialized: Bool = { xg_curl_available() != 0 && xg_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
     /// libcurl handles kept between requests, so a push of many small blobs reuses connections
     /// (and TLS sessions) instead of opening one per object.
     static let idle = HandlePool()
 
     func perform(_ request: CurlRequest) throws -> CurlRequest.Response {
-        guard Self.initialized, let handle = Self.idle.take() else { throw RemoteError.local("libcurl could not be initialised") }
+        guard Self.initialized, let handle = Self.idle.take() else { throw RemoteError.local("libcurl (libcurl.so.4, Debian's libcurl4) could not be loaded or initialised: an s3:// remote needs it") }
         defer { Self.idle.give(handle) }
         let box = TransferBox(request: request, handle: handle)
         let context = Unmanaged.passUnretained(box).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(list) }
+        defer { xg_curl_slist_free_all(list) }
         for h in request.headers + [
             "x-amz-content-sha256: \(request.payloadHash)",
         ] + (credentials.sessionToken.map { ["x-amz-security-token: \($0)"] } ?? []) {
-            list = curl_slist_append(list, h)
+            list = xg_curl_slist_append(list, h)
         }
         var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = errorText.withUnsafeMutableBufferPointer { errbuf in
@@ -134,13 +135,13 @@ struct CurlSession: Sendable {
                 xg_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
             }
             // CUSTOMREQUEST with UPLOAD sends a PUT-like request with the method given.
-            return curl_easy_perform(handle)
+            return xg_curl_easy_perform(handle)
         }
         if let failure = box.failure { throw failure }
         if box.rangeIgnored { return CurlRequest.Response(status: 200, body: Data(), headers: box.headers, uploadHasher: nil) }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let what = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let what = detail.isEmpty ? String(cString: xg_curl_easy_strerror(code)) : detail
             throw RemoteError.unreachable("\(request.method) \(Self.redacted(request.url)): \(what)")
         }
         var status = 0
@@ -162,11 +163,11 @@ final class HandlePool: @unchecked Sendable {
 
     func take() -> UnsafeMutableRawPointer? {
         if let h = lock.withLock({ handles.popLast() }) { return h }
-        return curl_easy_init()
+        return xg_curl_easy_init()
     }
 
     func give(_ handle: UnsafeMutableRawPointer) {
-        curl_easy_reset(handle)
+        xg_curl_easy_reset(handle)
         lock.withLock { handles.append(handle) }
     }
 }

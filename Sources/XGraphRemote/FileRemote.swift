@@ -123,6 +123,37 @@ public struct FileRemote: RemoteBackend {
         if ifAbsent { unlink(tmp); placed = true }
     }
 
+    public func list(_ prefix: String) throws -> [RemoteObject] {
+        try checkRoot()
+        // The layout's prefixes are folders (`records/`); objects are the regular files below.
+        let base = path(prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        var out: [RemoteObject] = []
+        var stack = [(base, prefix.hasSuffix("/") ? prefix : prefix + "/")]
+        while let (dir, keyPrefix) = stack.popLast() {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+                if dir == base { var st = stat(); if lstat(dir, &st) != 0 { return [] } }
+                throw Self.failure("cannot list", dir)
+            }
+            for name in names {
+                var st = stat()
+                guard lstat(dir + "/" + name, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: stack.append((dir + "/" + name, keyPrefix + name + "/"))
+                case S_IFREG:
+                    let tag = "\(st.st_ino)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+                    out.append(RemoteObject(key: keyPrefix + name, size: Int64(st.st_size), tag: tag))
+                default: continue
+                }
+            }
+        }
+        return out
+    }
+
+    public func delete(_ key: String) throws {
+        try checkRoot()
+        if unlink(path(key)) != 0 && errno != ENOENT { throw Self.failure("cannot delete", path(key)) }
+    }
+
     /// A new file in the remote's tmp/ (same file system as its objects: one rename).
     private func temporary() throws -> (String, Int32) {
         let dir = root + "/tmp"

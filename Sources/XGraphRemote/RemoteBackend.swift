@@ -44,6 +44,20 @@ public protocol RemoteBackend: Sendable {
     /// Stores a small object. With `ifAbsent`, an object already there is kept where the
     /// back-end can tell (a folder: link(2)); S3 keeps the last writer.
     func put(_ key: String, data: Data, ifAbsent: Bool) throws
+    /// Every object whose key starts with `prefix` (`records/`, `blobs/`): what remote gc walks.
+    func list(_ prefix: String) throws -> [RemoteObject]
+    /// Removes an object; one that is already gone is not an error (two gcs may race).
+    func delete(_ key: String) throws
+}
+
+/// An object a listing found: its key below the remote's prefix, and its size.
+public struct RemoteObject: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    /// Changes when the object is written again (S3's ETag; a file's inode and time): remote gc
+    /// reads again only the records that are new or rewritten since its last listing.
+    public var tag: String
+    public init(key: String, size: Int64, tag: String) { self.key = key; self.size = size; self.tag = tag }
 }
 
 /// Bytes moved, for the progress line of push and pull.
@@ -74,4 +88,19 @@ public enum RemoteLayout {
     public static func blob(_ d: Digest) -> String { "blobs/\(fan(d))/\(d.hex)" }
     public static func tree(_ d: Digest) -> String { "trees/\(fan(d))/\(d.hex).json" }
     public static func record(_ key: Digest) -> String { "records/\(fan(key))/\(key.hex).json" }
+    /// Remote gc's state: when each unreferenced blob and tree was first seen so (RemoteGC).
+    public static let gcState = "gc/state.json"
+
+    /// The digest an object key names, when it is a record, tree or blob of this layout.
+    public static func digest(of key: String, kind: String) -> Digest? {
+        let parts = key.split(separator: "/")
+        guard parts.count == 3, parts[0] == kind else { return nil }
+        var name = String(parts[2])
+        if kind != "blobs" {
+            guard name.hasSuffix(".json") else { return nil }
+            name = String(name.dropLast(5))
+        }
+        guard let d = Digest(hex: name), parts[1] == fan(d) else { return nil }
+        return d
+    }
 }

@@ -179,6 +179,53 @@ public struct S3Remote: RemoteBackend {
         }
     }
 
+    /// ListObjectsV2, page by page (1,000 keys each). The query is written already in SigV4's
+    /// canonical form (names sorted, values percent-encoded) since libcurl 7.88 signs it as given.
+    public func list(_ prefix: String) throws -> [RemoteObject] {
+        var out: [RemoteObject] = []
+        var token: String?
+        repeat {
+            var query = token.map { "continuation-token=\(Self.escape($0))&" } ?? ""
+            query += "list-type=2&prefix=\(Self.escape(location.prefix + prefix))"
+            var r = CurlRequest(method: "GET", url: location.bucketURL + "?" + query, payloadHash: Self.emptyHash)
+            r.sink = .memory(limit: 16 << 20)
+            let response = try session.perform(r)
+            _ = try check(response, "list \(prefix)")
+            let xml = String(decoding: response.body, as: UTF8.self)
+            for item in Self.elements("Contents", in: xml) {
+                guard let key = Self.element("Key", in: item).map(Self.xmlUnescape), key.hasPrefix(location.prefix),
+                      let size = Self.element("Size", in: item).flatMap(Int64.init) else { continue }
+                out.append(RemoteObject(key: String(key.dropFirst(location.prefix.count)), size: size,
+                                        tag: Self.element("ETag", in: item) ?? ""))
+            }
+            token = Self.element("IsTruncated", in: xml) == "true" ? Self.element("NextContinuationToken", in: xml).map(Self.xmlUnescape) : nil
+        } while token != nil
+        return out
+    }
+
+    public func delete(_ key: String) throws {
+        let response = try session.perform(request("DELETE", key))
+        _ = try check(response, "DELETE \(key)", allowMissing: true)
+    }
+
+    /// The text of every `<name>…</name>` in order (a listing's flat `<Contents>` items).
+    static func elements(_ name: String, in xml: String) -> [String] {
+        var out: [String] = []
+        var rest = xml.startIndex..<xml.endIndex
+        while let start = xml.range(of: "<\(name)>", range: rest),
+              let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) {
+            out.append(String(xml[start.upperBound..<end.lowerBound]))
+            rest = end.upperBound..<xml.endIndex
+        }
+        return out
+    }
+
+    static func xmlUnescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// CreateMultipartUpload, one UploadPart per part read straight from the file, then
     /// CompleteMultipartUpload: the object exists only after that, and only if the bytes sent
     /// hash to `digest`. A failure aborts the upload so the server frees its parts.

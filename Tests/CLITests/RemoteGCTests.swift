@@ -85,18 +85,18 @@ enum RemoteGCScenarios {
         try h.write("new.yaml", RemoteScenarios.experiment(n: 300_001))
         XCTAssertEqual(try h.run(["build", "old.yaml", "--store", "A"]).status, 0)
         XCTAssertEqual(try h.run(["build", "new.yaml", "--store", "A"]).status, 0)
-        XCTAssertEqual(try h.run(["push", "new.yaml", "--store", "A", "--remote", r.url("race")], env: r.env).status, 0)
+        XCTAssertEqual(try h.run(["push", "new.yaml", "--store", "A", "--remote", r.url("gcrace")], env: r.env).status, 0)
         _ = RemoteScenarios.ran(h)
         var fetched = 0
         for round in 0..<4 {
-            let push = try h.run(["push", "old.yaml", "--store", "A", "--remote", r.url("race")], env: r.env)
+            let push = try h.run(["push", "old.yaml", "--store", "A", "--remote", r.url("gcrace")], env: r.env)
             XCTAssertEqual(push.status, 0, push.all)
             let store = "P\(round)"
-            let pull = try h.start(["build", "old.yaml", "--store", store, "--remote", r.url("race"), "--remote-mode", "read"],
+            let pull = try h.start(["build", "old.yaml", "--store", store, "--remote", r.url("gcrace"), "--remote-mode", "read"],
                                    outputTo: "\(store).log", env: r.env)
             // Staggered so the rounds meet the build at different points of its fetch.
             usleep(UInt32(round) * 40_000)
-            let gc = try h.run(["gc", "--remote", r.url("race"), "new.yaml", "--store", "A", "--grace", "0"], env: r.env)
+            let gc = try h.run(["gc", "--remote", r.url("gcrace"), "new.yaml", "--store", "A", "--grace", "0"], env: r.env)
             XCTAssertEqual(gc.status, 0, gc.all)
             pull.waitUntilExit()
             let log = (try? h.read("\(store).log")) ?? ""
@@ -108,7 +108,7 @@ enum RemoteGCScenarios {
             _ = RemoteScenarios.ran(h)
         }
         // The current generation is untouched: a fresh store runs nothing.
-        let b = try h.run(["build", "new.yaml", "--store", "B", "--remote", r.url("race")], env: r.env)
+        let b = try h.run(["build", "new.yaml", "--store", "B", "--remote", r.url("gcrace")], env: r.env)
         XCTAssertEqual(b.status, 0, b.all)
         XCTAssertEqual(RemoteScenarios.ran(h), [], b.all)
         try RemoteScenarios.verifyClean(h, store: "B")

@@ -102,8 +102,10 @@ extension RemoteCache {
     ///    and keeping whatever a record that appeared meanwhile references;
     /// 3. records listed after those deletions that name something deleted: they were written by
     ///    a push that had found the blob with HEAD before it went, and would be misses anyway.
+    /// - Parameter pause: seconds to wait after deleting blobs, before the last listing (tests
+    ///   use it to write a record into that window).
     public func collect(_ rules: GCRules, records known: RemoteRecords, grace: TimeInterval, dryRun: Bool,
-                        now: Date = Date()) throws -> RemoteGCReport {
+                        now: Date = Date(), pause: TimeInterval = 0) throws -> RemoteGCReport {
         var report = RemoteGCReport()
         let all = Array(known.records.values)
         let keep = rules.kept(all).keys
@@ -189,6 +191,7 @@ extension RemoteCache {
         // record after the listing above. Such a record would be a miss for every reader; it
         // goes, so that the node is pushed again whole by the next build that runs it.
         if !deletedBlobs.isEmpty || !deletedTrees.isEmpty {
+            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
             let last = try attempt("list records") { try backend.list("records/") }
             let seen = Dictionary(relisted.map { ($0.key, $0.tag) }, uniquingKeysWith: { a, _ in a })
             for (objectKey, record) in try read(last.filter { seen[$0.key] != $0.tag }.map(\.key)) {

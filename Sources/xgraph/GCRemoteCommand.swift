@@ -33,7 +33,9 @@ extension GCCommand {
                 fflush(nil)
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { print("nothing deleted"); return }
             }
-            let report = try cache.collect(roots.rules, records: records, grace: graceSeconds, dryRun: false)
+            // A test knob: holds gc between its blob deletions and its last listing of records.
+            let pause = ProcessInfo.processInfo.environment["XGRAPH_REMOTE_GC_TEST_PAUSE"].flatMap(Double.init).map { min(max($0, 0), 60) } ?? 0
+            let report = try cache.collect(roots.rules, records: records, grace: graceSeconds, dryRun: false, pause: pause)
             print(Self.describe(report, remote: cache.url, grace: graceSeconds, dryRun: false))
         } catch let e as ExitCode {
             throw e

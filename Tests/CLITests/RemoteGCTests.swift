@@ -17,6 +17,36 @@ extension FolderRemoteTests {
     }
     func testRemoteGCConcurrentWithPullingBuilds() throws { try RemoteGCScenarios.concurrentPull(try FolderRemote(owner: TestUser.current)) }
     func testDanglingRecordHealsOnTheNextPush() throws { try RemoteGCScenarios.dangling(try FolderRemote(owner: TestUser.current)) }
+
+    /// The window gc closes last: a record that appears after gc listed the records for the last
+    /// time before deleting blobs, and that names a blob it deleted (a pusher that had found the
+    /// blob with HEAD just before), is deleted by gc's final listing. Written here by hand into a
+    /// folder remote while gc waits in that window (XGRAPH_REMOTE_GC_TEST_PAUSE).
+    func testRecordPushedDuringGCThatNamesADeletedBlobIsDeleted() throws {
+        let r = try FolderRemote(owner: TestUser.current)
+        let h = try RemoteScenarios.project(n: 1000)
+        try h.write("new.yaml", RemoteScenarios.experiment(n: 2000))
+        XCTAssertEqual(try RemoteScenarios.build(h, "A", r, "late").status, 0)
+        let oldRecords = r.objects("late").filter { $0.hasPrefix("records/") }
+        XCTAssertEqual(oldRecords.count, 2)
+        let saved = try oldRecords.map { ($0, try Data(contentsOf: URL(fileURLWithPath: r.path("late", $0)))) }
+        XCTAssertEqual(try h.run(["build", "new.yaml", "--store", "A", "--remote", r.url("late")]).status, 0)
+        let gc = try h.start(["gc", "--remote", r.url("late"), "new.yaml", "--store", "A", "--grace", "0"], outputTo: "gc.log",
+                             env: ["XGRAPH_REMOTE_GC_TEST_PAUSE": "2"])
+        // gc deletes the old records, then their blobs, then waits: the late pusher writes one.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && r.objects("late").filter({ $0.hasPrefix("blobs/") }).count > 3 { usleep(20_000) }
+        let (key, bytes) = try XCTUnwrap(saved.first)
+        try bytes.write(to: URL(fileURLWithPath: r.path("late", key)))
+        gc.waitUntilExit()
+        let log = (try? h.read("gc.log")) ?? ""
+        XCTAssertEqual(gc.terminationStatus, 0, log)
+        XCTAssertTrue(log.contains("1 records pushed meanwhile named deleted blobs and were deleted"), log)
+        XCTAssertFalse(r.objects("late").contains(key), log)
+        _ = RemoteScenarios.ran(h)
+        let b = try h.run(["build", "new.yaml", "--store", "B", "--remote", r.url("late")])
+        XCTAssertEqual(RemoteScenarios.ran(h), [], b.all)
+    }
 }
 
 enum RemoteGCScenarios {

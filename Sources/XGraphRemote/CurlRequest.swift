@@ -84,6 +84,10 @@ struct CurlSession: Sendable {
             xg_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
             xg_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout)
             xg_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errbuf.baseAddress)
+            // libcurl's 16 KiB default made a 1 GB download 65,000 recv/pwrite/poll rounds and
+            // took three times as long as rclone's client; 512 KiB moves it in 2,000.
+            xg_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
+            xg_curl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10)
             // libcurl 7.88 signs every header we set, even the empty `Expect:` that would turn
             // 100-continue off (servers then refuse the signature): keep the header, and wait at
             // most 200 ms for a server that ignores it rather than libcurl's default second.

@@ -26,10 +26,18 @@ enum RemoteBench {
             try FileManager.default.createDirectory(atPath: served + "/bucket", withIntermediateDirectories: true)
         } catch { say("  cannot create \(served): \(error)"); return }
         let log = dir + "/server.log"
-        guard let server = startServer(rclone, folder: served, log: log) else {
+        // Quiet for the transfers (at -vv rclone logs every read of a ranged GET, which slowed
+        // its serving of a 1 GB pull by seconds); verbose for the no-op build, to count requests.
+        guard var server = startServer(rclone, folder: served, log: log, verbose: false) else {
             say("  rclone serve s3 did not start (log: \(log))"); return
         }
-        defer { kill(server, SIGKILL); var st: Int32 = 0; waitpid(server, &st, 0) }
+        // Once per process: a reaped id may be another process's by the next call.
+        func stop() {
+            guard server > 0 else { return }
+            kill(server, SIGKILL); var st: Int32 = 0; waitpid(server, &st, 0)
+            server = 0
+        }
+        defer { stop() }
         // Credentials for xgraph and for rclone's client (its config from the environment, so no
         // file holds them); inherited by every process spawned below.
         let endpoint = "http://127.0.0.1:\(port)"
@@ -47,7 +55,13 @@ enum RemoteBench {
         let url = { (prefix: String) in "s3://bucket/\(prefix)?endpoint=\(endpoint)&region=us-east-1&path_style=1" }
         bigFile(xgraph: xgraph, rclone: rclone, dir: dir, url: url)
         let small = smallNodes(xgraph: xgraph, rclone: rclone, dir: dir, url: url("small"), endpoint: endpoint)
-        if small { noOp(xgraph: xgraph, dir: dir, url: url("small"), log: log) }
+        guard small else { return }
+        stop()
+        guard let verbose = startServer(rclone, folder: served, log: log, verbose: true) else {
+            say("  rclone serve s3 -vv did not start again (log: \(log))"); return
+        }
+        server = verbose
+        noOp(xgraph: xgraph, dir: dir, url: url("small"), log: log)
     }
 
     static func rclonePath() -> String? {
@@ -63,11 +77,11 @@ enum RemoteBench {
         return nil
     }
 
-    static func startServer(_ rclone: String, folder: String, log: String) -> pid_t? {
+    static func startServer(_ rclone: String, folder: String, log: String, verbose: Bool) -> pid_t? {
         // -vv: the server logs one line per request ("serve s3: HEAD OBJECT …"), which the
         // no-op figure counts.
         let argv = [rclone, "serve", "s3", "--auth-key", "\(key),\(secret)", "--addr", "127.0.0.1:\(port)",
-                    "--config", "/dev/null", "--log-file", log, "-vv", folder]
+                    "--config", "/dev/null", "--log-file", log] + (verbose ? ["-vv"] : []) + [folder]
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var pid: pid_t = 0
@@ -99,6 +113,17 @@ enum RemoteBench {
     static func settled(_ argv: [String], cwd: String, stdoutPath: String = "/dev/null", stderrPath: String = "/dev/null") -> Measured {
         _ = spawnMeasured(["sync"], cwd: cwd)
         return spawnMeasured(argv, cwd: cwd, stdoutPath: stdoutPath, stderrPath: stderrPath)
+    }
+
+    /// One HEAD of each large object below `prefix`, not measured: rclone's server computes an
+    /// object's MD5 (its ETag) on the first request after a multipart upload, 1.5 s per GB here,
+    /// and xgraph's four ranged GETs each waited for it (a 1 GB pull took 9 s instead of 4).
+    /// rclone's client HEADs what it uploaded itself, inside its upload's time; S3 and MinIO
+    /// keep the ETag from the upload.
+    static func warm(dir: String, prefix: String) {
+        let script = "cd s3/bucket && for f in \"$0\"/blobs/*/* \"$0\"/*.bin; do [ -f \"$f\" ] || continue; "
+            + "curl -sf -I -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user \"$1:$2\" \"$3/bucket/$f\"; done"
+        _ = spawnMeasured(["/bin/sh", "-c", script, prefix, key, secret, "http://127.0.0.1:\(port)"], cwd: dir)
     }
 
     /// The fastest successful run, else the first failure.
@@ -133,10 +158,12 @@ enum RemoteBench {
         for round in 0..<2 {
             pushes.append(settled([xgraph, "push", "big.yaml", "--store", "big-a", "--remote", url("big\(round)")], cwd: dir,
                                         stdoutPath: dir + "/big-push.log", stderrPath: dir + "/big-push.err"))
+            warm(dir: dir, prefix: "big\(round)")
             pulls.append(settled([xgraph, "pull", "big.yaml", "--store", "big-b", "--remote", url("big\(round)")], cwd: dir,
                                        stdoutPath: dir + "/big-pull.log", stderrPath: dir + "/big-pull.err"))
             let object = "xb:bucket/rclone-big\(round)/checkpoint.bin"
             ups.append(settled([rclone, "copyto", "--config", "/dev/null", ckpt, object], cwd: dir))
+            warm(dir: dir, prefix: "rclone-big\(round)")
             downs.append(settled([rclone, "copyto", "--config", "/dev/null", object, dir + "/down.bin"], cwd: dir))
             // xgraph's pull fsyncs each blob before it gets its name; rclone does not: the same
             // durability costs rclone this much more.

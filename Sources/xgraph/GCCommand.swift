@@ -15,10 +15,11 @@ struct GCCommand: AsyncParsableCommand {
             recorded at the last N commits (--keep-commits); anything younger than D days \
             (--keep-days); whatever a running build uses or a queued cluster job will need. \
             With --max-size, the rest goes least recently used first, only until the store \
-            fits. Safe while builds run on the same store, on any host.
+            fits. Safe while builds run on the same store, on any host. With --remote, the \
+            same rules apply to a remote cache's records, and its blobs go only after --grace.
             """)
 
-    @Argument(help: "Experiment files whose current nodes are kept.")
+    @Argument(help: "Experiment files whose current nodes are kept (with --remote, also the remote's URL).")
     var files: [String] = []
     @Option(name: .long, help: "Keep the runs recorded at the last N commits of the files' repository (or the current folder's).")
     var keepCommits: Int?

@@ -38,6 +38,8 @@ struct CurlRequest {
     /// A ranged GET: a 200 (the server ignored the range and sends the whole object) stops the
     /// transfer at once and is returned as it is, so the caller can fall back to one stream.
     var expectPartial = false
+    /// Bytes written so far by a `.file` sink, read by a thread that hashes them as they land.
+    var written: Atomic64?
 
     struct Response {
         var status: Int
@@ -233,6 +235,7 @@ final class TransferBox {
                 off += n
             }
             written += Int64(bytes.count)
+            request.written?.add(Int64(bytes.count))
             request.progress?.add(Int64(bytes.count))
         }
         return true

@@ -63,7 +63,7 @@ public struct FileRemote: RemoteBackend {
         }
     }
 
-    public func download(_ key: String, to dest: String, limit: Int64, progress: TransferProgress?) throws -> Bool {
+    public func download(_ key: String, to dest: String, limit: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool {
         try checkRoot()
         let src = open(path(key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if src < 0 {
@@ -74,7 +74,9 @@ public struct FileRemote: RemoteBackend {
         let dst = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard dst >= 0 else { throw RemoteError.local("cannot create \(dest): \(String(cString: strerror(errno)))") }
         defer { close(dst) }
-        _ = try copy(from: src, srcName: path(key), to: dst, dstName: dest, limit: limit, hasher: nil, progress: progress)
+        var hasher: Hasher256? = hashed == nil ? nil : Hasher256()
+        _ = try copy(from: src, srcName: path(key), to: dst, dstName: dest, limit: limit, hasher: &hasher, progress: progress)
+        if let d = hasher?.finalize() { hashed?.set(d) }
         return true
     }
 

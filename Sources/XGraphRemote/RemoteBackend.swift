@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XGraphCore
 
 /// Why a remote request failed. `unreachable` and `server` may pass (a retry, the next build);
@@ -35,8 +36,10 @@ public protocol RemoteBackend: Sendable {
     /// bytes is an error, not a truncation.
     func get(_ key: String, limit: Int) throws -> Data?
     /// Streams an object into `path` (created, must not exist); false when there is none.
-    /// More than `limit` bytes is an error (a server cannot fill the disk).
-    func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?) throws -> Bool
+    /// More than `limit` bytes is an error (a server cannot fill the disk). A back-end that
+    /// hashed the file's bytes on the way puts their SHA-256 in `hashed`, so the store need not
+    /// read the file a second time.
+    func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool
     /// Uploads a file as the object `key`, streaming (never the whole file in memory). When
     /// `digest` is given the bytes are hashed on the way and the object only appears (or stays)
     /// if they match: a blob damaged in the local store is never published under its name.
@@ -58,6 +61,14 @@ public struct RemoteObject: Sendable, Equatable {
     /// reads again only the records that are new or rewritten since its last listing.
     public var tag: String
     public init(key: String, size: Int64, tag: String) { self.key = key; self.size = size; self.tag = tag }
+}
+
+/// The SHA-256 of a download's bytes, when the back-end computed it while they arrived.
+public final class HashedBytes: Sendable {
+    private let box = Mutex<Digest?>(nil)
+    public init() {}
+    public var digest: Digest? { box.withLock { $0 } }
+    func set(_ d: Digest) { box.withLock { $0 = d } }
 }
 
 /// Bytes moved, for the progress line of push and pull.

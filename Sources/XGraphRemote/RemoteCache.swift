@@ -158,15 +158,16 @@ public final class RemoteCache: Sendable {
             for blob in store.missingBlobs(found.manifest) {
                 let tmp = store.temporaryPath("fetch")
                 defer { unlink(tmp) }
+                let hashed = HashedBytes()
                 let got = try attempt("GET blob") { () throws -> Bool in
                     unlink(tmp)
-                    return try backend.download(RemoteLayout.blob(blob.digest), to: tmp, limit: blob.size, progress: progress)
+                    return try backend.download(RemoteLayout.blob(blob.digest), to: tmp, limit: blob.size, progress: progress, hashed: hashed)
                 }
                 guard got else {
                     warn("the remote's record of \(found.record.node) names blob \(blob.digest.short), which the remote lacks: ignored")
                     return nil
                 }
-                do { try store.importBlob(from: tmp, digest: blob.digest, executable: blob.executable) }
+                do { try store.importBlob(from: tmp, digest: blob.digest, executable: blob.executable, hashed: hashed.digest) }
                 catch {
                     // Every blob of this tree is suspect now (only the first bad one was seen).
                     let all = found.manifest.entries.compactMap(\.digest)

@@ -13,9 +13,13 @@ public struct GCRoots: Sendable {
 
     /// Adds the current keys (and node names) of `path`: every key the planner can compute
     /// now, cached or to run (a resume folder belongs to a key that has no record yet).
-    public mutating func addCurrent(file path: String, store storePath: String?) throws {
+    /// `remoteOutputs` (key → output tree of the remote's records) lets a remote gc compute the
+    /// keys below nodes this store never built, as `plan` does with a remote.
+    public mutating func addCurrent(file path: String, store storePath: String?, remoteOutputs: [Digest: Digest]? = nil) throws {
         let ws = try Workspace.open(file: path, storePath: storePath)
-        let plan = try Planner.forQueries(graph: ws.graph, store: ws.store).plan(selection: Array(ws.graph.nodes.indices))
+        var planner = Planner.forQueries(graph: ws.graph, store: ws.store)
+        if let remoteOutputs { planner.remoteLookup = { key in remoteOutputs[key.key].map { ($0, 0) } } }
+        let plan = try planner.plan(selection: Array(ws.graph.nodes.indices))
         for e in plan.entries {
             if let k = e.key?.key { rules.keys.insert(k) }
             rules.nodeNames.insert(e.node)

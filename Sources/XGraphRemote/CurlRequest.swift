@@ -38,6 +38,8 @@ struct CurlRequest {
     /// A ranged GET: a 200 (the server ignored the range and sends the whole object) stops the
     /// transfer at once and is returned as it is, so the caller can fall back to one stream.
     var expectPartial = false
+    /// Bytes written so far by a `.file` sink, read by a thread that hashes them as they land.
+    var written: Atomic64?
 
     struct Response {
         var status: Int
@@ -85,6 +87,10 @@ struct CurlSession: Sendable {
             xg_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
             xg_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout)
             xg_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errbuf.baseAddress)
+            // libcurl's 16 KiB default made a 1 GB download 65,000 recv/pwrite/poll rounds and
+            // took three times as long as rclone's client; 512 KiB moves it in 2,000.
+            xg_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
+            xg_curl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10)
             // libcurl 7.88 signs every header we set, even the empty `Expect:` that would turn
             // 100-continue off (servers then refuse the signature): keep the header, and wait at
             // most 200 ms for a server that ignores it rather than libcurl's default second.
@@ -230,6 +236,7 @@ final class TransferBox {
                 off += n
             }
             written += Int64(bytes.count)
+            request.written?.add(Int64(bytes.count))
             request.progress?.add(Int64(bytes.count))
         }
         return true

@@ -63,7 +63,7 @@ public struct FileRemote: RemoteBackend {
         }
     }
 
-    public func download(_ key: String, to dest: String, limit: Int64, progress: TransferProgress?) throws -> Bool {
+    public func download(_ key: String, to dest: String, limit: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool {
         try checkRoot()
         let src = open(path(key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if src < 0 {
@@ -74,7 +74,9 @@ public struct FileRemote: RemoteBackend {
         let dst = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard dst >= 0 else { throw RemoteError.local("cannot create \(dest): \(String(cString: strerror(errno)))") }
         defer { close(dst) }
-        _ = try copy(from: src, srcName: path(key), to: dst, dstName: dest, limit: limit, hasher: nil, progress: progress)
+        var hasher: Hasher256? = hashed == nil ? nil : Hasher256()
+        _ = try copy(from: src, srcName: path(key), to: dst, dstName: dest, limit: limit, hasher: &hasher, progress: progress)
+        if let d = hasher?.finalize() { hashed?.set(d) }
         return true
     }
 
@@ -121,6 +123,37 @@ public struct FileRemote: RemoteBackend {
         try place(tmp, at: path(key), noReplace: ifAbsent)
         placed = !ifAbsent
         if ifAbsent { unlink(tmp); placed = true }
+    }
+
+    public func list(_ prefix: String) throws -> [RemoteObject] {
+        try checkRoot()
+        // The layout's prefixes are folders (`records/`); objects are the regular files below.
+        let base = path(prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        var out: [RemoteObject] = []
+        var stack = [(base, prefix.hasSuffix("/") ? prefix : prefix + "/")]
+        while let (dir, keyPrefix) = stack.popLast() {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+                if dir == base { var st = stat(); if lstat(dir, &st) != 0 { return [] } }
+                throw Self.failure("cannot list", dir)
+            }
+            for name in names {
+                var st = stat()
+                guard lstat(dir + "/" + name, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: stack.append((dir + "/" + name, keyPrefix + name + "/"))
+                case S_IFREG:
+                    let tag = "\(st.st_ino)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+                    out.append(RemoteObject(key: keyPrefix + name, size: Int64(st.st_size), tag: tag))
+                default: continue
+                }
+            }
+        }
+        return out
+    }
+
+    public func delete(_ key: String) throws {
+        try checkRoot()
+        if unlink(path(key)) != 0 && errno != ENOENT { throw Self.failure("cannot delete", path(key)) }
     }
 
     /// A new file in the remote's tmp/ (same file system as its objects: one rename).

@@ -18,6 +18,17 @@ enum ParallelCalls {
         group.wait()
         return box.ordered(count)
     }
+
+    /// `body` for each of `count` items, at most `width` at a time (thousands of small GETs
+    /// must not each get a thread).
+    static func map<T: Sendable>(_ count: Int, width: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        let w = max(1, min(width, count))
+        let box = ResultBox<T>()
+        _ = run(w) { lane in
+            for i in stride(from: lane, to: count, by: w) { box.set(i, body(i)) }
+        }
+        return box.ordered(count)
+    }
 }
 
 private final class ResultBox<T: Sendable>: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XGraphCore
 
 /// Why a remote request failed. `unreachable` and `server` may pass (a retry, the next build);
@@ -35,8 +36,10 @@ public protocol RemoteBackend: Sendable {
     /// bytes is an error, not a truncation.
     func get(_ key: String, limit: Int) throws -> Data?
     /// Streams an object into `path` (created, must not exist); false when there is none.
-    /// More than `limit` bytes is an error (a server cannot fill the disk).
-    func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?) throws -> Bool
+    /// More than `limit` bytes is an error (a server cannot fill the disk). A back-end that
+    /// hashed the file's bytes on the way puts their SHA-256 in `hashed`, so the store need not
+    /// read the file a second time.
+    func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool
     /// Uploads a file as the object `key`, streaming (never the whole file in memory). When
     /// `digest` is given the bytes are hashed on the way and the object only appears (or stays)
     /// if they match: a blob damaged in the local store is never published under its name.
@@ -44,6 +47,28 @@ public protocol RemoteBackend: Sendable {
     /// Stores a small object. With `ifAbsent`, an object already there is kept where the
     /// back-end can tell (a folder: link(2)); S3 keeps the last writer.
     func put(_ key: String, data: Data, ifAbsent: Bool) throws
+    /// Every object whose key starts with `prefix` (`records/`, `blobs/`): what remote gc walks.
+    func list(_ prefix: String) throws -> [RemoteObject]
+    /// Removes an object; one that is already gone is not an error (two gcs may race).
+    func delete(_ key: String) throws
+}
+
+/// An object a listing found: its key below the remote's prefix, and its size.
+public struct RemoteObject: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    /// Changes when the object is written again (S3's ETag; a file's inode and time): remote gc
+    /// reads again only the records that are new or rewritten since its last listing.
+    public var tag: String
+    public init(key: String, size: Int64, tag: String) { self.key = key; self.size = size; self.tag = tag }
+}
+
+/// The SHA-256 of a download's bytes, when the back-end computed it while they arrived.
+public final class HashedBytes: Sendable {
+    private let box = Mutex<Digest?>(nil)
+    public init() {}
+    public var digest: Digest? { box.withLock { $0 } }
+    func set(_ d: Digest) { box.withLock { $0 = d } }
 }
 
 /// Bytes moved, for the progress line of push and pull.
@@ -74,4 +99,19 @@ public enum RemoteLayout {
     public static func blob(_ d: Digest) -> String { "blobs/\(fan(d))/\(d.hex)" }
     public static func tree(_ d: Digest) -> String { "trees/\(fan(d))/\(d.hex).json" }
     public static func record(_ key: Digest) -> String { "records/\(fan(key))/\(key.hex).json" }
+    /// Remote gc's state: when each unreferenced blob and tree was first seen so (RemoteGC).
+    public static let gcState = "gc/state.json"
+
+    /// The digest an object key names, when it is a record, tree or blob of this layout.
+    public static func digest(of key: String, kind: String) -> Digest? {
+        let parts = key.split(separator: "/")
+        guard parts.count == 3, parts[0] == kind else { return nil }
+        var name = String(parts[2])
+        if kind != "blobs" {
+            guard name.hasSuffix(".json") else { return nil }
+            name = String(name.dropLast(5))
+        }
+        guard let d = Digest(hex: name), parts[1] == fan(d) else { return nil }
+        return d
+    }
 }

@@ -158,15 +158,16 @@ public final class RemoteCache: Sendable {
             for blob in store.missingBlobs(found.manifest) {
                 let tmp = store.temporaryPath("fetch")
                 defer { unlink(tmp) }
+                let hashed = HashedBytes()
                 let got = try attempt("GET blob") { () throws -> Bool in
                     unlink(tmp)
-                    return try backend.download(RemoteLayout.blob(blob.digest), to: tmp, limit: blob.size, progress: progress)
+                    return try backend.download(RemoteLayout.blob(blob.digest), to: tmp, limit: blob.size, progress: progress, hashed: hashed)
                 }
                 guard got else {
                     warn("the remote's record of \(found.record.node) names blob \(blob.digest.short), which the remote lacks: ignored")
                     return nil
                 }
-                do { try store.importBlob(from: tmp, digest: blob.digest, executable: blob.executable) }
+                do { try store.importBlob(from: tmp, digest: blob.digest, executable: blob.executable, hashed: hashed.digest) }
                 catch {
                     // Every blob of this tree is suspect now (only the first bad one was seen).
                     let all = found.manifest.entries.compactMap(\.digest)
@@ -201,11 +202,23 @@ public final class RemoteCache: Sendable {
 
     /// Pushes the record under `key` and everything it references. Throws RemoteError (or an
     /// XGraphError for a local problem); the remote then holds no record for the key.
+    ///
+    /// A record already on the remote is checked, not trusted: one whose tree or blobs are gone
+    /// (a remote gc raced its push, or someone deleted by hand) is healed, with the blobs this
+    /// store has when the outputs are the same, else by replacing it with this store's record
+    /// once everything that one names is up.
     public func push(_ key: Digest, from store: Store, progress: TransferProgress? = nil) throws -> PushOutcome {
         guard let record = try store.record(forKey: key) else { throw XGraphError.store("no record for key \(key.short) in \(store.root)") }
-        let recordThere = try attempt("HEAD record", { try backend.head(RemoteLayout.record(key)) }) != nil
         let refused = health.withLock { $0.refusedBlobs }
-        if recordThere && refused.isEmpty { return .alreadyThere }
+        let there = try attempt("GET record", { try backend.get(RemoteLayout.record(key), limit: 16 << 20) })
+        var replace = false
+        if let there {
+            switch try standing(there, key: key, ours: record.output) {
+            case .complete where refused.isEmpty: return .alreadyThere
+            case .complete, .sameOutput: break
+            case .incomplete: replace = true
+            }
+        }
         guard let mdata = store.manifestData(record.output) else {
             throw XGraphError.store("the tree \(record.output.short) of \(record.node) is not in \(store.root)")
         }
@@ -214,25 +227,52 @@ public final class RemoteCache: Sendable {
         var done = Set<Digest>()
         for e in manifest.entries where e.kind == .file {
             guard let d = e.digest, done.insert(d).inserted else { continue }
-            if !refused.contains(d), try attempt("HEAD blob", { try backend.head(RemoteLayout.blob(d)) }) != nil { continue }
-            if recordThere && !refused.contains(d) { continue }
             guard let file = store.blobFile(d) else { throw XGraphError.store("blob \(d.short) of \(record.node) is missing from \(store.root)") }
             var st = stat()
             guard stat(file, &st) == 0 else { throw XGraphError.store("cannot read \(file)") }
+            // A small blob of a new record is sent without asking first: the HEAD would cost the
+            // same round trip, and rewriting the same bytes under their own name changes
+            // nothing. Beside a record already there, only what is missing goes.
+            if !refused.contains(d), there != nil || Int64(st.st_size) > Self.askFirstAbove,
+               try attempt("HEAD blob", { try backend.head(RemoteLayout.blob(d)) }) != nil { continue }
             try attempt("PUT blob") { try backend.upload(RemoteLayout.blob(d), file: file, size: Int64(st.st_size), digest: d, progress: progress) }
             bytes += Int64(st.st_size)
         }
-        if try attempt("HEAD tree", { try backend.head(RemoteLayout.tree(record.output)) }) == nil {
+        var treeSent = false
+        let treeThere = there != nil || Int64(mdata.count) > Self.askFirstAbove
+            ? try attempt("HEAD tree", { try backend.head(RemoteLayout.tree(record.output)) }) != nil : false
+        if !treeThere {
             try attempt("PUT tree") { try backend.put(RemoteLayout.tree(record.output), data: mdata, ifAbsent: false) }
+            treeSent = true
         }
-        if recordThere { return bytes > 0 ? .pushed(bytes: bytes) : .alreadyThere }
+        if there != nil && !replace { return bytes > 0 || treeSent ? .pushed(bytes: bytes) : .alreadyThere }
         // The commit marker: a reader finds a record only once everything it names is there.
         // A record fetched from elsewhere is pushed as it was built (its origin is local news).
         var clean = record
         clean.provenance.remote = nil
         let envelope = try SignedRecord.make(clean, signer: signer, pushedBy: pusher).encoded()
-        try attempt("PUT record") { try backend.put(RemoteLayout.record(key), data: envelope, ifAbsent: true) }
+        try attempt("PUT record") { try backend.put(RemoteLayout.record(key), data: envelope, ifAbsent: !replace) }
         return .pushed(bytes: bytes)
+    }
+
+    /// Objects up to this size are PUT without a HEAD first (1,000 small nodes: four requests
+    /// each instead of six).
+    static let askFirstAbove: Int64 = 64 << 10
+
+    enum Standing { case complete, sameOutput, incomplete }
+
+    /// What a record already on the remote is worth: with this store's output, the caller's
+    /// HEADs find what is missing; with another output, it stands only if its tree and every
+    /// blob are there (an unreadable or incomplete one is replaced).
+    func standing(_ data: Data, key: Digest, ours: Digest) throws -> Standing {
+        guard case .accepted(let theirs, _) = SignedRecord.check(data, key: key, trusted: []) else { return .incomplete }
+        if theirs.output == ours { return .sameOutput }
+        guard let mdata = try attempt("GET tree", { try backend.get(RemoteLayout.tree(theirs.output), limit: 256 << 20) }),
+              let manifest = try? Store.checkForeignManifest(mdata, tree: theirs.output) else { return .incomplete }
+        for d in Set(manifest.entries.compactMap(\.digest)) {
+            if try attempt("HEAD blob", { try backend.head(RemoteLayout.blob(d)) }) == nil { return .incomplete }
+        }
+        return .complete
     }
 
     static func text(_ e: any Error) -> String {

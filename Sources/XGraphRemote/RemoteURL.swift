@@ -115,6 +115,11 @@ public struct S3Location: Sendable, Equatable {
     /// The URL of an object key (below the prefix): key characters are all URL-safe (checked
     /// above, and the store's own names are hex), so nothing needs escaping.
     func objectURL(_ key: String) -> String {
+        bucketURL + "/" + prefix + key
+    }
+
+    /// The bucket's own URL (listings are asked of the bucket, with the prefix in the query).
+    var bucketURL: String {
         let base: String
         if let endpoint {
             if pathStyle { base = "\(endpoint)/\(bucket)" } else {
@@ -124,6 +129,6 @@ public struct S3Location: Sendable, Equatable {
         } else {
             base = pathStyle ? "https://s3.\(region).amazonaws.com/\(bucket)" : "https://\(bucket).s3.\(region).amazonaws.com"
         }
-        return base + "/" + prefix + key
+        return base
     }
 }

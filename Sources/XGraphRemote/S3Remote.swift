@@ -93,11 +93,12 @@ public struct S3Remote: RemoteBackend {
         return response.body
     }
 
-    public func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?) throws -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    public func download(_ key: String, to path: String, limit: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool {
+        // Read-write: a ranged download reads back what its streams wrote, to hash it.
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RemoteError.local("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        if limit > multipartThreshold, let done = try rangedDownload(key, fd: fd, size: limit, progress: progress) {
+        if limit > multipartThreshold, let done = try rangedDownload(key, fd: fd, size: limit, progress: progress, hashed: hashed) {
             return done
         }
         let response = try session.perform(request("GET", key, sink: .file(fd: fd, start: 0, limit: limit), progress: progress))
@@ -106,21 +107,32 @@ public struct S3Remote: RemoteBackend {
 
     /// Blobs larger than `multipartThreshold` come down in `rangeStreams` ranged GETs at once,
     /// each written at its own place in the file: one HTTP stream is often slower than the
-    /// server or the link (rclone `copy` does the same). The bytes are hashed after they are all
-    /// there (Store.importBlob).
+    /// server or the link (rclone `copy` does the same). One more thread hashes the file's bytes
+    /// in order as they land (each stream counts what it wrote), so the hash is ready when the
+    /// last range is, instead of costing a second pass over a large file.
     static let rangeStreams = 4
 
     /// Nil when the server does not serve ranges (it answered 200 with the whole object): the
     /// caller then makes one plain GET. False when there is no such object.
-    private func rangedDownload(_ key: String, fd: Int32, size: Int64, progress: TransferProgress?) throws -> Bool? {
+    private func rangedDownload(_ key: String, fd: Int32, size: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool? {
         let streams = Int64(Self.rangeStreams)
         let chunk = (size + streams - 1) / streams
         let ranges = stride(from: Int64(0), to: size, by: Int(chunk)).map { ($0, min($0 + chunk, size)) }
-        let results = ParallelCalls.run(ranges.count) { i -> Result<Int, RemoteError> in
+        let written = ranges.map { _ in Atomic64() }
+        let finished = Atomic64()
+        let following = HashedBytes()
+        let lanes = ranges.count + (hashed == nil ? 0 : 1)
+        let results = ParallelCalls.run(lanes) { i -> Result<Int, RemoteError> in
+            if i == ranges.count {
+                Self.follow(fd: fd, ranges: ranges, written: written, finished: finished, into: following)
+                return .success(206)
+            }
+            defer { finished.add(1) }
             let (from, to) = ranges[i]
             var r = request("GET", key, sink: .file(fd: fd, start: from, limit: to - from), progress: progress)
             r.headers.append("Range: bytes=\(from)-\(to - 1)")
             r.expectPartial = true
+            r.written = written[i]
             do {
                 let response = try session.perform(r)
                 if response.status == 404 { return .success(404) }
@@ -133,7 +145,7 @@ public struct S3Remote: RemoteBackend {
             }
         }
         var statuses: [Int] = []
-        for r in results {
+        for r in results.prefix(ranges.count) {
             switch r {
             case .success(let s): statuses.append(s)
             case .failure(let e): throw e
@@ -150,7 +162,39 @@ public struct S3Remote: RemoteBackend {
         guard fstat(fd, &st) == 0, Int64(st.st_size) == size else {
             throw RemoteError.server("GET \(key): the ranges did not add up to \(size) bytes")
         }
+        // Only a whole, checked file's hash is handed on; otherwise the store hashes the file.
+        if let d = following.digest { hashed?.set(d) }
         return true
+    }
+
+    /// Hashes the file from its start up to the first byte no stream has written yet, until the
+    /// whole file is hashed or every stream has ended; sets `into` only for the whole file.
+    private static func follow(fd: Int32, ranges: [(Int64, Int64)], written: [Atomic64], finished: Atomic64, into: HashedBytes) {
+        guard let size = ranges.last?.1 else { return }
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buf.deallocate() }
+        guard let base = buf.baseAddress else { return }
+        var hasher = Hasher256()
+        var at: Int64 = 0
+        while at < size {
+            var ready: Int64 = 0
+            for (j, (from, to)) in ranges.enumerated() {
+                ready = from + written[j].value
+                if ready < to { break }
+            }
+            if ready > at {
+                let n = pread(fd, base, Int(min(Int64(buf.count), ready - at)), off_t(at))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return }
+                hasher.update(buffer: UnsafeRawBufferPointer(start: base, count: n))
+                at += Int64(n)
+            } else if finished.value == Int64(ranges.count) {
+                return
+            } else {
+                usleep(1000)
+            }
+        }
+        into.set(hasher.finalize())
     }
 
     public func put(_ key: String, data: Data, ifAbsent: Bool) throws {
@@ -177,6 +221,53 @@ public struct S3Remote: RemoteBackend {
             _ = try? session.perform(request("DELETE", key))
             throw RemoteError.local("\(file) no longer holds the bytes of \(digest.short) (they hash to \(sent.short)): not pushed; run `xgraph verify --repair`")
         }
+    }
+
+    /// ListObjectsV2, page by page (1,000 keys each). The query is written already in SigV4's
+    /// canonical form (names sorted, values percent-encoded) since libcurl 7.88 signs it as given.
+    public func list(_ prefix: String) throws -> [RemoteObject] {
+        var out: [RemoteObject] = []
+        var token: String?
+        repeat {
+            var query = token.map { "continuation-token=\(Self.escape($0))&" } ?? ""
+            query += "list-type=2&prefix=\(Self.escape(location.prefix + prefix))"
+            var r = CurlRequest(method: "GET", url: location.bucketURL + "?" + query, payloadHash: Self.emptyHash)
+            r.sink = .memory(limit: 16 << 20)
+            let response = try session.perform(r)
+            _ = try check(response, "list \(prefix)")
+            let xml = String(decoding: response.body, as: UTF8.self)
+            for item in Self.elements("Contents", in: xml) {
+                guard let key = Self.element("Key", in: item).map(Self.xmlUnescape), key.hasPrefix(location.prefix),
+                      let size = Self.element("Size", in: item).flatMap(Int64.init) else { continue }
+                out.append(RemoteObject(key: String(key.dropFirst(location.prefix.count)), size: size,
+                                        tag: Self.element("ETag", in: item) ?? ""))
+            }
+            token = Self.element("IsTruncated", in: xml) == "true" ? Self.element("NextContinuationToken", in: xml).map(Self.xmlUnescape) : nil
+        } while token != nil
+        return out
+    }
+
+    public func delete(_ key: String) throws {
+        let response = try session.perform(request("DELETE", key))
+        _ = try check(response, "DELETE \(key)", allowMissing: true)
+    }
+
+    /// The text of every `<name>…</name>` in order (a listing's flat `<Contents>` items).
+    static func elements(_ name: String, in xml: String) -> [String] {
+        var out: [String] = []
+        var rest = xml.startIndex..<xml.endIndex
+        while let start = xml.range(of: "<\(name)>", range: rest),
+              let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) {
+            out.append(String(xml[start.upperBound..<end.lowerBound]))
+            rest = end.upperBound..<xml.endIndex
+        }
+        return out
+    }
+
+    static func xmlUnescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 
     /// CreateMultipartUpload, one UploadPart per part read straight from the file, then

@@ -31,10 +31,12 @@ extension Store {
     /// Puts a downloaded file into blobs/ as `digest`, after hashing it: a file whose bytes are
     /// not `digest` is removed and refused. A blob already there and intact is kept (the file is
     /// then removed). `file` must be in this store's tmp/ (same file system: one rename).
-    public func importBlob(from file: String, digest: Digest, executable: Bool) throws {
+    /// `hashed`: the SHA-256 of the file's bytes, computed by this process as they were written
+    /// (a download hashed on the way), which spares a second read of a large file.
+    public func importBlob(from file: String, digest: Digest, executable: Bool, hashed: Digest? = nil) throws {
         var installed = false
         defer { if !installed { unlink(file) } }
-        let actual = try FileHashing.sha256(path: file)
+        let actual = try hashed ?? FileHashing.sha256(path: file)
         guard actual == digest else {
             throw XGraphError.store("refused a downloaded blob: its bytes hash to \(actual.short), not \(digest.short) as named")
         }

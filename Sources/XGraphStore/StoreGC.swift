@@ -65,29 +65,10 @@ extension Store {
         let pins = livePins()
         let census = taken ?? census(folders: false)
         let now = Date()
-        var keep = Set<Digest>()
         var recordOf: [Digest: ActionRecord] = [:]
-        var producers: [Digest: [Digest]] = [:]  // output tree → keys that produced it
-        for r in census.records {
-            recordOf[r.key] = r
-            producers[r.output, default: []].append(r.key)
-            if rules.keys.contains(r.key) || r.provenance.gitCommit.map(rules.commits.contains) == true
-                || rules.newerThan.map({ r.provenance.end >= $0 }) == true {
-                keep.insert(r.key)
-            } else if pins.keys.contains(r.key) || leaseHolder(key: r.key) != nil {
-                // Asked only of what no rule keeps: a lease look-up opens a file.
-                report.pinned += 1
-                keep.insert(r.key)
-            }
-        }
-        // Inputs of what is kept, recursively.
-        var stack = Array(keep)
-        while let k = stack.popLast() {
-            guard let r = recordOf[k] else { continue }
-            for input in r.inputs.values {
-                for p in producers[input] ?? [] where keep.insert(p).inserted { stack.append(p) }
-            }
-        }
+        for r in census.records { recordOf[r.key] = r }
+        let (keep, pinned) = rules.kept(census.records) { r in pins.keys.contains(r.key) || leaseHolder(key: r.key) != nil }
+        report.pinned = pinned
 
         // What goes, with the bytes each record frees when it goes (blobs counted once).
         var treeUsers = census.treeUsers

@@ -15,10 +15,11 @@ struct GCCommand: AsyncParsableCommand {
             recorded at the last N commits (--keep-commits); anything younger than D days \
             (--keep-days); whatever a running build uses or a queued cluster job will need. \
             With --max-size, the rest goes least recently used first, only until the store \
-            fits. Safe while builds run on the same store, on any host.
+            fits. Safe while builds run on the same store, on any host. With --remote, the \
+            same rules apply to a remote cache's records, and its blobs go only after --grace.
             """)
 
-    @Argument(help: "Experiment files whose current nodes are kept.")
+    @Argument(help: "Experiment files whose current nodes are kept (with --remote, also the remote's URL).")
     var files: [String] = []
     @Option(name: .long, help: "Keep the runs recorded at the last N commits of the files' repository (or the current folder's).")
     var keepCommits: Int?
@@ -32,17 +33,33 @@ struct GCCommand: AsyncParsableCommand {
     var yes = false
     @Option(name: .long, help: "The store folder (default: $XGRAPH_STORE, else cache/ at the project root).")
     var store: String?
+    @Flag(name: .long, help: "Collect the remote cache, not the store: the s3:// or file:// URL among the arguments, else $XGRAPH_REMOTE, else the first FILE's `remote:`.")
+    var remote = false
+    @Option(name: .long, help: "With --remote: delete a blob or tree only once it has been unreferenced this long (30s, 15m, 12h, 1d or days; default 1d).")
+    var grace: String?
+
+    /// Arguments that are remote URLs (`gc --remote URL FILE`): the flag takes no value, so
+    /// that `gc --remote FILE` reads as it looks.
+    var remoteURLs: [String] { files.filter(Self.isRemoteURL) }
+    var experimentFiles: [String] { files.filter { !Self.isRemoteURL($0) } }
+    static func isRemoteURL(_ s: String) -> Bool { s.hasPrefix("s3://") || s.hasPrefix("file://") }
 
     func validate() throws {
         if let n = keepCommits, n < 0 { throw ValidationError("--keep-commits must be 0 or more") }
         if let d = keepDays, !(d >= 0 && d < 1e6) { throw ValidationError("--keep-days must be a number of days, 0 or more") }
         if let m = maxSize, ByteSize.parse(m) == nil { throw ValidationError("--max-size \(m): expected a size such as 500G, 1.5T or 1000000 (bytes)") }
-        if files.isEmpty && keepCommits == nil && keepDays == nil && maxSize == nil {
+        if !remote && !remoteURLs.isEmpty { throw ValidationError("\(remoteURLs[0]) is a remote: add --remote to collect it") }
+        if !remote && grace != nil { throw ValidationError("--grace applies to --remote only") }
+        if remote && maxSize != nil { throw ValidationError("--max-size does not apply to --remote (the rules, --keep-commits and --keep-days do)") }
+        if remote && remoteURLs.count > 1 { throw ValidationError("--remote collects one remote; found \(remoteURLs.count) URLs") }
+        if let g = grace, Self.seconds(g) == nil { throw ValidationError("--grace \(g): expected a duration such as 30s, 15m, 12h, 1d or a number of days") }
+        if experimentFiles.isEmpty && keepCommits == nil && keepDays == nil && maxSize == nil {
             throw ValidationError("gc needs to know what to keep: name experiment files, or give --keep-commits, --keep-days or --max-size")
         }
     }
 
     func run() async throws {
+        if remote { return try runRemote() }
         do {
             var roots = GCRoots()
             for f in files { try roots.addCurrent(file: f, store: store) }

@@ -11,6 +11,9 @@ protocol RemoteUnderTest: AnyObject {
     /// The object files below `prefix`, relative to it.
     func objects(_ prefix: String) -> [String]
     func path(_ prefix: String, _ key: String) -> String
+    /// Deletes an object as a client would (rclone caches what it serves: a file removed from
+    /// its folder behind its back is still listed, and its GET fails half-way).
+    func delete(_ prefix: String, _ key: String) throws
 }
 
 extension S3TestServer: RemoteUnderTest {}
@@ -39,6 +42,7 @@ final class FolderRemote: RemoteUnderTest {
         return items.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &d) && !d.boolValue && !$0.hasPrefix("tmp/") }.sorted()
     }
     func path(_ prefix: String, _ key: String) -> String { folder + "/" + prefix + "/" + key }
+    func delete(_ prefix: String, _ key: String) throws { try FileManager.default.removeItem(atPath: path(prefix, key)) }
 }
 
 /// The scenarios of issue 23, run against each kind of remote by S3RemoteTests and

@@ -122,6 +122,17 @@ final class S3TestServer: @unchecked Sendable {
     /// The server's log (debug level: every request it served).
     var log: String { (try? String(contentsOfFile: folder + ".log", encoding: .utf8)) ?? "" }
 
+    /// Deletes an object through the S3 API (curl signs the request itself).
+    func delete(_ prefix: String, _ key: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-sf", "-X", "DELETE", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(Self.key):\(Self.secret)",
+                       "\(endpoint)/bucket/\(prefix)/\(key)"]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "curl DELETE \(prefix)/\(key)")
+    }
+
     /// The path of an object on disk (to tamper with it).
     func path(_ prefix: String, _ key: String) -> String { folder + "/bucket/" + prefix + "/" + key }
 }

@@ -13,20 +13,13 @@ struct PullCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var remote: RemoteOptions
 
-    @Option(name: .long, help: "Transfer this many nodes at once.")
-    var jobs = 4
-
-    func validate() throws {
-        if !(1...256).contains(jobs) { throw ValidationError("--jobs: 1 to 256, found \(jobs)") }
-    }
+    @OptionGroup var transfer: TransferOptions
+    var jobs: Int { transfer.jobs }
 
     func run() async throws {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
-            guard let (cache, mode) = try remote.open(ws, strict: true) else {
-                throw XGraphError.usage("no remote cache: name one with --remote URL, XGRAPH_REMOTE or `remote:` in the experiment file")
-            }
-            guard mode.reads else { throw XGraphError.usage("remote mode \(mode.rawValue) does not fetch; use --remote-mode read or read-write") }
+            let cache = try remote.openForTransfer(ws, push: false)
             // The plan's remote lookups chain: a node's key needs its inputs' outputs, which the
             // remote's records name. Each node found is then fetched on its own (a record needs
             // only its own artifact), several at once.

@@ -13,20 +13,13 @@ struct PushCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentArguments
     @OptionGroup var remote: RemoteOptions
 
-    @Option(name: .long, help: "Transfer this many nodes at once.")
-    var jobs = 4
-
-    func validate() throws {
-        if !(1...256).contains(jobs) { throw ValidationError("--jobs: 1 to 256, found \(jobs)") }
-    }
+    @OptionGroup var transfer: TransferOptions
+    var jobs: Int { transfer.jobs }
 
     func run() async throws {
         do {
             let ws = try Workspace.open(file: experiment.file, storePath: store.store)
-            guard let (cache, mode) = try remote.open(ws, strict: true) else {
-                throw XGraphError.usage("no remote cache: name one with --remote URL, XGRAPH_REMOTE or `remote:` in the experiment file")
-            }
-            guard mode.writes else { throw XGraphError.usage("remote mode \(mode.rawValue) does not push; use --remote-mode write or read-write") }
+            let cache = try remote.openForTransfer(ws, push: true)
             let plan = try Planner.forQueries(graph: ws.graph, store: ws.store).plan(selection: try ws.selection(experiment.targets))
             var keys: [(node: String, key: Digest)] = []
             var notBuilt = 0

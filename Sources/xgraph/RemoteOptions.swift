@@ -22,7 +22,32 @@ struct RemoteOptions: ParsableArguments {
         try RemoteSetup.open(flag: remote, modeFlag: remoteMode, workspace: ws, strict: strict, warn: Self.warn)
     }
 
+    /// The remote `push` or `pull` transfers with: an error when none is named or its mode
+    /// does not allow the direction.
+    func openForTransfer(_ ws: Workspace, push: Bool) throws -> RemoteCache {
+        guard let (cache, mode) = try open(ws, strict: true) else {
+            throw XGraphError.usage("no remote cache: name one with --remote URL, XGRAPH_REMOTE or `remote:` in the experiment file")
+        }
+        if push && !mode.writes {
+            throw XGraphError.usage("remote mode \(mode.rawValue) does not push; use --remote-mode write or read-write")
+        }
+        if !push && !mode.reads {
+            throw XGraphError.usage("remote mode \(mode.rawValue) does not fetch; use --remote-mode read or read-write")
+        }
+        return cache
+    }
+
     @Sendable static func warn(_ text: String) {
         Console.err("xgraph: warning: \(text)\n")
+    }
+}
+
+/// `--jobs` of `push` and `pull`.
+struct TransferOptions: ParsableArguments {
+    @Option(name: .long, help: "Transfer this many nodes at once.")
+    var jobs = 4
+
+    func validate() throws {
+        if !(1...256).contains(jobs) { throw ValidationError("--jobs: 1 to 256, found \(jobs)") }
     }
 }

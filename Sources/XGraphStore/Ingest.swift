@@ -212,8 +212,20 @@ extension Store {
     /// Builds artifacts/<digest>/ in tmp/ from hard links to blobs and renames it in. If
     /// another process renamed the same artifact in first, ours is dropped.
     private func materialise(_ manifest: TreeManifest, digest: Digest) throws {
-        let final = artifactPath(digest)
-        if POSIX.exists(final) { return }
+        if POSIX.exists(artifactPath(digest)) { return }
+        let staging = try stageArtifact(manifest, digest: digest)
+        do {
+            if try !adopt(staging, as: manifest, digest: digest) { POSIX.removeTree(staging) }
+        } catch {
+            POSIX.removeTree(staging)
+            throw error
+        }
+    }
+
+    /// The folder of `manifest` built in tmp/ from hard links to its blobs (read-only copies
+    /// where the file system refuses a link), for the caller to adopt or remove; nothing is left
+    /// behind when it fails.
+    func stageArtifact(_ manifest: TreeManifest, digest: Digest) throws -> String {
         let staging = tmpDir + "/" + tempName("artifact")
         guard mkdir(staging, 0o777) == 0 else { throw POSIX.ioError("create folder", staging) }
         do {
@@ -230,7 +242,7 @@ extension Store {
                                         mode: e.executable == true ? 0o555 : 0o444)
                 }
             }
-            if try !adopt(staging, as: manifest, digest: digest) { POSIX.removeTree(staging) }
+            return staging
         } catch {
             POSIX.removeTree(staging)
             throw error

@@ -134,22 +134,8 @@ extension Store {
                 throw XGraphError.store("blob \(d.short) of tree \(tree.short) is missing or damaged in \(root)")
             }
         }
-        let staging = tmpDir + "/" + tempName("artifact")
-        guard mkdir(staging, 0o755) == 0 else { throw POSIX.ioError("create folder", staging) }
+        let staging = try stageArtifact(manifest, digest: tree)
         do {
-            for e in manifest.entries {
-                let path = staging + "/" + e.path
-                switch e.kind {
-                case .directory:
-                    guard mkdir(path, 0o755) == 0 else { throw POSIX.ioError("create folder", path) }
-                case .link:
-                    guard symlink(e.target ?? "", path) == 0 else { throw POSIX.ioError("create link", path) }
-                case .file:
-                    guard let d = e.digest else { continue }
-                    try Self.linkOrCopy(blobPath(d, executable: e.executable == true), to: path,
-                                        mode: e.executable == true ? 0o555 : 0o444)
-                }
-            }
             // The same containment rule as an output's: a link may not reach out of the artifact.
             _ = try TreeScan.scan(staging, escapingLinks: .reject)
             if !POSIX.exists(manifestPath(tree)) {

@@ -127,7 +127,7 @@ extension Store {
             return recordOf[key] == nil || goingKeys.contains(key)
         }.map(\.path)
         report.history = history.count
-        let resume = resumeFoldersToDelete(keep: rules.keys.union(pins.keys).union(keep.subtracting(goingKeys)), rules: rules)
+        let resume = resumeFoldersToDelete(keep: rules.keys.union(pins.keys).union(keep), rules: rules)
         report.resumeFolders = resume.count
         report.resumeBytes = resume.reduce(0) { $0 + Self.treeBytes($1, onlySingleLinks: false) }
         if dryRun { return report }

@@ -129,6 +129,9 @@ struct GCCommand: AsyncParsableCommand {
         if r.pinned > 0 { text += " (\(r.pinned) in use by running builds)" }
         lines.append(text)
         lines.append("outputs \(dryRun ? "would take" : "now take") \(ByteSize.text(r.blobBytesAfter)) (\(ByteSize.text(r.blobBytesBefore)) before)")
+        if r.trashFreed > 0 {
+            lines.append("freed \(r.trashFreed) of your artifact folders that other members' gc had set aside (artifacts/.trash-*)")
+        }
         if r.overBudget { lines.append("warning: what the rules keep is larger than --max-size; nothing more can go") }
         return lines.joined(separator: "\n")
     }

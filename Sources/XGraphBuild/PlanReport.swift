@@ -24,7 +24,7 @@ public enum PlanReport {
         // Nodes the remote has are fetched, not run (`plan` with a remote; RunReason.cachedOnRemote).
         var remote = 0, remoteBytes: Int64 = 0
         for e in plan.entries { if case .willRun(.cachedOnRemote(let b)) = e.status { remote += 1; remoteBytes += b } }
-        let onRemote = remote == 0 ? "" : "\(remote) cached on the remote (\(RunReason.byteText(remoteBytes)) to fetch), "
+        let onRemote = remote == 0 ? "" : "\(remote) cached on the remote (\(ByteSize.text(remoteBytes)) to fetch), "
         var total = "\(plan.entries.count) nodes: \(cached) cached, \(onRemote)\(plan.toRun - remote) will run, \(plan.blocked) blocked"
         let running = plan.toRun - remote
         if running > 0 && plan.unestimated == running {

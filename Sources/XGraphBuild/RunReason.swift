@@ -1,3 +1,4 @@
+import XGraphCore
 import XGraphKeys
 
 /// Why a node will run, in words a user reads (llbuild's NeverBuilt / SignatureChanged /
@@ -30,7 +31,7 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .forced: return "forced"
         case .outputMissing: return "its recorded output is missing from the store"
         case .outputDamaged: return "its recorded output was damaged and removed"
-        case .cachedOnRemote(let bytes): return "cached on the remote (\(RunReason.byteText(bytes)) to fetch)"
+        case .cachedOnRemote(let bytes): return "cached on the remote (\(ByteSize.text(bytes)) to fetch)"
         }
     }
 }
@@ -38,14 +39,6 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
 extension RunReason {
     /// The node is not run but fetched from the remote cache.
     public var isOnRemote: Bool { if case .cachedOnRemote = self { return true }; return false }
-
-    /// Bytes in powers of 1000, as S3 consoles count them.
-    static func byteText(_ n: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB"]
-        var v = Double(n), i = 0
-        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-        return i == 0 ? "\(n) B" : String(format: v < 10 ? "%.1f" : "%.0f", v) + " " + units[i]
-    }
 }
 
 public enum NodeStatus: Sendable, Equatable {

@@ -283,13 +283,3 @@ public final class RemoteCache: Sendable {
         return "\(e)"
     }
 }
-
-/// Byte counts for people: 1.5 GB, 320 kB (powers of 1000, as `du --si` and S3 consoles).
-public enum ByteCount {
-    public static func format(_ n: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB"]
-        var v = Double(n), i = 0
-        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-        return i == 0 ? "\(n) B" : String(format: v < 10 ? "%.1f" : "%.0f", v) + " " + units[i]
-    }
-}

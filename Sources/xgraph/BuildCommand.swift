@@ -89,7 +89,7 @@ struct BuildCommand: AsyncParsableCommand {
             if summary.cancelled, let slurm { await SlurmReport.afterInterrupt(slurm.executor, file: experiment.file ?? Workspace.defaultFile) }
             var text = BuildReport.render(summary, provenance: { builder.provenance })
             if let p = pushing?.pushed, p.nodes > 0 {
-                text += "\npushed \(p.nodes) node\(p.nodes == 1 ? "" : "s") (\(ByteCount.format(p.bytes))) to \(pushing?.remote.url.text ?? "the remote")"
+                text += "\npushed \(p.nodes) node\(p.nodes == 1 ? "" : "s") (\(ByteSize.text(p.bytes))) to \(pushing?.remote.url.text ?? "the remote")"
             }
             if json { Console.err(text + "\n") } else { print(text) }
             // A cancelled build ends as shells report the signal that stopped it (130 for ^C).

@@ -37,19 +37,10 @@ struct PullCommand: AsyncParsableCommand {
                 }
             }
             if let down = cache.downReason { throw XGraphError.io("pull stopped: \(down)") }
-            let line = TransferLine(verb: "pull", total: wanted.count)
-            let outcomes = Outcomes()
-            let work = wanted
-            ParallelWork.run(count: work.count, jobs: jobs) { i in
-                if cache.fetch(work[i].key, into: storeRef, progress: line.bytes) != nil { outcomes.add(.done, node: work[i].node) }
-                else { outcomes.add(.failed("not fetched (see the warning above)"), node: work[i].node) }
-                line.nodeDone()
+            let (r, line) = try Outcomes.transfer(wanted, verb: "pull", jobs: jobs, cache: cache) { key, progress in
+                cache.fetch(key, into: storeRef, progress: progress) != nil ? .done : .failed("not fetched (see the warning above)")
             }
-            line.finish()
-            let r = outcomes.snapshot()
-            if let down = cache.downReason { throw XGraphError.io("pull stopped: \(down)") }
-            for (node, why) in r.failed { print("failed: \(node): \(why)") }
-            var text = "pulled \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteCount.format(line.bytes.bytes)), \(line.rate)), \(here) already here"
+            var text = "pulled \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteSize.text(line.bytes.bytes)), \(line.rate)), \(here) already here"
             if missing > 0 { text += ", \(missing) not on the remote" }
             print(text)
             XGraph.finish(r.failed.isEmpty ? 0 : 1)

@@ -27,24 +27,12 @@ struct PushCommand: AsyncParsableCommand {
                 if case .cached = e.status, let k = e.key { keys.append((e.node, k.key)) }
                 else if e.key != nil || e.output == nil { notBuilt += 1 }
             }
-            let line = TransferLine(verb: "push", total: keys.count)
-            let outcomes = Outcomes()
             let storeRef = ws.store
-            let work = keys
-            ParallelWork.run(count: work.count, jobs: jobs) { i in
-                do {
-                    let o = try cache.push(work[i].key, from: storeRef, progress: line.bytes)
-                    outcomes.add(o == .alreadyThere ? .already : .done, node: work[i].node)
-                } catch {
-                    outcomes.add(.failed("\(error)"), node: work[i].node)
-                }
-                line.nodeDone()
+            let (r, line) = try Outcomes.transfer(keys, verb: "push", jobs: jobs, cache: cache) { key, progress in
+                do { return try cache.push(key, from: storeRef, progress: progress) == .alreadyThere ? .already : .done }
+                catch { return .failed("\(error)") }
             }
-            line.finish()
-            let r = outcomes.snapshot()
-            if let down = cache.downReason { throw XGraphError.io("push stopped: \(down)") }
-            for (node, why) in r.failed { print("failed: \(node): \(why)") }
-            var text = "pushed \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteCount.format(line.bytes.bytes)), \(line.rate)), \(r.already) already on the remote"
+            var text = "pushed \(r.done) node\(r.done == 1 ? "" : "s") (\(ByteSize.text(line.bytes.bytes)), \(line.rate)), \(r.already) already on the remote"
             if notBuilt > 0 { text += ", \(notBuilt) not built in this store (build them first)" }
             print(text)
             XGraph.finish(r.failed.isEmpty ? 0 : 1)
@@ -73,5 +61,24 @@ final class Outcomes: @unchecked Sendable {
 
     func snapshot() -> (done: Int, already: Int, failed: [(String, String)]) {
         lock.withLock { (done, already, failed.sorted { $0.0 < $1.0 }) }
+    }
+
+    /// Moves each node of `work` with `one`, `jobs` at a time, under one progress line; then
+    /// stops with the remote's reason if it went down, else prints each failure. The caller
+    /// prints the summary.
+    static func transfer(_ work: [(node: String, key: Digest)], verb: String, jobs: Int, cache: RemoteCache,
+                         _ one: @escaping @Sendable (Digest, TransferProgress) -> Kind) throws
+        -> (outcomes: (done: Int, already: Int, failed: [(String, String)]), line: TransferLine) {
+        let line = TransferLine(verb: verb, total: work.count)
+        let outcomes = Outcomes()
+        ParallelWork.run(count: work.count, jobs: jobs) { i in
+            outcomes.add(one(work[i].key, line.bytes), node: work[i].node)
+            line.nodeDone()
+        }
+        line.finish()
+        if let down = cache.downReason { throw XGraphError.io("\(verb) stopped: \(down)") }
+        let r = outcomes.snapshot()
+        for (node, why) in r.failed { print("failed: \(node): \(why)") }
+        return (r, line)
     }
 }

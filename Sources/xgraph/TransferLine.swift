@@ -29,11 +29,11 @@ final class TransferLine: @unchecked Sendable {
 
     var seconds: Double { max(Date().timeIntervalSince(start), 0.001) }
 
-    var rate: String { ByteCount.format(Int64(Double(bytes.bytes) / seconds)) + "/s" }
+    var rate: String { ByteSize.text(Int64(Double(bytes.bytes) / seconds)) + "/s" }
 
     func text() -> String {
         let n = lock.withLock { done }
-        return "\(verb): \(n)/\(total) nodes, \(ByteCount.format(bytes.bytes)), \(rate)"
+        return "\(verb): \(n)/\(total) nodes, \(ByteSize.text(bytes.bytes)), \(rate)"
     }
 
     func finish() {

@@ -34,6 +34,12 @@ public struct RemoteGCReport: Sendable {
     public var rescued = 0
     /// Records that appeared during this gc and named a blob or tree it had deleted.
     public var danglingRecords = 0
+    /// Unfinished uploads idle for the grace period or more, ended (S3 multipart uploads
+    /// aborted, a folder's tmp/ files deleted), and the bytes they held.
+    public var uploads = 0
+    public var uploadBytes: Int64 = 0
+    /// Why unfinished uploads could not be listed (no permission), when they could not.
+    public var uploadsUnlisted: String?
 }
 
 /// When each unreferenced blob or tree was first seen so (`gc/state.json` on the remote): a
@@ -156,6 +162,8 @@ extension RemoteCache {
         for o in listedBlobs { if let d = RemoteLayout.digest(of: o.key, kind: "blobs") { consider(o, d, tree: false) } }
         for o in listedTrees { if let d = RemoteLayout.digest(of: o.key, kind: "trees") { consider(o, d, tree: true) } }
 
+        try collectUploads(idleSince: Date(timeIntervalSince1970: cutoff), dryRun: dryRun, into: &report)
+
         if dryRun {
             for c in candidates where !c.tree { report.blobs += 1; report.blobBytes += c.size }
             report.trees = candidates.filter(\.tree).count
@@ -205,5 +213,29 @@ extension RemoteCache {
             }
         }
         return report
+    }
+
+    /// Step 4 (any time: uploads reference nothing and nothing references them): uploads that
+    /// have not moved since `cutoff` end. An upload a push is still sending, or resuming, has
+    /// moved within the grace period, and is checked again right before it ends.
+    private func collectUploads(idleSince cutoff: Date, dryRun: Bool, into report: inout RemoteGCReport) throws {
+        let unfinished: [UnfinishedUpload]
+        do {
+            unfinished = try backend.unfinishedUploads()
+        } catch let e as RemoteError where !e.isTransient {
+            // Listing open uploads is a permission of its own on S3 (s3:ListBucketMultipartUploads):
+            // without it the rest of gc is still worth doing, and the remote is not down.
+            report.uploadsUnlisted = "\(e)"
+            return
+        } catch is RemoteError {
+            unfinished = try attempt("list unfinished uploads") { try backend.unfinishedUploads() }
+        }
+        for u in unfinished where u.lastActive <= cutoff {
+            if !dryRun {
+                guard try attempt("end upload", { try backend.endUpload(u, idleSince: cutoff) }) else { continue }
+            }
+            report.uploads += 1
+            report.uploadBytes += u.size
+        }
     }
 }

@@ -42,7 +42,7 @@ public struct S3Remote: RemoteBackend {
 
     static let emptyHash = Digest.of(Data()).hex
 
-    private func request(_ method: String, _ key: String, query: String = "", body: CurlRequest.Body = .none,
+    func request(_ method: String, _ key: String, query: String = "", body: CurlRequest.Body = .none,
                          payloadHash: String = S3Remote.emptyHash, sink: CurlRequest.Sink = .memory(limit: 1 << 20),
                          hasher: Hasher256? = nil, progress: TransferProgress? = nil) -> CurlRequest {
         var r = CurlRequest(method: method, url: location.objectURL(key) + (query.isEmpty ? "" : "?" + query),
@@ -53,7 +53,7 @@ public struct S3Remote: RemoteBackend {
 
     /// Turns a status into a RemoteError naming what the server said (S3's `<Code>` and
     /// `<Message>`), never the credentials.
-    private func check(_ response: CurlRequest.Response, _ what: String, allowMissing: Bool = false) throws -> Bool {
+    func check(_ response: CurlRequest.Response, _ what: String, allowMissing: Bool = false) throws -> Bool {
         switch response.status {
         case 200..<300: return true
         case 404 where allowMissing: return false
@@ -264,69 +264,13 @@ public struct S3Remote: RemoteBackend {
         return out
     }
 
+    /// XML's five named entities, and the numeric ones Go servers write for quotes (rclone
+    /// sends an ETag as `&#34;…&#34;`).
     static func xmlUnescape(_ s: String) -> String {
         s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&#34;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")
-    }
-
-    /// CreateMultipartUpload, one UploadPart per part read straight from the file, then
-    /// CompleteMultipartUpload: the object exists only after that, and only if the bytes sent
-    /// hash to `digest`. A failure aborts the upload so the server frees its parts.
-    private func multipart(_ key: String, fd: Int32, file: String, size: Int64, digest: Digest?, progress: TransferProgress?) throws {
-        let created = try session.perform(request("POST", key, query: "uploads=", body: .data(Data())))
-        _ = try check(created, "start a multipart upload of \(key)")
-        guard let uploadID = Self.element("UploadId", in: String(decoding: created.body, as: UTF8.self)), !uploadID.isEmpty else {
-            throw RemoteError.server("start a multipart upload of \(key): the server sent no UploadId")
-        }
-        let idQuery = "uploadId=" + Self.escape(uploadID)
-        var completed = false
-        defer { if !completed { _ = try? session.perform(request("DELETE", key, query: idQuery)) } }
-        let partSize = Self.partSize(for: size, threshold: multipartThreshold)
-        var hasher: Hasher256? = digest == nil ? nil : Hasher256()
-        var parts: [String] = []
-        var offset: Int64 = 0
-        var number = 1
-        while offset < size {
-            let length = min(partSize, size - offset)
-            let r = request("PUT", key, query: "partNumber=\(number)&\(idQuery)", body: .file(fd: fd, offset: offset, length: length),
-                            payloadHash: "UNSIGNED-PAYLOAD", hasher: hasher, progress: progress)
-            // A part that fails for a passing reason is sent again (from the same hash state: the
-            // hasher is a value), so a dropped connection at part 900 of a 100 GB upload costs
-            // one part, not the file.
-            var response: CurlRequest.Response?
-            var pause = 0.5
-            for attempt in 1...Self.partAttempts {
-                do {
-                    let got = try session.perform(r)
-                    _ = try check(got, "upload part \(number) of \(key)")
-                    response = got
-                    break
-                } catch let e as RemoteError where e.isTransient && attempt < Self.partAttempts {
-                    Thread.sleep(forTimeInterval: pause)
-                    pause *= 2
-                }
-            }
-            guard let response, let etag = response.headers["etag"] else {
-                throw RemoteError.server("part \(number) of \(key): no ETag in the reply")
-            }
-            // The parts go up in order, so one hash runs through them all as they are sent.
-            hasher = response.uploadHasher
-            parts.append("<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>")
-            offset += length
-            number += 1
-        }
-        if let digest, let got = hasher?.finalize(), got != digest {
-            throw RemoteError.local("\(file) no longer holds the bytes of \(digest.short) (they hash to \(got.short)): not pushed; run `xgraph verify --repair`")
-        }
-        let xml = Data(("<CompleteMultipartUpload>" + parts.joined() + "</CompleteMultipartUpload>").utf8)
-        let done = try session.perform(request("POST", key, query: idQuery, body: .data(xml), payloadHash: Digest.of(xml).hex))
-        _ = try check(done, "complete the multipart upload of \(key)")
-        // S3 may answer 200 and put the failure in the body.
-        if Self.element("Code", in: String(decoding: done.body, as: UTF8.self)) != nil {
-            throw RemoteError.server("complete the multipart upload of \(key): \(String(decoding: done.body.prefix(512), as: UTF8.self))")
-        }
-        completed = true
     }
 
     static func escape(_ s: String) -> String {

@@ -92,6 +92,10 @@ extension GCCommand {
         if r.rescued > 0 { text += "; \(r.rescued) kept for records pushed meanwhile" }
         if r.danglingRecords > 0 { text += "; \(r.danglingRecords) records pushed meanwhile named deleted blobs and were deleted" }
         lines.append(text)
+        if r.uploads > 0 {
+            lines.append("\(dryRun ? "would end" : "ended") \(r.uploads) unfinished upload\(r.uploads == 1 ? "" : "s") (\(ByteSize.text(r.uploadBytes))) idle for \(Self.duration(grace)) or more")
+        }
+        if let why = r.uploadsUnlisted { lines.append("unfinished uploads were not collected: \(why)") }
         if r.waitingBlobs > 0 {
             let at = r.nextDeletion.map { " (the first from " + ISO8601DateFormatter().string(from: $0) + ")" } ?? ""
             lines.append("\(r.waitingBlobs) unreferenced blobs (\(ByteSize.text(r.waitingBytes))) wait for the grace period; a later gc deletes them\(at)")

@@ -24,6 +24,16 @@ final class RemoteResumeTests: XCTestCase {
         s.env.merging(["XGRAPH_REMOTE_MULTIPART_THRESHOLD": String(partSize)]) { $1 }
     }
 
+    /// A server slowed to 5 MB/s (so a push can be killed mid-upload), and store A holding the
+    /// 8-part blob, built without the remote.
+    static func bigBlobBuilt(port: Int) throws -> (S3TestServer, CLIHarness, [String: String]) {
+        let s = try S3TestServer(port: port, bandwidth: "5M")
+        let h = try RemoteScenarios.project(n: bigN)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
+        _ = RemoteScenarios.ran(h)
+        return (s, h, multipartEnv(s))
+    }
+
     /// Starts `xgraph push` and kills it (SIGKILL) once the server has begun its third part, so
     /// at least two parts are whole on the server and the upload stays open.
     func killedPush(_ h: CLIHarness, _ s: S3TestServer, prefix: String, env: [String: String]) throws {
@@ -35,11 +45,7 @@ final class RemoteResumeTests: XCTestCase {
     }
 
     func testPushKilledMidMultipartResumesFromThePartsOnTheServerAndNeverTrustsAForeignPart() throws {
-        let s = try S3TestServer(port: 19_244, bandwidth: "5M")
-        let h = try RemoteScenarios.project(n: Self.bigN)
-        let env = Self.multipartEnv(s)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
-        _ = RemoteScenarios.ran(h)
+        let (s, h, env) = try Self.bigBlobBuilt(port: 19_244)
         try killedPush(h, s, prefix: "resume", env: env)
         // `use` (small files) may have been pushed; `make`, whose blob is not whole, was not.
         XCTAssertLessThanOrEqual(s.objects("resume").filter { $0.hasPrefix("records/") }.count, 1, "no record before its blob is whole")
@@ -83,11 +89,7 @@ final class RemoteResumeTests: XCTestCase {
     /// open by a killed push is kept by the default grace and ended once it has been idle
     /// longer than the grace given; the next push then starts anew and completes.
     func testGCEndsOpenUploadsOnlyAfterTheGrace() throws {
-        let s = try S3TestServer(port: 19_245, bandwidth: "5M")
-        let h = try RemoteScenarios.project(n: Self.bigN)
-        let env = Self.multipartEnv(s)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
-        _ = RemoteScenarios.ran(h)
+        let (s, h, env) = try Self.bigBlobBuilt(port: 19_245)
         // A live push: gc with a one-minute grace leaves its upload alone.
         let live = try h.start(["push", "exp.yaml", "--store", "A", "--remote", s.url("live")], outputTo: "live.log", env: env)
         waitFor("two parts") { s.served("put multipart upload") >= 2 }

@@ -103,6 +103,8 @@ final class Atomic64: @unchecked Sendable {
     private let lock = NSLock()
     private var v: Int64 = 0
     func add(_ n: Int64) { lock.withLock { v += n } }
+    /// Adds `n` and returns the value before (a ticket: each caller gets its own).
+    func take(_ n: Int64 = 1) -> Int64 { lock.withLock { defer { v += n }; return v } }
     var value: Int64 { lock.withLock { v } }
 }
 

@@ -27,7 +27,11 @@ extension FileRemote {
             var held = stat(), named = stat()
             if fstat(fd, &held) == 0, lstat(name, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev,
                (held.st_mode & S_IFMT) == S_IFREG {
-                return (name, fd)
+                // A partial with another name as well (a hard link to an object, put there by a
+                // hand in the shared folder) would be written in place under that name too.
+                if held.st_nlink == 1 { return (name, fd) }
+                close(fd)
+                return nil
             }
             // Renamed into place or removed between the open and the lock: not a partial any more.
             close(fd)

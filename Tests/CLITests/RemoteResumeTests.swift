@@ -156,6 +156,33 @@ final class RemoteResumeTests: XCTestCase {
         try RemoteScenarios.verifyClean(h, store: "C")
     }
 
+    /// A partial that is a hard link to another file of the shared folder (a hand put it there)
+    /// is not written through: that file keeps its bytes, and the blob arrives whole.
+    func testFolderPartialThatIsAHardLinkIsLeftAlone() throws {
+        let r = try FolderRemote(owner: TestUser.current)
+        let h = try RemoteScenarios.project(n: 2_000_000)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
+        _ = RemoteScenarios.ran(h)
+        let blobs = h.dir.path + "/A/blobs"
+        let local = try XCTUnwrap((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String] ?? [])
+            .filter { !$0.hasSuffix(".x") && $0.contains("/") }
+            .max { Self.size(blobs + "/" + $0) < Self.size(blobs + "/" + $1) })
+        let url = r.url("linked")
+        let tmp = r.path("linked", "tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let victim = r.path("linked", "victim.bin")
+        let original = Data(repeating: 0x42, count: 3 << 20)
+        try original.write(to: URL(fileURLWithPath: victim))
+        let partial = tmp + "/upload-blobs_" + local.replacingOccurrences(of: "/", with: "_")
+        XCTAssertEqual(link(victim, partial), 0)
+        if let u = TestUser.current { try u.own(tmp); try u.own(victim) }
+        let push = try h.run(["push", "exp.yaml", "--store", "A", "--remote", url], env: ["XGRAPH_REMOTE_MULTIPART_THRESHOLD": "5242880"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: victim)), original, "the linked file was not written through")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: r.path("linked", "blobs/" + local))),
+                       try Data(contentsOf: URL(fileURLWithPath: blobs + "/" + local)))
+    }
+
     /// gc --remote on a folder deletes tmp/ files idle longer than the grace, and keeps a fresh
     /// one and an old one a push holds locked (it is writing it now).
     func testFolderGCDeletesIdleTemporariesOnly() throws {

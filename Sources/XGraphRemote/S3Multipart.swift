@@ -19,8 +19,9 @@ extension S3Remote {
     /// covers every byte of the object, sent or kept.
     ///
     /// A failure that may pass (the server went away) leaves the upload open for the next push;
-    /// any other failure aborts it so the server frees its parts. `gc --remote` aborts uploads
-    /// left open longer than its grace period.
+    /// any other failure aborts an upload this push started, so the server frees its parts (one
+    /// found open is left: it may be another pusher's). `gc --remote` aborts uploads left open
+    /// longer than its grace period.
     func multipart(_ key: String, fd: Int32, file: String, size: Int64, digest: Digest?, progress: TransferProgress?) throws {
         if let found = try openUpload(key) {
             do {

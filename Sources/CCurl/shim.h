@@ -7,6 +7,8 @@
 // wrappers below are the only way in, and they call through the loaded table.
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct xg_curl_api {
     CURLcode (*global_init)(long);
@@ -84,4 +86,13 @@ static inline CURLcode xg_curl_setopt_callback(CURL *handle, CURLoption option, 
 }
 static inline CURLcode xg_curl_response_code(CURL *handle, long *code) {
     return xg_curl()->easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
+}
+
+// Starts the disk's writeback of a file's range without waiting for it (sync_file_range with
+// SYNC_FILE_RANGE_WRITE = 2): a download hands each range it has hashed to the disk, so the fsync
+// before the blob gets its name has little left to write. Through syscall(2), since glibc
+// declares sync_file_range only under _GNU_SOURCE, which Swift's Glibc module is not built with.
+// Advice only: -1 (ENOSYS, EINVAL on some file systems) leaves the work to the fsync.
+static inline long xg_start_writeback(int fd, long long offset, long long count) {
+    return syscall(SYS_sync_file_range, fd, offset, count, 2);
 }

@@ -10,12 +10,19 @@ import Glibc
 /// (and folders writable by the group, as the umask allows) so that colleagues share it.
 public struct FileRemote: RemoteBackend {
     public let root: String
+    /// Files larger than this go up through a partial file that a later push continues
+    /// (FilePartialUpload); smaller ones through a private temporary.
+    let resumableAbove: Int64
 
-    public init(root: String) { self.root = root }
+    public init(root: String, environment env: [String: String] = ProcessInfo.processInfo.environment) {
+        self.root = root
+        // The same knob as S3's multipart threshold: the size above which a file is worth resuming.
+        resumableAbove = env["XGRAPH_REMOTE_MULTIPART_THRESHOLD"].flatMap(Int64.init).map { max(0, $0) } ?? (64 << 20)
+    }
 
-    private func path(_ key: String) -> String { root + "/" + key }
+    func path(_ key: String) -> String { root + "/" + key }
 
-    private static func failure(_ what: String, _ path: String, _ code: Int32 = errno) -> RemoteError {
+    static func failure(_ what: String, _ path: String, _ code: Int32 = errno) -> RemoteError {
         let text = "\(what) \(path): \(String(cString: strerror(code)))"
         // A folder that is not there (an unmounted NFS share, a missing disk) is a remote that
         // is down; permissions are refusals, like S3's 403.
@@ -27,7 +34,7 @@ public struct FileRemote: RemoteBackend {
         }
     }
 
-    private func checkRoot() throws {
+    func checkRoot() throws {
         var st = stat()
         guard stat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw RemoteError.unreachable("the remote folder \(root) does not exist (create it, or mount the share)")
@@ -85,6 +92,10 @@ public struct FileRemote: RemoteBackend {
         let src = open(file, O_RDONLY | O_CLOEXEC)
         guard src >= 0 else { throw RemoteError.local("cannot open \(file): \(String(cString: strerror(errno)))") }
         defer { close(src) }
+        if size > resumableAbove, let partial = claimPartial(key) {
+            try resume(partial, key: key, from: src, file: file, size: size, digest: digest, progress: progress)
+            return
+        }
         let (tmp, dst) = try temporary()
         var placed = false
         defer { if !placed { unlink(tmp) } }
@@ -157,7 +168,7 @@ public struct FileRemote: RemoteBackend {
     }
 
     /// A new file in the remote's tmp/ (same file system as its objects: one rename).
-    private func temporary() throws -> (String, Int32) {
+    func temporary() throws -> (String, Int32) {
         let dir = root + "/tmp"
         if mkdir(dir, 0o777) != 0 && errno != EEXIST { throw Self.failure("cannot create", dir) }
         for _ in 0..<8 {
@@ -169,7 +180,7 @@ public struct FileRemote: RemoteBackend {
         throw RemoteError.local("cannot make a temporary file in \(dir)")
     }
 
-    private func place(_ tmp: String, at dest: String, noReplace: Bool) throws {
+    func place(_ tmp: String, at dest: String, noReplace: Bool) throws {
         let parent = (dest as NSString).deletingLastPathComponent
         var dir = ""
         for part in parent.split(separator: "/") {
@@ -184,7 +195,7 @@ public struct FileRemote: RemoteBackend {
         }
     }
 
-    private func copy(from src: Int32, srcName: String, to dst: Int32, dstName: String, limit: Int64,
+    func copy(from src: Int32, srcName: String, to dst: Int32, dstName: String, limit: Int64,
                       hasher: UnsafeMutablePointer<Hasher256?>? = nil, progress: TransferProgress?) throws -> Int64 {
         var total: Int64 = 0
         let size = 1 << 20

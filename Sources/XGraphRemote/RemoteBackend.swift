@@ -51,6 +51,24 @@ public protocol RemoteBackend: Sendable {
     func list(_ prefix: String) throws -> [RemoteObject]
     /// Removes an object; one that is already gone is not an error (two gcs may race).
     func delete(_ key: String) throws
+    /// Uploads begun and never finished (a push killed or cut off): S3 multipart uploads left
+    /// open, a folder's files in tmp/. What `gc --remote` ends after its grace period.
+    func unfinishedUploads() throws -> [UnfinishedUpload]
+    /// Ends an unfinished upload (aborts it, deletes its file) unless it is in use or moved after
+    /// `cutoff`, checked again right before: a push that went on with it meanwhile keeps it.
+    /// False when it was kept.
+    func endUpload(_ upload: UnfinishedUpload, idleSince cutoff: Date) throws -> Bool
+}
+
+/// An upload a listing found unfinished.
+public struct UnfinishedUpload: Sendable {
+    /// The object it was for (S3), or its file below the remote (`tmp/…`).
+    public var key: String
+    /// The S3 upload id ("" for a folder's file).
+    var id: String
+    /// When it last moved: its newest part (S3), its file's modification time (folder).
+    public var lastActive: Date
+    public var size: Int64
 }
 
 /// An object a listing found: its key below the remote's prefix, and its size.
@@ -85,6 +103,8 @@ final class Atomic64: @unchecked Sendable {
     private let lock = NSLock()
     private var v: Int64 = 0
     func add(_ n: Int64) { lock.withLock { v += n } }
+    /// Adds `n` and returns the value before (a ticket: each caller gets its own).
+    func take(_ n: Int64 = 1) -> Int64 { lock.withLock { defer { v += n }; return v } }
     var value: Int64 { lock.withLock { v } }
 }
 

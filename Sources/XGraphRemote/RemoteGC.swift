@@ -7,6 +7,8 @@ import XGraphStore
 /// not only the trusted ones).
 public struct RemoteRecords: Sendable {
     public var records: [Digest: ActionRecord] = [:]
+    /// When each record was pushed (its envelope's `pushed`), for `--max-size`'s order.
+    var pushed: [Digest: Date] = [:]
     /// Object keys of envelopes that cannot be read: kept, and they reference nothing.
     public var unreadable: [String] = []
     /// The listing they were read from (key → tag), to read again only what changed.
@@ -25,6 +27,10 @@ public struct RemoteGCReport: Sendable {
     public var blobs = 0
     public var blobBytes: Int64 = 0
     public var trees = 0
+    /// With --max-size: the bytes of the blobs the records that stay reference, and whether that
+    /// is still over the size (the rules keep more).
+    public var referencedBytes: Int64?
+    public var overBudget = false
     /// Unreferenced blobs and trees still within their grace period.
     public var waitingBlobs = 0
     public var waitingBytes: Int64 = 0
@@ -34,6 +40,12 @@ public struct RemoteGCReport: Sendable {
     public var rescued = 0
     /// Records that appeared during this gc and named a blob or tree it had deleted.
     public var danglingRecords = 0
+    /// Unfinished uploads idle for the grace period or more, ended (S3 multipart uploads
+    /// aborted, a folder's tmp/ files deleted), and the bytes they held.
+    public var uploads = 0
+    public var uploadBytes: Int64 = 0
+    /// Why unfinished uploads could not be listed (no permission), when they could not.
+    public var uploadsUnlisted: String?
 }
 
 /// When each unreferenced blob or tree was first seen so (`gc/state.json` on the remote): a
@@ -53,24 +65,34 @@ extension RemoteCache {
         var out = RemoteRecords()
         for o in listed { out.tags[o.key] = o.tag; out.sizes[o.key] = o.size }
         let got = try read(listed.map(\.key))
-        for (objectKey, record) in got {
-            if let record { out.records[record.key] = record } else { out.unreadable.append(objectKey) }
+        for (objectKey, record, pushed) in got {
+            if let record {
+                out.records[record.key] = record
+                out.pushed[record.key] = pushed
+            } else {
+                out.unreadable.append(objectKey)
+            }
         }
         return out
     }
 
-    /// The records under these object keys (nil for one that is unreadable or another key's).
-    private func read(_ keys: [String]) throws -> [(String, ActionRecord?)] {
+    /// The records under these object keys (nil for one that is unreadable or another key's),
+    /// and when each was pushed.
+    private func read(_ keys: [String]) throws -> [(String, ActionRecord?, Date?)] {
         let backend = self.backend
-        let results = ParallelCalls.map(keys.count, width: 16) { i -> Result<(String, ActionRecord?), Error> in
+        let results = ParallelCalls.map(keys.count, width: 16) { i -> Result<(String, ActionRecord?, Date?), Error> in
             let objectKey = keys[i]
             do {
                 guard let key = RemoteLayout.digest(of: objectKey, kind: "records"),
                       let data = try self.attempt("GET record", { try backend.get(objectKey, limit: 16 << 20) }) else {
-                    return .success((objectKey, nil))
+                    return .success((objectKey, nil, nil))
                 }
-                if case .accepted(let r, _) = SignedRecord.check(data, key: key, trusted: []) { return .success((objectKey, r)) }
-                return .success((objectKey, nil))
+                if case .accepted(let r, _) = SignedRecord.check(data, key: key, trusted: []) {
+                    let pushed = (try? JSONDecoder().decode(SignedRecord.self, from: data))?.pushed
+                        .flatMap { ISO8601DateFormatter().date(from: $0) }
+                    return .success((objectKey, r, pushed))
+                }
+                return .success((objectKey, nil, nil))
             } catch { return .failure(error) }
         }
         return try results.map { try $0.get() }
@@ -108,8 +130,19 @@ extension RemoteCache {
                         now: Date = Date(), pause: TimeInterval = 0) throws -> RemoteGCReport {
         var report = RemoteGCReport()
         let all = Array(known.records.values)
-        let keep = rules.kept(all).keys
-        let going = all.filter { !keep.contains($0.key) }
+        // Listed first: --max-size needs the blobs' sizes to choose the records that go.
+        let listedBlobs = try attempt("list blobs") { try backend.list("blobs/") }
+        let listedTrees = try attempt("list trees") { try backend.list("trees/") }
+        var treeBlobs: [Digest: Set<Digest>?] = [:]
+        let kept = rules.kept(all).keys
+        var going = all.filter { !kept.contains($0.key) }
+        if let max = rules.maxBytes {
+            treeBlobs = try blobs(ofTrees: Array(Set(all.map(\.output))))
+            going = leastRecentlyPushed(going, all: all, max: max, pushed: known.pushed, blobs: listedBlobs,
+                                        treeBlobs: treeBlobs, report: &report)
+        }
+        let goingKeys = Set(going.map(\.key))
+        let keep = Set(all.map(\.key)).subtracting(goingKeys)
         report.records = going.count
         report.keptRecords = all.count - going.count
         report.unreadableRecords = known.unreadable.count
@@ -120,7 +153,8 @@ extension RemoteCache {
 
         // What the remaining records reference.
         var remaining = known.records.filter { keep.contains($0.key) }
-        var treeBlobs = try blobs(ofTrees: Array(Set(remaining.values.map(\.output))))
+        let unread = Set(remaining.values.map(\.output)).filter { treeBlobs.index(forKey: $0) == nil }
+        treeBlobs.merge(try blobs(ofTrees: Array(unread))) { a, _ in a }
         func referenced() -> (trees: Set<Digest>, blobs: Set<Digest>) {
             let trees = Set(remaining.values.map(\.output))
             var blobs = Set<Digest>()
@@ -130,8 +164,6 @@ extension RemoteCache {
         var refs = referenced()
 
         // Unreferenced content, and how long it has been so.
-        let listedBlobs = try attempt("list blobs") { try backend.list("blobs/") }
-        let listedTrees = try attempt("list trees") { try backend.list("trees/") }
         var state = RemoteGCState()
         if let data = try attempt("GET gc state", { try backend.get(RemoteLayout.gcState, limit: 256 << 20) }),
            let s = try? JSONDecoder().decode(RemoteGCState.self, from: data), s.format == state.format {
@@ -156,6 +188,8 @@ extension RemoteCache {
         for o in listedBlobs { if let d = RemoteLayout.digest(of: o.key, kind: "blobs") { consider(o, d, tree: false) } }
         for o in listedTrees { if let d = RemoteLayout.digest(of: o.key, kind: "trees") { consider(o, d, tree: true) } }
 
+        try collectUploads(idleSince: Date(timeIntervalSince1970: cutoff), dryRun: dryRun, into: &report)
+
         if dryRun {
             for c in candidates where !c.tree { report.blobs += 1; report.blobBytes += c.size }
             report.trees = candidates.filter(\.tree).count
@@ -165,7 +199,7 @@ extension RemoteCache {
         // A push may have written records since the first listing: what they reference stays.
         let relisted = try attempt("list records") { try backend.list("records/") }
         let changed = relisted.filter { known.tags[$0.key] != $0.tag }.map(\.key)
-        for (_, record) in try read(changed) {
+        for (_, record, _) in try read(changed) {
             guard let record else { continue }
             remaining[record.key] = record
             if treeBlobs[record.output] == nil { treeBlobs[record.output] = try blobs(ofTree: record.output) }
@@ -194,7 +228,7 @@ extension RemoteCache {
             if pause > 0 { Thread.sleep(forTimeInterval: pause) }
             let last = try attempt("list records") { try backend.list("records/") }
             let seen = Dictionary(relisted.map { ($0.key, $0.tag) }, uniquingKeysWith: { a, _ in a })
-            for (objectKey, record) in try read(last.filter { seen[$0.key] != $0.tag }.map(\.key)) {
+            for (objectKey, record, _) in try read(last.filter { seen[$0.key] != $0.tag }.map(\.key)) {
                 guard let record else { continue }
                 var names = deletedTrees.contains(record.output)
                 if !names { names = try blobs(ofTree: record.output).map { !$0.isDisjoint(with: deletedBlobs) } ?? true }
@@ -205,5 +239,63 @@ extension RemoteCache {
             }
         }
         return report
+    }
+
+    /// Step 4 (any time: uploads reference nothing and nothing references them): uploads that
+    /// have not moved since `cutoff` end. An upload a push is still sending, or resuming, has
+    /// moved within the grace period, and is checked again right before it ends.
+    private func collectUploads(idleSince cutoff: Date, dryRun: Bool, into report: inout RemoteGCReport) throws {
+        let unfinished: [UnfinishedUpload]
+        do {
+            unfinished = try backend.unfinishedUploads()
+        } catch let e as RemoteError where !e.isTransient {
+            // Listing open uploads is a permission of its own on S3 (s3:ListBucketMultipartUploads):
+            // without it the rest of gc is still worth doing, and the remote is not down.
+            report.uploadsUnlisted = "\(e)"
+            return
+        } catch is RemoteError {
+            unfinished = try attempt("list unfinished uploads") { try backend.unfinishedUploads() }
+        }
+        for u in unfinished where u.lastActive <= cutoff {
+            if !dryRun {
+                guard try attempt("end upload", { try backend.endUpload(u, idleSince: cutoff) }) else { continue }
+            }
+            report.uploads += 1
+            report.uploadBytes += u.size
+        }
+    }
+
+    /// `--max-size` on a remote: of the records the rules do not keep, the least recently
+    /// pushed go first, and only until the blobs the remaining records reference fit in `max`.
+    /// A remote does not learn when a record is read (readers may hold read-only credentials),
+    /// so "least recently used" can only mean least recently pushed (the envelope's `pushed`,
+    /// then the build's end). The size counts each blob once, whoever references it; blobs no
+    /// record references are not counted: they go after the grace period whatever the size.
+    private func leastRecentlyPushed(_ candidates: [ActionRecord], all: [ActionRecord], max: Int64, pushed: [Digest: Date],
+                                     blobs listed: [RemoteObject], treeBlobs: [Digest: Set<Digest>?],
+                                     report: inout RemoteGCReport) -> [ActionRecord] {
+        var size: [Digest: Int64] = [:]
+        for o in listed { if let d = RemoteLayout.digest(of: o.key, kind: "blobs") { size[d] = o.size } }
+        var treeUsers: [Digest: Int] = [:]
+        for r in all { treeUsers[r.output, default: 0] += 1 }
+        var blobUsers: [Digest: Int] = [:]
+        for t in treeUsers.keys { for b in (treeBlobs[t] ?? nil) ?? [] { blobUsers[b, default: 0] += 1 } }
+        var bytes = blobUsers.keys.reduce(Int64(0)) { $0 + (size[$1] ?? 0) }
+        func when(_ r: ActionRecord) -> Date { pushed[r.key] ?? r.provenance.end }
+        let ordered = candidates.sorted { (when($0), $0.provenance.end) < (when($1), $1.provenance.end) }
+        var going: [ActionRecord] = []
+        for r in ordered {
+            if bytes <= max { break }
+            going.append(r)
+            treeUsers[r.output, default: 1] -= 1
+            guard treeUsers[r.output] == 0 else { continue }
+            for b in (treeBlobs[r.output] ?? nil) ?? [] {
+                blobUsers[b, default: 1] -= 1
+                if blobUsers[b] == 0 { bytes -= size[b] ?? 0 }
+            }
+        }
+        report.referencedBytes = bytes
+        report.overBudget = bytes > max
+        return going
     }
 }

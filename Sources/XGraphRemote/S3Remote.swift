@@ -1,3 +1,4 @@
+import CCurl
 import Foundation
 import XGraphCore
 #if canImport(Glibc)
@@ -42,7 +43,7 @@ public struct S3Remote: RemoteBackend {
 
     static let emptyHash = Digest.of(Data()).hex
 
-    private func request(_ method: String, _ key: String, query: String = "", body: CurlRequest.Body = .none,
+    func request(_ method: String, _ key: String, query: String = "", body: CurlRequest.Body = .none,
                          payloadHash: String = S3Remote.emptyHash, sink: CurlRequest.Sink = .memory(limit: 1 << 20),
                          hasher: Hasher256? = nil, progress: TransferProgress? = nil) -> CurlRequest {
         var r = CurlRequest(method: method, url: location.objectURL(key) + (query.isEmpty ? "" : "?" + query),
@@ -53,7 +54,7 @@ public struct S3Remote: RemoteBackend {
 
     /// Turns a status into a RemoteError naming what the server said (S3's `<Code>` and
     /// `<Message>`), never the credentials.
-    private func check(_ response: CurlRequest.Response, _ what: String, allowMissing: Bool = false) throws -> Bool {
+    func check(_ response: CurlRequest.Response, _ what: String, allowMissing: Bool = false) throws -> Bool {
         switch response.status {
         case 200..<300: return true
         case 404 where allowMissing: return false
@@ -105,47 +106,69 @@ public struct S3Remote: RemoteBackend {
         return try check(response, "GET \(key)", allowMissing: true)
     }
 
-    /// Blobs larger than `multipartThreshold` come down in `rangeStreams` ranged GETs at once,
-    /// each written at its own place in the file: one HTTP stream is often slower than the
-    /// server or the link (rclone `copy` does the same). One more thread hashes the file's bytes
-    /// in order as they land (each stream counts what it wrote), so the hash is ready when the
-    /// last range is, instead of costing a second pass over a large file.
+    /// Blobs larger than `multipartThreshold` come down in ranged GETs of `rangeChunk` bytes,
+    /// `rangeStreams` at once, each written at its own place in the file: one HTTP stream is often
+    /// slower than the server or the link (rclone `copy` does the same). The chunks are handed
+    /// out in order, so the bytes written form a prefix of the file with at most a few chunks
+    /// in flight beyond it, and one more thread hashes that prefix as it grows: the hash is
+    /// ready a moment after the last chunk, instead of costing a pass over most of the file
+    /// after it (four quarter-file ranges completed together, and their hash lagged three
+    /// quarters behind). The same thread starts the disk's writeback of what it hashed, so the
+    /// store's fsync before the blob gets its name finds little left to write.
     static let rangeStreams = 4
+
+    /// A sixteenth of the file, between 1 and 32 MiB: a 1 GB blob in 32 GETs (their requests
+    /// cost nothing beside 32 MiB each), a small one still in several.
+    static func rangeChunk(for size: Int64) -> Int64 {
+        let unit: Int64 = 64 << 10
+        return min(32 << 20, max(1 << 20, (size / 16 + unit - 1) / unit * unit))
+    }
 
     /// Nil when the server does not serve ranges (it answered 200 with the whole object): the
     /// caller then makes one plain GET. False when there is no such object.
     private func rangedDownload(_ key: String, fd: Int32, size: Int64, progress: TransferProgress?, hashed: HashedBytes?) throws -> Bool? {
-        let streams = Int64(Self.rangeStreams)
-        let chunk = (size + streams - 1) / streams
+        let chunk = Self.rangeChunk(for: size)
         let ranges = stride(from: Int64(0), to: size, by: Int(chunk)).map { ($0, min($0 + chunk, size)) }
         let written = ranges.map { _ in Atomic64() }
+        let workers = min(Self.rangeStreams, ranges.count)
         let finished = Atomic64()
+        let nextRange = Atomic64()
+        // Set by a worker that cannot go on: the others take no new range.
+        let stop = Atomic64()
         let following = HashedBytes()
-        let lanes = ranges.count + (hashed == nil ? 0 : 1)
+        let lanes = workers + (hashed == nil ? 0 : 1)
         let results = ParallelCalls.run(lanes) { i -> Result<Int, RemoteError> in
-            if i == ranges.count {
-                Self.follow(fd: fd, ranges: ranges, written: written, finished: finished, into: following)
+            if i == workers {
+                Self.follow(fd: fd, ranges: ranges, written: written, finished: finished, workers: Int64(workers), into: following)
                 return .success(206)
             }
             defer { finished.add(1) }
-            let (from, to) = ranges[i]
-            var r = request("GET", key, sink: .file(fd: fd, start: from, limit: to - from), progress: progress)
-            r.headers.append("Range: bytes=\(from)-\(to - 1)")
-            r.expectPartial = true
-            r.written = written[i]
-            do {
-                let response = try session.perform(r)
-                if response.status == 404 { return .success(404) }
-                _ = try check(response, "GET \(key) bytes \(from)-\(to - 1)")
-                return .success(response.status)
-            } catch let e as RemoteError {
-                return .failure(e)
-            } catch {
-                return .failure(.local("\(error)"))
+            while stop.value == 0 {
+                let n = Int(nextRange.take())
+                guard n < ranges.count else { break }
+                let (from, to) = ranges[n]
+                var r = request("GET", key, sink: .file(fd: fd, start: from, limit: to - from), progress: progress)
+                r.headers.append("Range: bytes=\(from)-\(to - 1)")
+                r.expectPartial = true
+                r.written = written[n]
+                do {
+                    let response = try session.perform(r)
+                    if response.status != 206 { stop.add(1) }
+                    if response.status == 404 { return .success(404) }
+                    _ = try check(response, "GET \(key) bytes \(from)-\(to - 1)")
+                    if response.status != 206 { return .success(response.status) }
+                } catch let e as RemoteError {
+                    stop.add(1)
+                    return .failure(e)
+                } catch {
+                    stop.add(1)
+                    return .failure(.local("\(error)"))
+                }
             }
+            return .success(206)
         }
         var statuses: [Int] = []
-        for r in results.prefix(ranges.count) {
+        for r in results.prefix(workers) {
             switch r {
             case .success(let s): statuses.append(s)
             case .failure(let e): throw e
@@ -159,7 +182,7 @@ public struct S3Remote: RemoteBackend {
             return nil
         }
         var st = stat()
-        guard fstat(fd, &st) == 0, Int64(st.st_size) == size else {
+        guard fstat(fd, &st) == 0, Int64(st.st_size) == size, zip(ranges, written).allSatisfy({ $0.0.1 - $0.0.0 == $0.1.value }) else {
             throw RemoteError.server("GET \(key): the ranges did not add up to \(size) bytes")
         }
         // Only a whole, checked file's hash is handed on; otherwise the store hashes the file.
@@ -168,19 +191,26 @@ public struct S3Remote: RemoteBackend {
     }
 
     /// Hashes the file from its start up to the first byte no stream has written yet, until the
-    /// whole file is hashed or every stream has ended; sets `into` only for the whole file.
-    private static func follow(fd: Int32, ranges: [(Int64, Int64)], written: [Atomic64], finished: Atomic64, into: HashedBytes) {
+    /// whole file is hashed or every worker has ended; sets `into` only for the whole file.
+    /// Each range hashed is handed to the disk's writeback at once (it stays in the page cache).
+    private static func follow(fd: Int32, ranges: [(Int64, Int64)], written: [Atomic64], finished: Atomic64, workers: Int64,
+                               into: HashedBytes) {
         guard let size = ranges.last?.1 else { return }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buf.deallocate() }
         guard let base = buf.baseAddress else { return }
         var hasher = Hasher256()
         var at: Int64 = 0
+        var flushed: Int64 = 0
+        var first = 0
         while at < size {
             var ready: Int64 = 0
-            for (j, (from, to)) in ranges.enumerated() {
-                ready = from + written[j].value
+            // Ranges before `first` are known whole.
+            while first < ranges.count {
+                let (from, to) = ranges[first]
+                ready = from + written[first].value
                 if ready < to { break }
+                first += 1
             }
             if ready > at {
                 let n = pread(fd, base, Int(min(Int64(buf.count), ready - at)), off_t(at))
@@ -188,7 +218,12 @@ public struct S3Remote: RemoteBackend {
                 guard n > 0 else { return }
                 hasher.update(buffer: UnsafeRawBufferPointer(start: base, count: n))
                 at += Int64(n)
-            } else if finished.value == Int64(ranges.count) {
+                if at - flushed >= 8 << 20 || at == size {
+                    // Advice only: a failure leaves the work to the fsync.
+                    _ = xg_start_writeback(fd, flushed, at - flushed)
+                    flushed = at
+                }
+            } else if finished.value == workers {
                 return
             } else {
                 usleep(1000)
@@ -264,69 +299,13 @@ public struct S3Remote: RemoteBackend {
         return out
     }
 
+    /// XML's five named entities, and the numeric ones Go servers write for quotes (rclone
+    /// sends an ETag as `&#34;…&#34;`).
     static func xmlUnescape(_ s: String) -> String {
         s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&#34;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")
-    }
-
-    /// CreateMultipartUpload, one UploadPart per part read straight from the file, then
-    /// CompleteMultipartUpload: the object exists only after that, and only if the bytes sent
-    /// hash to `digest`. A failure aborts the upload so the server frees its parts.
-    private func multipart(_ key: String, fd: Int32, file: String, size: Int64, digest: Digest?, progress: TransferProgress?) throws {
-        let created = try session.perform(request("POST", key, query: "uploads=", body: .data(Data())))
-        _ = try check(created, "start a multipart upload of \(key)")
-        guard let uploadID = Self.element("UploadId", in: String(decoding: created.body, as: UTF8.self)), !uploadID.isEmpty else {
-            throw RemoteError.server("start a multipart upload of \(key): the server sent no UploadId")
-        }
-        let idQuery = "uploadId=" + Self.escape(uploadID)
-        var completed = false
-        defer { if !completed { _ = try? session.perform(request("DELETE", key, query: idQuery)) } }
-        let partSize = Self.partSize(for: size, threshold: multipartThreshold)
-        var hasher: Hasher256? = digest == nil ? nil : Hasher256()
-        var parts: [String] = []
-        var offset: Int64 = 0
-        var number = 1
-        while offset < size {
-            let length = min(partSize, size - offset)
-            let r = request("PUT", key, query: "partNumber=\(number)&\(idQuery)", body: .file(fd: fd, offset: offset, length: length),
-                            payloadHash: "UNSIGNED-PAYLOAD", hasher: hasher, progress: progress)
-            // A part that fails for a passing reason is sent again (from the same hash state: the
-            // hasher is a value), so a dropped connection at part 900 of a 100 GB upload costs
-            // one part, not the file.
-            var response: CurlRequest.Response?
-            var pause = 0.5
-            for attempt in 1...Self.partAttempts {
-                do {
-                    let got = try session.perform(r)
-                    _ = try check(got, "upload part \(number) of \(key)")
-                    response = got
-                    break
-                } catch let e as RemoteError where e.isTransient && attempt < Self.partAttempts {
-                    Thread.sleep(forTimeInterval: pause)
-                    pause *= 2
-                }
-            }
-            guard let response, let etag = response.headers["etag"] else {
-                throw RemoteError.server("part \(number) of \(key): no ETag in the reply")
-            }
-            // The parts go up in order, so one hash runs through them all as they are sent.
-            hasher = response.uploadHasher
-            parts.append("<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>")
-            offset += length
-            number += 1
-        }
-        if let digest, let got = hasher?.finalize(), got != digest {
-            throw RemoteError.local("\(file) no longer holds the bytes of \(digest.short) (they hash to \(got.short)): not pushed; run `xgraph verify --repair`")
-        }
-        let xml = Data(("<CompleteMultipartUpload>" + parts.joined() + "</CompleteMultipartUpload>").utf8)
-        let done = try session.perform(request("POST", key, query: idQuery, body: .data(xml), payloadHash: Digest.of(xml).hex))
-        _ = try check(done, "complete the multipart upload of \(key)")
-        // S3 may answer 200 and put the failure in the body.
-        if Self.element("Code", in: String(decoding: done.body, as: UTF8.self)) != nil {
-            throw RemoteError.server("complete the multipart upload of \(key): \(String(decoding: done.body.prefix(512), as: UTF8.self))")
-        }
-        completed = true
     }
 
     static func escape(_ s: String) -> String {

@@ -16,7 +16,8 @@ struct GCCommand: AsyncParsableCommand {
             (--keep-days); whatever a running build uses or a queued cluster job will need. \
             With --max-size, the rest goes least recently used first, only until the store \
             fits. Safe while builds run on the same store, on any host. With --remote, the \
-            same rules apply to a remote cache's records, and its blobs go only after --grace.
+            same rules apply to a remote cache's records (--max-size: least recently pushed \
+            first), and its blobs go only after --grace.
             """)
 
     @Argument(help: "Experiment files whose current nodes are kept (with --remote, also the remote's URL).")
@@ -50,7 +51,6 @@ struct GCCommand: AsyncParsableCommand {
         if let m = maxSize, ByteSize.parse(m) == nil { throw ValidationError("--max-size \(m): expected a size such as 500G, 1.5T or 1000000 (bytes)") }
         if !remote && !remoteURLs.isEmpty { throw ValidationError("\(remoteURLs[0]) is a remote: add --remote to collect it") }
         if !remote && grace != nil { throw ValidationError("--grace applies to --remote only") }
-        if remote && maxSize != nil { throw ValidationError("--max-size does not apply to --remote (the rules, --keep-commits and --keep-days do)") }
         if remote && remoteURLs.count > 1 { throw ValidationError("--remote collects one remote; found \(remoteURLs.count) URLs") }
         if let g = grace, Self.seconds(g) == nil { throw ValidationError("--grace \(g): expected a duration such as 30s, 15m, 12h, 1d or a number of days") }
         if experimentFiles.isEmpty && keepCommits == nil && keepDays == nil && maxSize == nil {

@@ -22,6 +22,7 @@ extension GCCommand {
                 try roots.addRecentCommits(n, around: experimentFiles.first.map { ($0 as NSString).deletingLastPathComponent } ?? ".")
             }
             if let d = keepDays { roots.rules.newerThan = Date().addingTimeInterval(-d * 86400) }
+            roots.rules.maxBytes = maxSize.flatMap(ByteSize.parse)
             let graceSeconds = grace.flatMap(Self.seconds) ?? Self.defaultGrace
 
             let ask = !dryRun && !yes && isatty(0) == 1 && isatty(1) == 1
@@ -92,6 +93,14 @@ extension GCCommand {
         if r.rescued > 0 { text += "; \(r.rescued) kept for records pushed meanwhile" }
         if r.danglingRecords > 0 { text += "; \(r.danglingRecords) records pushed meanwhile named deleted blobs and were deleted" }
         lines.append(text)
+        if let bytes = r.referencedBytes {
+            lines.append("the records \(dryRun ? "that would stay" : "that stay") reference \(ByteSize.text(bytes)) of blobs"
+                + (r.overBudget ? "; warning: what the rules keep is larger than --max-size; nothing more can go" : ""))
+        }
+        if r.uploads > 0 {
+            lines.append("\(dryRun ? "would end" : "ended") \(r.uploads) unfinished upload\(r.uploads == 1 ? "" : "s") (\(ByteSize.text(r.uploadBytes))) idle for \(Self.duration(grace)) or more")
+        }
+        if let why = r.uploadsUnlisted { lines.append("unfinished uploads were not collected: \(why)") }
         if r.waitingBlobs > 0 {
             let at = r.nextDeletion.map { " (the first from " + ISO8601DateFormatter().string(from: $0) + ")" } ?? ""
             lines.append("\(r.waitingBlobs) unreferenced blobs (\(ByteSize.text(r.waitingBytes))) wait for the grace period; a later gc deletes them\(at)")

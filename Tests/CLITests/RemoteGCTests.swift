@@ -9,6 +9,7 @@ extension S3RemoteTests {
     func testRemoteGCKeepsWhatItsRulesKeepAndBlobsOnlyAfterTheGrace() throws { try RemoteGCScenarios.rules(try s3()) }
     func testRemoteGCConcurrentWithPullingBuilds() throws { try RemoteGCScenarios.concurrentPull(try s3()) }
     func testDanglingRecordHealsOnTheNextPush() throws { try RemoteGCScenarios.dangling(try s3()) }
+    func testRemoteGCMaxSizeDeletesTheLeastRecentlyPushedFirst() throws { try RemoteGCScenarios.maxSize(try s3()) }
 }
 
 extension FolderRemoteTests {
@@ -17,6 +18,9 @@ extension FolderRemoteTests {
     }
     func testRemoteGCConcurrentWithPullingBuilds() throws { try RemoteGCScenarios.concurrentPull(try FolderRemote(owner: TestUser.current)) }
     func testDanglingRecordHealsOnTheNextPush() throws { try RemoteGCScenarios.dangling(try FolderRemote(owner: TestUser.current)) }
+    func testRemoteGCMaxSizeDeletesTheLeastRecentlyPushedFirst() throws {
+        try RemoteGCScenarios.maxSize(try FolderRemote(owner: TestUser.current))
+    }
 
     /// The window gc closes last: a record that appears after gc listed the records for the last
     /// time before deleting blobs, and that names a blob it deleted (a pusher that had found the
@@ -179,5 +183,39 @@ enum RemoteGCScenarios {
         XCTAssertEqual(d.status, 0, d.all)
         XCTAssertEqual(RemoteScenarios.ran(h), [], d.all)
         try RemoteScenarios.verifyClean(h, store: "D")
+    }
+
+    /// `gc --remote --max-size`: three generations pushed one after the other (data.txt of
+    /// 589 kB, 1.29 MB and 1.99 MB); with a size of 2.5 MB and no file to keep, records go least
+    /// recently pushed first and only until what the rest reference fits: generation 1 whole,
+    /// then generation 2's `make` (its `use` stays: after that the blobs fit). A file's current
+    /// keys are kept whatever the size, and gc says so.
+    static func maxSize(_ r: RemoteUnderTest) throws {
+        let h = try RemoteScenarios.project()
+        for (i, n) in [100_000, 200_000, 300_000].enumerated() {
+            try h.write("gen\(i + 1).yaml", RemoteScenarios.experiment(n: n))
+            let b = try h.run(["build", "gen\(i + 1).yaml", "--store", "A", "--remote", r.url("size")], env: r.env)
+            XCTAssertEqual(b.status, 0, b.all)
+        }
+        _ = RemoteScenarios.ran(h)
+        XCTAssertEqual(count(r, "size", "records"), 6)
+        let dry = try h.run(["gc", "--remote", r.url("size"), "--store", "A", "--max-size", "2500000", "--grace", "0", "--dry-run"], env: r.env)
+        XCTAssertEqual(dry.status, 0, dry.all)
+        XCTAssertTrue(dry.out.contains("would delete 3 records (kept 3)"), dry.all)
+        XCTAssertEqual(count(r, "size", "records"), 6)
+        let gc = try h.run(["gc", "--remote", r.url("size"), "--store", "A", "--max-size", "2500000", "--grace", "0", "--yes"], env: r.env)
+        XCTAssertEqual(gc.status, 0, gc.all)
+        XCTAssertTrue(gc.out.contains("deleted 3 records (kept 3)"), gc.all)
+        XCTAssertTrue(gc.out.contains("the records that stay reference 1.9 MiB of blobs"), gc.all)
+        for (file, runs) in [("gen3.yaml", [String]()), ("gen2.yaml", ["make"]), ("gen1.yaml", ["make", "use"])] {
+            let b = try h.run(["build", file, "--store", "S-" + file, "--remote", r.url("size"), "--remote-mode", "read"], env: r.env)
+            XCTAssertEqual(b.status, 0, b.all)
+            XCTAssertEqual(RemoteScenarios.ran(h), runs, "\(file): \(b.all)")
+            XCTAssertFalse(b.err.contains("warning"), "nothing half-deleted: \(b.all)")
+        }
+        let over = try h.run(["gc", "--remote", r.url("size"), "gen3.yaml", "--store", "A", "--max-size", "1000", "--dry-run"], env: r.env)
+        XCTAssertEqual(over.status, 0, over.all)
+        XCTAssertTrue(over.out.contains("would delete 1 record (kept 2)"), over.all)
+        XCTAssertTrue(over.out.contains("what the rules keep is larger than --max-size"), over.all)
     }
 }

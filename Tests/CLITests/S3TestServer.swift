@@ -133,6 +133,57 @@ final class S3TestServer: @unchecked Sendable {
         XCTAssertEqual(p.terminationStatus, 0, "curl DELETE \(prefix)/\(key)")
     }
 
+    /// The multipart uploads open below `prefix` (key, upload id), asked of the server as a
+    /// client would (curl signs the request).
+    func openUploads(_ prefix: String) throws -> [(key: String, id: String)] {
+        // Without -f: rclone answers 404 NoSuchUpload when there are none.
+        let xml = try curl(["\(endpoint)/bucket?prefix=\(prefix)%2F&uploads="], failOnHTTPError: false)
+        XCTAssertTrue(xml.contains("ListMultipartUploadsResult") || xml.contains("NoSuchUpload"), xml)
+        var out: [(String, String)] = []
+        for item in xml.components(separatedBy: "<Upload>").dropFirst() {
+            guard let key = Self.element("Key", item), let id = Self.element("UploadId", item) else { continue }
+            out.append((key, id))
+        }
+        return out
+    }
+
+    /// The part numbers an open upload holds.
+    func parts(key: String, id: String) throws -> [Int] {
+        let xml = try curl(["\(endpoint)/bucket/\(key)?uploadId=\(id)"])
+        return xml.components(separatedBy: "<Part>").dropFirst().compactMap { Self.element("PartNumber", $0).flatMap(Int.init) }
+    }
+
+    /// Puts `bytes` as part `number` of an open upload, as another client could.
+    func putPart(key: String, id: String, number: Int, bytes: Data) throws {
+        let file = folder + ".part"
+        try bytes.write(to: URL(fileURLWithPath: file))
+        defer { unlink(file) }
+        let said = try curl(["-T", file, "-w", "HTTP %{http_code}", "\(endpoint)/bucket/\(key)?partNumber=\(number)&uploadId=\(id)"],
+                            failOnHTTPError: false)
+        XCTAssertTrue(said.hasSuffix("HTTP 200"), "put part \(number): " + said.replacingOccurrences(of: "\n", with: " "))
+    }
+
+    /// Requests the server served, by the words of its log (`put multipart upload`: one part).
+    func served(_ what: String) -> Int { log.components(separatedBy: "serve s3: " + what).count - 1 }
+
+    private func curl(_ args: [String], failOnHTTPError: Bool = true) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = [failOnHTTPError ? "-sf" : "-s", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(Self.key):\(Self.secret)"] + args
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw NSError(domain: "curl", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "curl \(args)"]) }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func element(_ name: String, _ xml: String) -> String? {
+        guard let a = xml.range(of: "<\(name)>"), let b = xml.range(of: "</\(name)>", range: a.upperBound..<xml.endIndex) else { return nil }
+        return String(xml[a.upperBound..<b.lowerBound])
+    }
+
     /// The path of an object on disk (to tamper with it).
     func path(_ prefix: String, _ key: String) -> String { folder + "/bucket/" + prefix + "/" + key }
 }

@@ -4,7 +4,7 @@ import XGraphCore
 import Glibc
 #endif
 
-/// Issue 23's transfer targets against a local `rclone serve s3`, each xgraph figure beside a
+/// The remote cache's transfer targets against a local `rclone serve s3`, each xgraph figure beside a
 /// tool moving the same bytes in the same run: a 1 GB checkpoint (push and pull within 1.25× of
 /// the faster of `rclone copy` and `s3cmd`), 1,000 small nodes (≥ 5× faster than one PUT per
 /// file), and a no-op build with a remote that asks the server nothing. About two minutes;

@@ -4,7 +4,7 @@ import XCTest
 import Glibc
 #endif
 
-/// Issue 23 against a real S3 server (`rclone serve s3`, started and stopped by the tests).
+/// The remote cache against a real S3 server (`rclone serve s3`, started and stopped by the tests).
 final class S3RemoteTests: XCTestCase {
     nonisolated(unsafe) static var server: S3TestServer?
 
@@ -190,7 +190,7 @@ final class FolderRemoteTests: XCTestCase {
     }
 }
 
-/// Issue 23's 2 GB sparse checkpoint through a multipart upload and back. About 4 GB of disk
+/// A 2 GB sparse checkpoint through a multipart upload and back. About 4 GB of disk
 /// and half a minute here, so it runs only with `XGRAPH_TEST_LARGE_REMOTE=1` (the 15 MB
 /// multipart test above runs always).
 final class S3LargeFileTests: XCTestCase {

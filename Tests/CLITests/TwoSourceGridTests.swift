@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Issue 13.1 end to end: subsets of two datasets at the same sizes in one grid. Each dataset
+/// End to end: subsets of two datasets at the same sizes in one grid. Each dataset
 /// file's lines carry its name and the datasets differ in item count, so a step can tell which
 /// dataset a subset was drawn from (`items` in its subset.json) and whether the indices pick
 /// lines of its own dataset (`own`).

@@ -5,7 +5,7 @@ import XGraphCore
 import XGraphGraph
 import XGraphSpec
 
-/// Issue 13.1: a grid over the subsets of several datasets (JFT and ImageNet-21k side by side,
+/// A grid over the subsets of several datasets (JFT and ImageNet-21k side by side,
 /// as BiT compares upstream datasets). Both declare the same sizes, so a subset is named by
 /// its dataset and its size, and inputs match on both.
 let twoSources = """

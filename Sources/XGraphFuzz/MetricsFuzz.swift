@@ -106,7 +106,7 @@ public struct MetricsFuzz {
         for i in 0..<count {
             if Date() >= deadline { break }
             let bytes = input()
-            FileManager.default.createFile(atPath: current, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: current, contents: Data(bytes))
             summary.tried += 1
             guard let metrics = try? MetricsJSON.parse(Data(bytes)) else { summary.refused += 1; continue }
             // The same text as params: what the loader's flattening check lets through.
@@ -126,7 +126,7 @@ public struct MetricsFuzz {
                 }
             } catch {
                 let saved = outDir + "/failure-\(summary.failures.count).json"
-                FileManager.default.createFile(atPath: saved, contents: Data(bytes))
+                _ = FileManager.default.createFile(atPath: saved, contents: Data(bytes))
                 summary.failures.append("\(saved): \(error)")
             }
         }

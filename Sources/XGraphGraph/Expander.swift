@@ -55,8 +55,13 @@ public enum Expander {
 
             var out = ExpandedStep(axes: axes, points: points)
             let slurm = step.slurm.map { spec.slurm.overridden(by: $0) } ?? spec.slurm
-            let code = step.code.map(\.absolute)
-            let codeNames = step.code.map(\.written)
+            // One definition for every node of the step: nodes refer to it, never copy it.
+            let definition = StepDefinition.Shared(StepDefinition(
+                name: step.name, kind: kind, outputs: step.outputs, code: step.code.map(\.absolute),
+                codeNames: step.code.map(\.written), resources: step.resources, gpusInKey: step.gpusAffectResults,
+                retries: step.retries, resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
+                workdir: step.workdir, location: step.location, maxParallel: step.maxParallel, slurm: slurm,
+                keyedEnvironment: step.keyEnv, container: step.container))
             // Per axis value, everything a node takes from it, built once.
             let idParts = axes.indices.map { a in points[a].map { "/\(axes[a].name)=\($0.label)" } }
             let axisValues = axes.indices.map { a in points[a].map { AxisValue(axis: axes[a].name, value: $0.label) } }
@@ -103,13 +108,9 @@ public enum Expander {
                 out.nodeAt[combination] = i
                 deps.append(upstream)
                 nodes.append(Node(
-                    id: id, step: step.name, axes: values, kind: kind, params: .object(params),
+                    id: id, axes: values, params: .object(params),
                     command: try command?.render(point, axes: axes, points: points, node: id) ?? "",
-                    inputs: edges, outputs: step.outputs, code: code, codeNames: codeNames, env: envValues,
-                    resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
-                    resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
-                    workdir: step.workdir, location: step.location, maxParallel: step.maxParallel,
-                    slurm: slurm, keyedEnvironment: step.keyEnv, container: step.container))
+                    inputs: edges, env: envValues, step: definition))
             }
             expanded[step.name] = out
         }

@@ -1,7 +1,7 @@
 import Foundation
 import XGraphResults
 
-/// The report's forecast panel (issue 25): a fitted power or joint law on log-log axes (the
+/// The report's forecast panel: a fitted power or joint law on log-log axes (the
 /// loss, or a score's error, against data size) with its bootstrap band, the extrapolated
 /// region shaded, the forecast with its interval, and `suggest`'s table when there is one.
 public struct ForecastPanel: Sendable {

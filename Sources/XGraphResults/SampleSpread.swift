@@ -3,7 +3,7 @@ import Foundation
 /// The mean and sample SD (n − 1) of replicate values, without the rounding noise of the naive
 /// formulas. Three identical accuracies averaged as (x + x + x)/3 need not give x back, and
 /// their deviations from that mean then square to an SD of about 1e-17, which a table printed as
-/// `0.7300 ± 1.7e-17`: a spread that is not in the data (issue 27).
+/// `0.7300 ± 1.7e-17`: a spread that is not in the data.
 ///
 /// So the values are shifted by the first one before summing (identical values become exact
 /// zeros, and the mean is then exactly the value), and an SD below the values' resolution, the

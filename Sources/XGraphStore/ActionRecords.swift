@@ -115,7 +115,7 @@ extension Store {
     /// Every readable action record in the store, and the record files that could not be read.
     public func scanRecords() -> RecordScan {
         var scan = RecordScan()
-        let dir = root + "/records"
+        let dir = actions.recordsDir
         for fan in (POSIX.list(dir) ?? []).sorted() {
             for name in (POSIX.list(dir + "/" + fan) ?? []).sorted() where name.hasSuffix(".json") {
                 let path = dir + "/" + fan + "/" + name

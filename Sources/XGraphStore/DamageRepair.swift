@@ -16,7 +16,7 @@ import Glibc
 /// replaces the old one and clears the mark. `plan` and `status` say "its recorded output was
 /// damaged and removed".
 extension Store {
-    func lostMarkerPath(_ key: Digest) -> String { "\(root)/records/\(Self.fanOut(key.hex))/\(key.hex).lost" }
+    func lostMarkerPath(_ key: Digest) -> String { actions.lostMarkerPath(key) }
 
     /// Whether the output of the record under `key` was removed as damaged (and not restored).
     public func outputWasRemovedAsDamaged(forKey key: Digest) -> Bool {
@@ -29,7 +29,7 @@ extension Store {
 
     /// Marks the record under `key` lost: its output is gone and cannot be restored.
     func markLost(_ key: Digest, why: String) {
-        try? POSIX.publish(Data((why + "\n").utf8), at: lostMarkerPath(key), tempDir: tmpDir,
+        _ = try? POSIX.publish(Data((why + "\n").utf8), at: lostMarkerPath(key), tempDir: tmpDir,
                            tempName: tempName("lost"), overwrite: true, mode: 0o444)
     }
 
@@ -61,12 +61,12 @@ extension Store {
     func removeArtifacts(sharingInodes inodes: Set<UInt64>, besides already: Set<Digest> = []) -> [Digest] {
         guard !inodes.isEmpty else { return [] }
         var removed: [Digest] = []
-        for name in POSIX.list(root + "/artifacts") ?? [] {
+        for name in POSIX.list(content.artifactsDir) ?? [] {
             guard let tree = Digest(hex: name), !already.contains(tree) else { continue }
             if Self.containsInode(artifactPath(tree), inodes) { removed.append(tree) }
         }
-        for name in POSIX.list(root + "/blobs") ?? [] {
-            let dir = root + "/blobs/" + name
+        for name in POSIX.list(content.blobsDir) ?? [] {
+            let dir = content.blobsDir + "/" + name
             for blob in POSIX.list(dir) ?? [] {
                 if let st = InputSnapshot.EntryStat(dir + "/" + blob), inodes.contains(st.ino) { unlink(dir + "/" + blob) }
             }

@@ -19,7 +19,7 @@ import Glibc
 /// - The lock file holds gc's generation, bumped by each gc that deleted anything: a Store that
 ///   pins reads it and drops its in-memory caches of keys and artifacts when it moved.
 extension Store {
-    public var gcLockPath: String { root + "/locks/gc.lock" }
+    public var gcLockPath: String { leases.gcLockPath }
 
     /// A held `locks/gc.lock`; released by `release()` or when the value's last copy is dropped.
     public final class GCLock: @unchecked Sendable {

@@ -72,7 +72,7 @@ extension Store {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         let name = ".trash-\(st.st_uid)-\((path as NSString).lastPathComponent)-\(UInt32.random(in: 0...UInt32.max))"
-        rename(path, root + "/artifacts/" + name)
+        rename(path, content.artifactPath(named: name))
     }
 
     /// Names in artifacts/ that are another member's removed artifacts.
@@ -81,8 +81,8 @@ extension Store {
     /// Frees the trash this user owns (root: all of it); returns how many folders went.
     func emptyTrash() -> Int {
         var freed = 0
-        for name in POSIX.list(root + "/artifacts") ?? [] where Self.isTrash(name) {
-            let path = root + "/artifacts/" + name
+        for name in POSIX.list(content.artifactsDir) ?? [] where Self.isTrash(name) {
+            let path = content.artifactPath(named: name)
             var st = stat()
             guard lstat(path, &st) == 0, getuid() == 0 || st.st_uid == getuid() else { continue }
             POSIX.removeTree(path)

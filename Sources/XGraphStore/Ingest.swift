@@ -266,7 +266,7 @@ extension Store {
     }
 
     /// The read-only folder holding an artifact's files (it exists if `hasArtifact`).
-    public func artifactPath(_ tree: Digest) -> String { root + "/artifacts/" + tree.hex }
+    public func artifactPath(_ tree: Digest) -> String { content.artifactPath(tree) }
 
     /// True if the artifact is in the store. It appears by one rename after its blobs and
     /// manifest, so an artifact that exists is complete.
@@ -281,7 +281,7 @@ extension Store {
             if c.artifactNames == nil {
                 c.artifactChecks += 1
                 guard c.artifactChecks > Self.listingThreshold else { return false }
-                c.artifactNames = Set(POSIX.list(root + "/artifacts") ?? [])
+                c.artifactNames = Set(POSIX.list(content.artifactsDir) ?? [])
             }
             return c.artifactNames!.contains(tree.hex)
         }

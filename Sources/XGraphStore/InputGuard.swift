@@ -48,7 +48,7 @@ public struct InputDamage: Sendable, Equatable {
 
 extension Store {
     /// The folders a job must not write into: every input artifact's files live there.
-    public var immutableFolders: [String] { [root + "/artifacts", root + "/blobs"] }
+    public var immutableFolders: [String] { content.immutableFolders }
 
     /// Takes the snapshot of these input artifacts (missing ones and unreadable manifests are
     /// skipped: the node's own run fails on them if they matter).

@@ -118,8 +118,19 @@ public final class NodeLease: @unchecked Sendable {
     }
 }
 
-extension Store {
-    private func lockPath(_ key: Digest) -> String { root + "/locks/" + key.hex + ".lock" }
+/// The store's `locks/` folder: one run lease per key (`<key>.lock`, an flock holding
+/// LeaseInfo), gc's lock (`gc.lock`), the uses gc's size limit reads (`uses/`) and the leases on
+/// temporaries (`owners/`). This type owns those names and takes and inspects run leases.
+public struct LeaseTable: Sendable {
+    let root: String
+
+    static let folders = ["locks"]
+
+    var locksDir: String { root + "/locks" }
+    var gcLockPath: String { locksDir + "/gc.lock" }
+    var usesDir: String { locksDir + "/uses" }
+    var ownersDir: String { locksDir + "/owners" }
+    private func lockPath(_ key: Digest) -> String { locksDir + "/" + key.hex + ".lock" }
 
     /// Takes the run lease of `key`, or returns nil if another holder (another process, or
     /// another lease object in this one) has it.
@@ -165,4 +176,10 @@ extension Store {
         if !held { flock(fd, LOCK_UN) }
         return body(held, info)
     }
+}
+
+extension Store {
+    public func tryLease(key: Digest, node: String) throws -> NodeLease? { try leases.tryLease(key: key, node: node) }
+    public func leaseHolder(key: Digest) -> LeaseInfo? { leases.leaseHolder(key: key) }
+    public func orphanedJob(key: Digest) -> Int32? { leases.orphanedJob(key: key) }
 }

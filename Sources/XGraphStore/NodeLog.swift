@@ -38,7 +38,7 @@ enum NodeLog {
 }
 
 extension Store {
-    var nodeLogPath: String { root + "/nodes.log" }
+    var nodeLogPath: String { actions.nodeLogPath }
 
     /// The key of the last successful build of the node with this name, if any.
     public func lastKey(forNode node: String) -> Digest? {

@@ -15,7 +15,7 @@ extension Store {
     public func writeRunRecord(_ record: ActionRecord) throws -> ActionRecord {
         let path = recordPath(record.key)
         guard POSIX.exists(path) else { return try write(record) }
-        let historyDir = "\(root)/history/\(Self.fanOut(record.key.hex))"
+        let historyDir = actions.historyFolder(record.key)
         try POSIX.makeDirectories(historyDir)
         let kept = "\(historyDir)/\(record.key.hex).\(TimeText.compactNow())-\(getpid()).json"
         // A hard link keeps the old record readable at its name until the new one replaces it.
@@ -36,7 +36,7 @@ extension Store {
     /// never reused). Unreadable ones are left out: they are history, not results.
     public func replacedRecordNames() -> [String] {
         var out: [String] = []
-        let dir = root + "/history"
+        let dir = actions.historyDir
         for fan in POSIX.list(dir) ?? [] {
             for name in POSIX.list(dir + "/" + fan) ?? [] where name.hasSuffix(".json") { out.append(name) }
         }
@@ -46,7 +46,7 @@ extension Store {
     /// The replaced record kept under `name` in history/, if it can be read as its key's record.
     public func replacedRecord(named name: String) -> ActionRecord? {
         guard let dot = name.firstIndex(of: "."), let key = Digest(hex: String(name[..<dot])),
-              let data = POSIX.readFile("\(root)/history/\(Self.fanOut(key.hex))/\(name)"),
+              let data = POSIX.readFile(actions.historyFolder(key) + "/" + name),
               case .good(let record) = Self.decodeRecord(data, key: key) else { return nil }
         return record
     }

@@ -64,7 +64,7 @@ extension Store {
     public func scanRecords(known: [String: KnownRecordFile], now: Date = Date()) -> RecordChanges {
         var changes = RecordChanges()
         let now = Int64(now.timeIntervalSince1970 * 1e9)
-        let dir = root + "/records"
+        let dir = actions.recordsDir
         // First the cheap part, in key order: which files still have the stamp the caller knows.
         // A file whose name is no key is listed too, to come out unreadable in its place.
         var toRead: [(path: String, key: Digest?, before: KnownRecordFile?)] = []

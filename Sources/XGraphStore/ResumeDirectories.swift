@@ -6,8 +6,10 @@ import XGraphCore
 /// the node succeeds. A run lease on the key keeps two processes from using it at once.
 /// `resume/<key>.node` beside it holds the node name, for people looking at the folder.
 extension Store {
+    var resumeDir: String { root + "/resume" }
+
     public func resumeDirectory(forNode node: String, key: Digest) throws -> String {
-        let path = root + "/resume/" + key.hex
+        let path = resumeDir + "/" + key.hex
         try POSIX.makeDirectories(path)
         if !POSIX.exists(path + ".node") {
             try POSIX.publish(Data((node + "\n").utf8), at: path + ".node", tempDir: tmpDir,
@@ -17,7 +19,7 @@ extension Store {
     }
 
     public func removeResumeDirectory(forNode node: String, key: Digest) {
-        let path = root + "/resume/" + key.hex
+        let path = resumeDir + "/" + key.hex
         POSIX.removeTree(path)
         POSIX.removeTree(path + ".node")
     }

@@ -20,7 +20,7 @@ public final class StoreIndexPreload: Sendable {
     private let state = Mutex(State())
 
     public init(root: String) {
-        let keyLog = root + "/keys.log", artifacts = root + "/artifacts"
+        let keyLog = ActionCache(root: root).keyLogPath, artifacts = ContentStore(root: root).artifactsDir
         Thread.detachNewThread { [self] in
             let outputs = KeyLog.load(keyLog)
             install { $0.outputs = outputs }

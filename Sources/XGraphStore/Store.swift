@@ -52,6 +52,19 @@ public final class Store: @unchecked Sendable {
     /// The absolute path of the store's folder.
     public let root: String
 
+    // The parts, each owning its folder names (the operations that span parts, and the caches
+    // they share, stay on this façade).
+    /// Blobs, trees, artifacts.
+    public let content: ContentStore
+    /// Records, keys.log, nodes.log, history.
+    public let actions: ActionCache
+    /// Run leases, gc's lock, uses, temporaries' owners.
+    public let leases: LeaseTable
+    /// One log per attempt.
+    public let logs: LogFolder
+    /// The Slurm job registry.
+    public let jobs: JobRegistry
+
     struct Caches {
         /// key → output, from keys.log and record files; nil until first needed.
         var outputs: [Digest: Digest]?
@@ -80,9 +93,12 @@ public final class Store: @unchecked Sendable {
         }
         abs = (abs as NSString).standardizingPath
         self.root = abs
+        content = ContentStore(root: abs); actions = ActionCache(root: abs); leases = LeaseTable(root: abs)
+        logs = LogFolder(root: abs); jobs = JobRegistry(root: abs)
         try Self.enterGroupStore(abs)
         try POSIX.makeDirectories(abs)
-        for sub in ["blobs", "trees", "artifacts", "records", "logs", "locks", "resume", "tmp"] {
+        let folders = ContentStore.folders + ActionCache.folders + LogFolder.folders + LeaseTable.folders + ["resume", "tmp"]
+        for sub in folders {
             try POSIX.makeDirectories(abs + "/" + sub)
         }
         let isNew = POSIX.readFile(abs + "/VERSION") == nil
@@ -122,18 +138,16 @@ public final class Store: @unchecked Sendable {
     /// untracked-code check both leave stores inside a `code:` folder out.
     public static func isStoreFolder(_ path: String) -> Bool { TreeScan.isStore(path) }
 
-    func blobPath(_ d: Digest, executable: Bool) -> String {
-        "\(root)/blobs/\(Self.fanOut(d.hex))/\(d.hex)\(executable ? ".x" : "")"
-    }
-    func manifestPath(_ d: Digest) -> String { "\(root)/trees/\(Self.fanOut(d.hex))/\(d.hex).json" }
-    func recordPath(_ key: Digest) -> String { "\(root)/records/\(Self.fanOut(key.hex))/\(key.hex).json" }
-    var keyLogPath: String { root + "/keys.log" }
+    func blobPath(_ d: Digest, executable: Bool) -> String { content.blobPath(d, executable: executable) }
+    func manifestPath(_ d: Digest) -> String { content.manifestPath(d) }
+    func recordPath(_ key: Digest) -> String { actions.recordPath(key) }
+    var keyLogPath: String { actions.keyLogPath }
     /// The results index (derived from the records; module XGraphResults).
     public var resultsIndexPath: String { root + "/results.sqlite" }
     /// What `suggest` proposed and `fit` later checks (XGraphResults' SuggestionLog).
     public var suggestionsPath: String { root + "/suggestions.json" }
     /// The Slurm job registry's folder, where the probe job also leaves its marker.
-    public var jobsDirectory: String { root + "/jobs" }
+    public var jobsDirectory: String { jobs.directory }
     /// A path inside the store as the store names it in records (`logs/…`); nil outside it.
     public func relativePath(_ path: String) -> String? {
         path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil

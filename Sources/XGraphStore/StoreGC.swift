@@ -205,7 +205,7 @@ extension Store {
 
     private func resumeFoldersToDelete(keep: Set<Digest>, rules: GCRules) -> [String] {
         var out: [String] = []
-        let dir = root + "/resume"
+        let dir = resumeDir
         for name in POSIX.list(dir) ?? [] where !name.hasSuffix(".node") {
             guard let key = Digest(hex: name), !keep.contains(key), leaseHolder(key: key) == nil else { continue }
             let path = dir + "/" + name

@@ -19,7 +19,7 @@ extension Store {
         var files: [String] = []
     }
 
-    var usesDir: String { root + "/locks/uses" }
+    var usesDir: String { leases.usesDir }
 
     /// Moves a pin file into locks/uses/ (or deletes it where that fails).
     static func retirePins(_ pins: String) {

@@ -37,8 +37,7 @@ public struct SubmittedJob: Codable, Sendable, Equatable {
 
 extension Store {
     private func submissionPath(file: String, node: String) -> String {
-        let h = Digest.of(file + "\u{0}" + node).hex
-        return "\(root)/jobs/\(Self.fanOut(h))/\(h)"
+        jobs.entryPath(file: file, node: node)
     }
 
     /// The last job submitted for `node` of `file`, if any.

@@ -88,13 +88,13 @@ enum TemporaryOwner {
 }
 
 extension Store {
-    var ownersDir: String { root + "/locks/owners" }
+    var ownersDir: String { leases.ownersDir }
 
     /// This Store's owner name, taking its lease on first use.
     func temporaryOwner() -> String {
         ownerLease.withLock { lease in
             if let lease { return lease.name }
-            guard let taken = TemporaryOwner.take(locksDir: root + "/locks") else {
+            guard let taken = TemporaryOwner.take(locksDir: leases.locksDir) else {
                 // Nothing can be written here; a name is still needed for the error to name.
                 return "o" + String(repeating: "0", count: 16)
             }

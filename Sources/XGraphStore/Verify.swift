@@ -95,7 +95,7 @@ extension Store {
         }
         // Blobs missing under an artifact that is still there (deleted, or removed above when
         // something else stood in their place) come back from the artifact's file, hashed first.
-        for name in POSIX.list(root + "/artifacts") ?? [] {
+        for name in POSIX.list(content.artifactsDir) ?? [] {
             guard let tree = Digest(hex: name), let m = try? manifest(tree) else { continue }
             for e in m.entries where e.kind == .file {
                 guard let d = e.digest else { continue }
@@ -181,11 +181,11 @@ extension Store {
     }
 
     private func verifyArtifacts(_ report: inout VerifyReport, _ damage: inout StoreDamage, blobInodes: [String: UInt64]) {
-        for name in (POSIX.list(root + "/artifacts") ?? []).sorted() {
+        for name in (POSIX.list(content.artifactsDir) ?? []).sorted() {
             // Another member's removed artifact, for its owner's gc to free (GroupStore.swift).
             if Self.isTrash(name) { report.temporaryLeftovers.append("artifacts/" + name); continue }
             report.artifacts += 1
-            let path = root + "/artifacts/" + name
+            let path = content.artifactPath(named: name)
             guard let tree = Digest(hex: name) else {
                 report.problems.append("artifact \(path): not named by a digest"); continue
             }

@@ -6,7 +6,7 @@ import XGraphSpec
 import XGraphStore
 import XGraphTrainer
 
-/// Issue 2's targets: a no-op build of 10,000 nodes under 300 ms and of 1,000 under 50 ms,
+/// The no-op targets: a no-op build of 10,000 nodes under 300 ms and of 1,000 under 50 ms,
 /// memory under 200 MB.
 enum GraphBench {
     static func run(xgraph: String, scratch: String) throws {

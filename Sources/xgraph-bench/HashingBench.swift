@@ -4,7 +4,7 @@ import XGraphCore
 import Glibc
 #endif
 
-/// Issue 11's hashing floor: `FileHashing.sha256` on a 1 GiB file (in the page cache, so the
+/// The hashing floor: `FileHashing.sha256` on a 1 GiB file (in the page cache, so the
 /// figure is SHA-256's, not the disk's) must stay ≥ 1.5 GB/s. Printed per wall second and per
 /// CPU second of this thread: on a shared machine the CPU figure is the steadier one.
 enum HashingBench {

@@ -8,7 +8,7 @@ import XGraphStore
 import Glibc
 #endif
 
-/// Issue 13's targets, on the scaling-study graph whose steps write real outputs (three small
+/// The per-executed-node targets, on the scaling-study graph whose steps write real outputs (three small
 /// files and a `metrics.json` per node, from a `code:` file): ≤ 3 ms per executed node over the
 /// same commands run by a plain shell loop (the "shell floor") on ext4, peak RSS of a full build
 /// under 100 MB at 5k nodes and under 250 MB at 50k, a no-op build of 50k nodes ≤ 0.5 s (10 µs

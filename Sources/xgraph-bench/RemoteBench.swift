@@ -15,7 +15,7 @@ enum RemoteBench {
     static let port = 19_290
 
     static func run(xgraph: String, scratch: String) {
-        say("\n== remote cache: push and pull against a local `rclone serve s3` (issue 23)")
+        say("\n== remote cache: push and pull against a local `rclone serve s3`")
         guard let rclone = rclonePath() else {
             say("  no rclone with `serve s3` (make test-deps installs it into .build/test-tools/rclone): skipped")
             return

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Issue 10's target: `xgraph report` on a 10,000-node study renders in under 2 s and under
+/// The report's target: `xgraph report` on a 10,000-node study renders in under 2 s and under
 /// 5 MB. The study is the scaling-study graph whose steps write a `metrics.json` (acc, loss), in
 /// docs/report.md's shape: 5 sizes × 10 capacities × 100 tasks × 2 modes, so the page has two
 /// metrics' 200 panels, pivots and fits over 10,000 transfer runs.

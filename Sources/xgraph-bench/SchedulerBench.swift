@@ -1,7 +1,7 @@
 import Foundation
 import XGraphCore
 
-/// Issue 4's targets: makespan / max(critical path, GPU-work / GPUs) ≤ 1.10 on a generated study
+/// The scheduler's targets: makespan / max(critical path, GPU-work / GPUs) ≤ 1.10 on a generated study
 /// of sleep steps with GPU demands, and ≤ 5 ms of overhead per executed node against the same
 /// commands run by a plain shell loop.
 enum SchedulerBench {

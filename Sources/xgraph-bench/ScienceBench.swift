@@ -2,7 +2,7 @@ import Foundation
 import XGraphCore
 import XGraphResults
 
-/// Issue 25's science targets, on studies simulated from a known power law with log-normal
+/// The science targets (forecast calibration and the choice of next runs), on studies simulated from a known power law with log-normal
 /// noise: (1) calibration: the 95 % bootstrap interval of the forecast at ten times the largest
 /// size covers the truth in 90–99 % of 200 studies; (2) design: sequential studies from the
 /// smallest corner of a grid, where `suggest`'s choice (`ForecastDesign`) reaches the uniform

@@ -1,7 +1,7 @@
 import Foundation
 import XGraphTrainer
 
-/// Issue 3's figures: raw sgemm GFLOP/s against the trainer's GFLOP/s in a real training loop
+/// The built-in trainer's figures: raw sgemm GFLOP/s against the trainer's GFLOP/s in a real training loop
 /// (target ≥ 70 % for the MLP, ≥ 50 % for the CNN), training examples/s per capacity, and the demo's wall time.
 enum TrainerBench {
     static let capacities: [(name: String, width: Int, depth: Int)] = [("small", 128, 1), ("medium", 256, 2), ("large", 512, 3)]

@@ -46,7 +46,7 @@ if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: 
 if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }
 if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }
-// Issue 23's transfers against a local S3 server (about two minutes). It frees its 1 GB files
+// The remote cache's transfers against a local S3 server (about two minutes). It frees its 1 GB files
 // at its end, so it comes after the sections that count file creations.
 if !args.contains("--skip-remote") { RemoteBench.run(xgraph: xgraph, scratch: scratch) }
 // Deletes every node of the graph section's stores: after every section that creates files.

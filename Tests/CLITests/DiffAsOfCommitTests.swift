@@ -3,7 +3,7 @@ import XCTest
 
 /// `xgraph diff FILE A B` compares each node's result as of commit A with its result as of B,
 /// each resolved through the experiment file and code *as that commit holds them*, never through
-/// today's file (issue 27.5). The study: `base` never changes, so the build at B takes it from
+/// today's file. The study: `base` never changes, so the build at B takes it from
 /// the store (recorded at A); `train` changes lr between A and B, and B adds a capacity. After B
 /// the working tree moves on (lr and the script edited, nothing committed or built), so a diff
 /// that read today's file or code would find no results for either commit.

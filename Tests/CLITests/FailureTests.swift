@@ -29,7 +29,7 @@ final class FailureTests: XCTestCase {
         let logs = try h.run(["logs", "make/i=2"])
         XCTAssertEqual(logs.status, 0, logs.all)
         XCTAssertTrue(logs.out.contains("boom"), logs.out)
-        // The experiment file first, as every other command takes it (issue 27, a new user's try).
+        // The experiment file first, as every other command takes it (what a new user tries first).
         let withFile = try h.run(["logs", "f.yaml", "make/i=2"])
         XCTAssertEqual(withFile.status, 0, withFile.all)
         XCTAssertTrue(withFile.out.contains("boom"), withFile.out)

@@ -45,7 +45,7 @@ final class FolderRemote: RemoteUnderTest {
     func delete(_ prefix: String, _ key: String) throws { try FileManager.default.removeItem(atPath: path(prefix, key)) }
 }
 
-/// The scenarios of issue 23, run against each kind of remote by S3RemoteTests and
+/// The remote cache's failure and trust scenarios, run against each kind of remote by S3RemoteTests and
 /// FolderRemoteTests. Two nodes: `make` writes `data.txt` (deterministic, its size set by
 /// `params.n`, so a rebuild elsewhere makes the same bytes) and `small.txt`; `use` reads it.
 /// Both append their name to ran.log, so a test sees what ran.

@@ -28,7 +28,7 @@ final class NodeKeyTests: XCTestCase {
         XCTAssertEqual(try key(node()).key.hex, "977d880831ad74d202ad488806701efd41d97c7522f1ec9858ebfb5b5f5a5855")
     }
 
-    /// Issue 8.9: names were written raw before a NUL, so a param named
+    /// Part names were once written raw (before a NUL), so a param named
     /// `a NUL <digest of 1> LF param:b` wrote the same bytes as the two params a=1, b=2.
     func testParamMapsWhoseRawNamesSpellTheSameBytesGetDifferentKeys() throws {
         let one = JSONValue.int(1).canonical

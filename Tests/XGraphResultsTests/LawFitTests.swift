@@ -28,7 +28,7 @@ final class LawFitTests: XCTestCase {
     }
 
     /// Runs with no irreducible term leave E at the fit's floor in every resample: its interval
-    /// is a point, and the fit says it is a bound, not a measurement (issue 27), while the
+    /// is a point, and the fit says it is a bound, not a measurement, while the
     /// forecast's interval keeps its width and gets no such warning.
     func testAParameterWhoseIntervalIsAPointIsCalledABound() throws {
         var gen = LawSynthetic(seed: 3)

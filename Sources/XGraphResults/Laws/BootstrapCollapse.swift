@@ -3,7 +3,7 @@ import Foundation
 /// A bootstrap whose every resample gives the same fit: its intervals are points, and a point
 /// printed as `[0.7721, 0.7721]` reads as certainty. It is the opposite: the runs carry no
 /// variation the bootstrap can resample, so it knows nothing about the noise a new run would
-/// have (issue 27). Noise-free data do it (a deterministic simulation, or one run per size that
+/// have. Noise-free data do it (a deterministic simulation, or one run per size that
 /// the law fits exactly: the residuals it resamples are all zero), and so do replicates that all
 /// gave the same numbers (every resample of identical blocks is the same data).
 enum BootstrapCollapse {

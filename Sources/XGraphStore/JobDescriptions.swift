@@ -13,16 +13,9 @@ import Glibc
 /// A description is written before `sbatch` and read when the job starts, which may be days
 /// later; gc keeps those of jobs that may still run (`collectJobDescriptions`).
 extension Store {
-    /// The folder of the descriptions.
-    var jobDescriptionsDirectory: String { jobsDirectory + "/descriptions" }
+    public func jobDescriptionPath(_ digest: Digest) -> String { jobs.descriptionPath(digest) }
 
-    public func jobDescriptionPath(_ digest: Digest) -> String {
-        "\(jobDescriptionsDirectory)/\(Self.fanOut(digest.hex))/\(digest.hex).json"
-    }
-
-    private func describedKeyPath(_ digest: Digest) -> String {
-        "\(jobDescriptionsDirectory)/\(Self.fanOut(digest.hex))/\(digest.hex).key"
-    }
+    private func describedKeyPath(_ digest: Digest) -> String { jobs.describedKeyPath(digest) }
 
     /// Writes a description (temporary file, fsync, rename) and returns its digest. The same
     /// bytes written twice are one file.
@@ -72,7 +65,7 @@ extension Store {
     /// head has written and is about to submit, before any registry entry names it.
     public func collectJobDescriptions(keep: Set<Digest>, olderThan: Date, dryRun: Bool) -> Int {
         var removed = 0
-        for (name, path) in fanned("jobs/descriptions") where name.hasSuffix(".json") {
+        for (name, path) in fanned(JobRegistry.descriptionsFolder) where name.hasSuffix(".json") {
             guard let d = Digest(hex: String(name.dropLast(5))), !keep.contains(d) else { continue }
             var st = stat()
             guard lstat(path, &st) == 0, Double(st.st_mtim.tv_sec) < olderThan.timeIntervalSince1970 else { continue }

@@ -10,10 +10,11 @@ extension Builder {
     /// by whatever submits it (one job per node, or a task of an array).
     ///
     /// - Parameters:
-    ///   - key: the node's key when the head knows it; its input parts then name every input's
-    ///     bytes.
-    ///   - upstream: for an input made by another node when `key` is nil, where its output will
-    ///     be (`.output`, `.recordedKey` or `.job`); nil makes this throw.
+    ///   - key: the node's key when the head knows it; its input parts name every input's bytes
+    ///     that `upstream` does not.
+    ///   - upstream: for an input made by another node, where its output is or will be
+    ///     (`.recordedKey`, `.output` or `.job`); nil: the output digest in `key`'s parts, and an
+    ///     error without a key. A key lets gc keep the input for a job whose head has exited.
     public func writeJobDescription(_ i: Int, key: NodeKey?, forced: Bool,
                                     upstream: (Int) -> DescribedInput.Source?) throws -> Digest {
         let description = try describe(i, key: key, forced: forced, upstream: upstream)
@@ -35,10 +36,10 @@ extension Builder {
             let source: DescribedInput.Source
             if case .source(let path, let mode) = graph.nodes[j].kind {
                 source = .dataset(path: path, fingerprint: mode)
-            } else if let d = inputDigests[edge.name] {
-                source = .output(d)
             } else if let s = upstream(j) {
                 source = s
+            } else if let d = inputDigests[edge.name] {
+                source = .output(d)
             } else {
                 throw XGraphError.build("input \(edge.name) of \(node.id): neither its output nor the job that makes it is known")
             }

@@ -37,9 +37,10 @@ extension Builder {
         var entryOf: [Int: PlanEntry] = [:]
         for (i, entry) in zip(selection, plan.entries) { entryOf[i] = entry }
         func upstream(_ j: Int) -> DescribedInput.Source? {
+            // By key where one is known: gc keeps what a queued job's description names by key.
             if let e = entryOf[j] {
-                if let out = e.output { return .output(out) }
                 if let k = e.key { return .recordedKey(k.key) }
+                if let out = e.output { return .output(out) }
             }
             return descriptionOf[j].map { .job(description: $0) }
         }

@@ -11,15 +11,17 @@ import XGraphStore
 final class SingleNodeRunTests: XCTestCase {
     /// What a head does before `sbatch`: plan, then describe the node with the plan's knowledge.
     /// Inputs whose key the plan knows are named by it; others by `upstream`.
+    /// `byOutput`: inputs named by their output digest alone, as an attached build does.
     private func describe(_ node: String, _ h: BuilderHarness, file: String = "exp.yaml", forced: Bool = false,
-                          upstream: [String: Digest] = [:]) throws -> String {
+                          upstream: [String: Digest] = [:], byOutput: Bool = false) throws -> String {
         let b = try h.builder(FakeExecutor(), file: file)
         let plan = try b.plan(selection: Array(b.graph.nodes.indices))
         let i = try XCTUnwrap(b.graph.index(of: node))
         let d = try b.writeJobDescription(i, key: plan.entries[i].key, forced: forced) { j in
+            if byOutput { return nil }
             let e = plan.entries[j]
-            if let out = e.output { return .output(out) }
             if let k = e.key { return .recordedKey(k.key) }
+            if let out = e.output { return .output(out) }
             return upstream[b.graph.nodes[j].id].map { .job(description: $0) }
         }
         return b.store.jobDescriptionPath(d)
@@ -141,6 +143,10 @@ final class SingleNodeRunTests: XCTestCase {
         let cutoff = try await runner(again, h, fake).run()
         XCTAssertEqual(cutoff.cached, 1)
         XCTAssertEqual(fake.ran, ["a", "a", "b", "b", "c"])
+        let byOutput = try describe("c", h, file: "v1.yaml", byOutput: true)
+        XCTAssertTrue(try String(contentsOfFile: byOutput, encoding: .utf8).contains("\"output\""))
+        let cutoffByOutput = try await runner(byOutput, h, fake).run()
+        XCTAssertEqual(cutoffByOutput.cached, 1)
         // Forced, it runs anyway.
         let forced = try describe("c", h, file: "v1.yaml", forced: true)
         let r6 = try await runner(forced, h, fake).run()

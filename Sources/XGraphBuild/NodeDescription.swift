@@ -205,7 +205,8 @@ public struct DescribedNode: Codable, Sendable {
     /// `shell`, `builtin` (with `builtin`), never a dataset.
     public var kind: String
     public var builtin: String?
-    public var params: JSONValue
+    /// Typed (`DescribedJSON`): `1.0` must come back a double, or its key part would not match.
+    public var params: DescribedJSON
     public var command: String
     public var inputs: [[String]]
     public var outputs: [String]
@@ -232,7 +233,7 @@ public struct DescribedNode: Codable, Sendable {
         case .builtin(let b): kind = "builtin"; builtin = b
         case .source: kind = "dataset"
         }
-        params = n.params; command = n.command; inputs = n.inputs.map { [$0.name, $0.node] }
+        params = DescribedJSON(n.params); command = n.command; inputs = n.inputs.map { [$0.name, $0.node] }
         outputs = n.outputs; code = n.code; codeNames = n.codeNames; env = n.env; keyedEnvironment = n.keyedEnvironment
         resources = n.resources; gpusInKey = n.gpusInKey; retries = n.retries; resume = n.resume
         estimateSeconds = n.estimateSeconds; mutex = n.mutex; maxParallel = n.maxParallel; slurm = n.slurm
@@ -256,7 +257,7 @@ public struct DescribedNode: Codable, Sendable {
             }
         }
         return Node(id: id, step: step, axes: try pairs(axes, "axis").map { AxisValue(axis: $0.0, value: $0.1) }, kind: nodeKind,
-                    params: params, command: command, inputs: try pairs(inputs, "input").map { InputEdge(name: $0.0, node: $0.1) },
+                    params: params.value, command: command, inputs: try pairs(inputs, "input").map { InputEdge(name: $0.0, node: $0.1) },
                     outputs: outputs, code: code, codeNames: codeNames, env: env, resources: resources, gpusInKey: gpusInKey,
                     retries: retries, resume: resume, estimateSeconds: estimateSeconds, mutex: mutex, workdir: workdir,
                     location: location, maxParallel: maxParallel, slurm: slurm, keyedEnvironment: keyedEnvironment,
@@ -291,5 +292,50 @@ public struct DescribedContainer: Codable, Sendable {
         else if let imageID { image = .imageID(imageID) }
         else { throw XGraphError.usage("container \(written): no image (sif, registry with its digest, or image id)") }
         return ContainerSpec(image: image, runtime: runtime, options: options, written: written, location: location)
+    }
+}
+
+/// A `JSONValue` whose doubles stay doubles: plain JSON would bring `2.0` back as the integer 2,
+/// whose canonical text (and so the key part of a param holding it) differs. Doubles are written
+/// `{"double": 2.0}` and objects `{"object": {…}}`, so no user key is taken for a marker.
+public struct DescribedJSON: Codable, Sendable {
+    public var value: JSONValue
+    public init(_ value: JSONValue) { self.value = value }
+
+    private enum Marker: String, CodingKey { case double, object }
+
+    public init(from decoder: Decoder) throws {
+        if let c = try? decoder.container(keyedBy: Marker.self) {
+            if let d = try c.decodeIfPresent(Double.self, forKey: .double) { value = .double(d); return }
+            if let o = try c.decodeIfPresent([String: DescribedJSON].self, forKey: .object) { value = .object(o.mapValues(\.value)); return }
+            throw DecodingError.dataCorruptedError(forKey: .object, in: c, debugDescription: "an object without \"double\" or \"object\"")
+        }
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { value = .null }
+        else if let b = try? c.decode(Bool.self) { value = .bool(b) }
+        else if let s = try? c.decode(String.self) { value = .string(s) }
+        else if let i = try? c.decode(Int.self) { value = .int(i) }
+        else { value = .array(try c.decode([DescribedJSON].self).map(\.value)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch value {
+        case .double(let d):
+            var c = encoder.container(keyedBy: Marker.self)
+            try c.encode(d, forKey: .double)
+        case .object(let o):
+            var c = encoder.container(keyedBy: Marker.self)
+            try c.encode(o.mapValues(DescribedJSON.init), forKey: .object)
+        case .null:
+            var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer(); try c.encode(b)
+        case .int(let i):
+            var c = encoder.singleValueContainer(); try c.encode(i)
+        case .string(let s):
+            var c = encoder.singleValueContainer(); try c.encode(s)
+        case .array(let a):
+            var c = encoder.singleValueContainer(); try c.encode(a.map(DescribedJSON.init))
+        }
     }
 }

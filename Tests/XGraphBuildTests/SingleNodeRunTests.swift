@@ -174,6 +174,28 @@ final class SingleNodeRunTests: XCTestCase {
         }
     }
 
+    /// Params whose canonical text plain JSON would change (a double with no fraction comes back
+    /// an integer): the runner's key must still be the head's.
+    func testParamsKeepTheirTypesSoTheRunnersKeyIsTheHeads() async throws {
+        let h = try BuilderHarness()
+        try h.write("exp.yaml", """
+            steps:
+              p:
+                params: { lr: 1.0, eps: 1.0e-8, big: 12345678901234, huge: 1.0e300, n: -3, flag: true, none: null,
+                          nested: { double: 2.0, object: [1, 2.0, "3.0"] } }
+                command: echo p {{ out }}
+
+            """)
+        let path = try describe("p", h)
+        let b = try h.builder(FakeExecutor())
+        let (data, _) = try b.store.readJobDescription(at: path)
+        let node = try NodeDescription.decode(data, path: path).node.node()
+        XCTAssertEqual(node.params.canonical, b.graph.nodes[0].params.canonical)
+        let fake = FakeExecutor()
+        let r = try await runner(path, h, fake).run()
+        XCTAssertEqual(r.ran, ["p"], "\(r.failed)")
+    }
+
     static func digest(of path: String) throws -> Digest {
         try XCTUnwrap(Digest(hex: String((path as NSString).lastPathComponent.dropLast(5))))
     }

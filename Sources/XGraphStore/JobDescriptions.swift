@@ -17,14 +17,14 @@ extension Store {
 
     private func describedKeyPath(_ digest: Digest) -> String { jobs.describedKeyPath(digest) }
 
-    /// Writes a description (temporary file, fsync, rename) and returns its digest. The same
-    /// bytes written twice are one file.
+    /// Writes a description (temporary file, rename) and returns its digest. The same bytes
+    /// written twice are one file. Not synced: a head writes one per job, and the fsync was most
+    /// of the head's added cost per job; a description a power loss cut short no longer hashes
+    /// to its name, and the job refuses it.
     @discardableResult
     public func writeJobDescription(_ data: Data) throws -> Digest {
         let digest = Digest.of(data)
-        let path = jobDescriptionPath(digest)
-        if FileStat.of(path: path) != nil { return digest }
-        try POSIX.publish(data, at: path, tempDir: tmpDir, tempName: tempName("desc"), overwrite: true)
+        try POSIX.publish(data, at: jobDescriptionPath(digest), tempDir: tmpDir, tempName: tempName("desc"), overwrite: true, sync: false)
         return digest
     }
 

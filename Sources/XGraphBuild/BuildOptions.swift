@@ -23,8 +23,6 @@ public struct BuildOptions: Sendable {
     public var retryBackoff: Double
     /// The version of the built-in steps; it enters the keys of builtin nodes.
     public var builtinVersion: Int
-    /// Set for the node runner of a cluster job: the build may run only this node.
-    public var single: SingleNodeRun?
     /// Where the build hands each action record it writes (the results index, in batches), so
     /// that no record is kept in memory for the whole build; nil: records are only in the store.
     public var records: (any RecordSink)?
@@ -59,28 +57,6 @@ public struct BuildOptions: Sendable {
 struct GPUSet: Sendable {
     var ids: [Int]
     var model: String?
-}
-
-/// The node runner's build (`xgraph run-node`, what a Slurm job runs): exactly one node runs,
-/// every input must already be in the store, and no attempt is retried here (the head
-/// resubmits), so one job is one attempt with one log.
-public struct SingleNodeRun: Sendable {
-    public var node: String
-    /// The key the head computed when it submitted the job; a different key now means the
-    /// experiment changed since, and the job refuses to record anything.
-    public var key: Digest?
-    /// The log the head named for this attempt (Slurm's --output writes to it too).
-    public var logPath: String
-    public var attempt: Int
-    /// Asked after the step succeeded and just before its record is written: a reason means the
-    /// job was stopped (scancel, requeue, preemption, time limit) while the step ran, and its
-    /// output is not recorded. Slurm signals every process of the job at once, so a step that
-    /// survives the signal can end with status 0 before the runner has heard of it.
-    public var confirm: (@Sendable () async -> String?)?
-
-    public init(node: String, key: Digest?, logPath: String, attempt: Int, confirm: (@Sendable () async -> String?)? = nil) {
-        self.node = node; self.key = key; self.logPath = logPath; self.attempt = attempt; self.confirm = confirm
-    }
 }
 
 /// Where and by whom a build runs: recorded in every action record, never in a key.
@@ -176,9 +152,9 @@ public struct SilentObserver: BuildObserver {
 }
 
 /// One id per `xgraph build` process, made from the time, host and process. A Slurm job's
-/// runner is handed its head's id on its command line (`run-node --build-id`), never through the
-/// environment: an inherited variable would give a build started inside a step, or every build
-/// a test process starts, the id of some other build.
+/// runner reads its head's id from the node description the head wrote (`NodeDescription`),
+/// never from the environment: an inherited variable would give a build started inside a step,
+/// or every build a test process starts, the id of some other build.
 public enum BuildID {
     public static let current: String = "\(TimeText.compactNow())-\(ProcessInfo.processInfo.hostName)-\(getpid())"
 }

@@ -103,7 +103,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
                 }
                 // Another build on this store is running this very node: wait for its record
                 // rather than run it twice.
-                guard let holder = store.leaseHolder(key: key.key) else { return try mayRun(i, key: key) ? .run : .done(succeeded: false) }
+                guard let holder = store.leaseHolder(key: key.key) else { return .run }
                 if !waited { builder.observer.event(.waiting(node: task, reason: "running in process \(holder.pid) on \(holder.host)")) }
                 waited = true
                 try await Task.sleep(nanoseconds: 500_000_000)
@@ -116,29 +116,11 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
         }
     }
 
-    /// The node runner of a cluster job runs its one node and nothing else: an input without a
-    /// record, or a key other than the one the job was submitted for, fails the job.
-    private func mayRun(_ i: Int, key: NodeKey) throws -> Bool {
-        guard let single = builder.options.single else { return true }
-        let id = graph.nodes[i].id
-        if id != single.node {
-            fail(i, status: "input \(id) of \(single.node) has no output in the store \(store.root); "
-                 + "a node runs on the cluster only after its inputs are recorded (was a record removed?)", log: nil)
-            return false
-        }
-        if let expected = single.key, expected != key.key {
-            fail(i, status: "the experiment changed since this job was submitted (key \(expected.hex.prefix(12)) then, "
-                 + "\(key.key.hex.prefix(12)) now); nothing was run: build again to submit the current version", log: nil)
-            return false
-        }
-        return true
-    }
-
     func execute(_ task: String, allocation: Allocation) async -> Bool {
         guard let i = graph.index(of: task) else { return false }
         let node = graph.nodes[i]
         guard let key = lock.withLock({ keys[i] }) else { return false }
-        var attempt = builder.options.single?.attempt ?? 1
+        var attempt = 1
         // Its inputs are all decided before it is scheduled, so one look serves every attempt.
         let (inputPaths, inputArtifacts) = (inputPaths(node), inputArtifacts(node))
         while true {
@@ -152,8 +134,7 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
             case .cachedMeanwhile: return true
             case .cancelled: return false
             case .failed(let status, let log, let retryable):
-                // A node runner never retries: its job is one attempt, and the head resubmits.
-                let retry = retryable && builder.options.single == nil && attempt <= node.retries
+                let retry = retryable && attempt <= node.retries
                 builder.observer.event(.failed(node: node.id, status: status, log: log, willRetry: retry))
                 if !retry {
                     // The log says which key failed: `status` shows the node as failed while

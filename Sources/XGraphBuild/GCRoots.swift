@@ -39,6 +39,7 @@ public struct GCRoots: Sendable {
     /// squeue could not be asked.
     public mutating func addLiveJobs(_ store: Store) async -> (files: Set<String>, note: String?) {
         var entries = store.allSubmittedJobs()
+        rules.jobDescriptions = []
         guard !entries.isEmpty else { return ([], nil) }
         var note: String?
         if let out = try? await SlurmClient().run("squeue", ["-h", "-o", "%i"]), out.succeeded {
@@ -49,6 +50,26 @@ public struct GCRoots: Sendable {
             note = "squeue could not be asked: the experiments of all \(entries.count) registered cluster jobs are kept as if named"
         }
         for e in entries { if let k = e.key.flatMap(Digest.init(hex:)) { rules.keys.insert(k) } }
+        for e in entries { if let d = e.description.flatMap(Digest.init(hex:)) { keepDescription(d, store) } }
         return (Set(entries.map(\.file)), note)
+    }
+
+    /// Keeps a live job's description, the keys it names (its own and its inputs'), and the
+    /// descriptions of the jobs it reads inputs from, whose notes name the keys they recorded.
+    private mutating func keepDescription(_ d: Digest, _ store: Store) {
+        guard rules.jobDescriptions?.insert(d).inserted ?? true else { return }
+        let path = store.jobDescriptionPath(d)
+        guard let (data, _) = try? store.readJobDescription(at: path),
+              let description = try? NodeDescription.decode(data, path: path) else { return }
+        if let k = description.expectedKey?.key { rules.keys.insert(k) }
+        for input in description.inputs {
+            switch input.source {
+            case .recordedKey(let k): rules.keys.insert(k)
+            case .job(let upstream):
+                if let k = store.describedKey(upstream) { rules.keys.insert(k) }
+                rules.jobDescriptions?.insert(upstream)
+            case .dataset, .output: break
+            }
+        }
     }
 }

@@ -15,15 +15,25 @@ import XGraphStore
 ///   ingest → record
 ///
 /// A failure at any point leaves only the log. A local build runs it on the head; a Slurm job
-/// runs it on the compute node (`xgraph run-node`), so both record through the same checks.
+/// runs it on the compute node (`xgraph run-node`, from the node's description), so both record
+/// through the same checks.
 /// It decides nothing about scheduling or retries: the build does (BuildRun).
 struct NodeRunner: Sendable {
-    let builder: Builder
-    let rebuilder: Rebuilder
+    /// Who decided the node's key: a build (`BuildContext`) or a cluster job's runner
+    /// (`DescribedNodeRun`).
+    let context: any NodeRunContext
     /// What starts, follows and stops the step's process.
     let executor: any Executor
 
-    var store: Store { builder.store }
+    var store: Store { context.store }
+
+    init(context: any NodeRunContext, executor: any Executor) {
+        self.context = context; self.executor = executor
+    }
+
+    init(builder: Builder, rebuilder: Rebuilder, executor: any Executor) {
+        self.init(context: BuildContext(builder: builder, rebuilder: rebuilder), executor: executor)
+    }
 
     func run(_ a: NodeAttempt) async -> AttemptOutcome {
         let (i, node, key, allocation, attempt) = (a.index, a.node, a.key, a.allocation, a.number)
@@ -33,17 +43,17 @@ struct NodeRunner: Sendable {
         do {
             var waited = false
             while true {
-                if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: waited) }
+                if let out = context.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: waited) }
                 if let l = try store.tryLease(key: key.key, node: node.id) {
                     if let pgid = l.orphanedProcessGroup {
                         // Hold the lease while the orphan runs, so no other build starts it
                         // either; its output was never recorded, so run the node once it ends.
-                        builder.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
+                        context.observer.event(.waiting(node: node.id, reason: "an orphaned job (process group \(pgid)) of a killed build is still running"))
                         while ProcessGroup.hasLiveMembers(pgid) { try await Task.sleep(nanoseconds: 250_000_000) }
                     }
                     // Another build may have published this key between the check above and
                     // the lease; now that nobody else can, look once more before running it.
-                    if let out = rebuilder.cachedOutput(i, key: key) {
+                    if let out = context.cachedOutput(i, key: key) {
                         l.release()
                         return .cachedMeanwhile(output: out, waited: true)
                     }
@@ -52,7 +62,7 @@ struct NodeRunner: Sendable {
                 }
                 if !waited {
                     let holder = store.leaseHolder(key: key.key)
-                    builder.observer.event(.waiting(node: node.id, reason: holder.map { "running in process \($0.pid) on \($0.host)" }
+                    context.observer.event(.waiting(node: node.id, reason: holder.map { "running in process \($0.pid) on \($0.host)" }
                         ?? "its lease (locks/\(key.key.hex).lock in the store) is held by a process that wrote no lease information"))
                     waited = true
                 }
@@ -68,7 +78,7 @@ struct NodeRunner: Sendable {
         let logPath: String
         let outDir: String
         do {
-            logPath = try builder.options.single?.logPath ?? store.logPath(forNode: node.id, attempt: attempt)
+            logPath = try context.fixedLogPath ?? store.logPath(forNode: node.id, attempt: attempt)
             outDir = try store.makeOutputDirectory(for: node.id)
         } catch {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: true)
@@ -79,13 +89,13 @@ struct NodeRunner: Sendable {
             let resume = node.resume ? try store.resumeDirectory(forNode: node.id, key: key.key) : nil
             let inputTrees = a.inputArtifacts
             let paths = CommandRenderer.Paths(inputs: a.inputPaths, out: outDir, paramsFile: params, resume: resume)
-            var job = Job(node: node.id, command: builder.renderer.command(for: node, paths: paths),
-                          environment: builder.renderer.environment(for: node, paths: paths),
+            var job = Job(node: node.id, command: context.renderer.command(for: node, paths: paths),
+                          environment: context.renderer.environment(for: node, paths: paths),
                           workingDirectory: node.workdir, logPath: logPath, resources: node.resources,
                           gpuIDs: allocation.gpuIDs, readOnlyPaths: inputTrees.isEmpty ? [] : store.immutableFolders)
             job.container = try ContainerJob.launch(for: node, paths: paths)
             let snapshot = store.snapshotInputs(inputTrees)
-            builder.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
+            context.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
             let leaderStart = Mutex<UInt64?>(nil)
             let result = await executor.run(job) { pgid in
                 lease.setJobProcessGroup(pgid)
@@ -115,14 +125,14 @@ struct NodeRunner: Sendable {
                 Self.appendLog(logPath, "xgraph: \(message)\n")
                 return .failed(message, logPath, retry: true)
             }
-            let changed = rebuilder.changedSinceKeyed(i)
+            let changed = context.changedSinceKeyed(i)
             if !changed.isEmpty {
                 let message = "\(changed.joined(separator: ", ")) changed while the step ran, so its output was not "
                     + "recorded under the key of the old version; the next build runs it again"
                 Self.appendLog(logPath, "xgraph: \(message)\n")
                 return .failed(message, logPath, retry: false)
             }
-            if let confirm = builder.options.single?.confirm, let why = await confirm() {
+            if let confirm = context.confirm, let why = await confirm() {
                 let message = "\(why); the step's output was not recorded"
                 Self.appendLog(logPath, "xgraph: \(message)\n")
                 return .failed(message, logPath, retry: false)
@@ -165,18 +175,18 @@ struct NodeRunner: Sendable {
         let ingested = try store.ingest(outputDirectory: outDir)
         var inputs: [String: Digest] = [:]
         for part in key.parts { if case .input(let name)? = part.kind { inputs[name] = part.digest } }
-        let p = builder.provenance
+        let p = context.provenance
         let record = ActionRecord(
             node: node.id, step: node.step, axes: node.axes.map { AxisEntry(name: $0.axis, value: $0.value) },
             params: node.params, metrics: metrics, key: key.key, keyParts: key.parts, inputs: inputs,
             output: ingested.tree, outputs: ingested.outputs,
             provenance: Provenance(gitCommit: p.gitCommit, gitBranch: p.gitBranch, gitDirty: p.gitDirty,
                                    gitDiffDigest: p.gitDiffDigest, xgraphVersion: XGraphVersion.string, host: p.host,
-                                   executor: executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : builder.options.gpuModel,
+                                   executor: executor.name, gpuModel: allocation.gpuIDs.isEmpty ? nil : context.gpuModel,
                                    gpuIDs: allocation.gpuIDs, start: result.start, end: result.end, exitStatus: 0, attempt: attempt))
         var recorded = record
         recorded.provenance.untrackedCode = untrackedCode(node, key: key)
-        recorded.provenance.buildID = builder.provenance.buildID
+        recorded.provenance.buildID = p.buildID
         recorded.provenance.log = store.relativePath(log)
         let written = try store.writeRunRecord(recorded)
         try store.setLastKey(key.key, forNode: node.id)
@@ -186,8 +196,11 @@ struct NodeRunner: Sendable {
     /// The node's `code:` paths whose content its commit does not pin down, with a digest of
     /// those paths' key parts, so two runs at one commit with different such code differ.
     private func untrackedCode(_ node: Node, key: NodeKey) -> UntrackedCode? {
-        guard let tracking = builder.provenance.codeTracking else { return nil }
-        let names = zip(node.code, node.codeNames).filter { tracking.holdsUntracked($0.0) }.map(\.1)
+        var names: [String] = []
+        for (path, name) in zip(node.code, node.codeNames) {
+            guard let untracked = context.holdsUntrackedCode(path) else { return nil }
+            if untracked { names.append(name) }
+        }
         guard !names.isEmpty else { return nil }
         let parts = Set(names.map { KeyPartName.code($0) })
         let text = key.parts.filter { $0.kind.map(parts.contains) ?? false }.map { "\($0.name) \($0.digest.hex)" }.joined(separator: "\n")

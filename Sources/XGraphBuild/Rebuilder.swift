@@ -53,7 +53,11 @@ final class Rebuilder: @unchecked Sendable {
     }
 
     /// The digest of a `code:` path; nil if nothing is there.
-    private func digestCode(_ p: String) throws -> Digest? {
+    private func digestCode(_ p: String) throws -> Digest? { try Self.digestCode(p, store: store) }
+
+    /// The digest of a `code:` path (or a container image file); nil if nothing is there. The
+    /// head and a cluster job's runner digest code the same way.
+    static func digestCode(_ p: String, store: Store) throws -> Digest? {
         guard let st = FileStat.of(path: p) else { return nil }
         // A code folder's .git and store change with every commit and build, not with the code.
         return st.isDirectory ? try store.digestOfTree(p, skippingRepositoriesAndStores: true) : try store.digestOfFile(p)
@@ -76,13 +80,18 @@ final class Rebuilder: @unchecked Sendable {
         guard case .source(let path, let mode) = graph.nodes[i].kind else {
             throw XGraphError.build("\(graph.nodes[i].id) is not a dataset")
         }
+        return try Self.fingerprint(dataset: graph.nodes[i].id, path: path, mode: mode, store: store)
+    }
+
+    /// A dataset's fingerprint, computed the same way by the head and a cluster job's runner.
+    static func fingerprint(dataset id: String, path: String, mode: FingerprintMode, store: Store) throws -> Digest {
         switch mode {
         case .version(let v):
             // A hand-bumped version stands for the data: no need to touch (or even mount) it.
             return Digest.of("xgraph-dataset-version 1\0\(path)\0\(v)")
         case .content, .stat:
             guard let st = FileStat.of(path: path) else {
-                throw XGraphError.build("dataset \(graph.nodes[i].id): \(path) does not exist"
+                throw XGraphError.build("dataset \(id): \(path) does not exist"
                     + (path.hasPrefix(BuiltinSteps.fashionMNISTDirectory) ? " (apt-get install dataset-fashion-mnist)" : ""))
             }
             if mode == .stat {

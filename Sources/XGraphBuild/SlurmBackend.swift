@@ -7,8 +7,8 @@ import XGraphStore
 
 /// The back-end of `--executor slurm`. One attempt of a node: submit it (or adopt the job
 /// already queued for it), follow it through the shared squeue poll, then read the outcome from
-/// the store. The job itself runs the node runner (`xgraph run-node`), which records the node;
-/// the head writes nothing but the submission.
+/// the store. The job itself runs the node runner (`xgraph run-node`) on the node's description,
+/// which records the node; the head writes nothing but the description and the submission.
 struct SlurmBackend: ExecutionBackend {
     let builder: Builder
     let rebuilder: Rebuilder
@@ -128,7 +128,7 @@ struct SlurmBackend: ExecutionBackend {
                 try? await slurm.executor.cancel([old.job])
                 builder.observer.event(.waiting(node: node.id, reason: "cancelled Slurm job \(old.job), submitted before the node changed"))
             }
-            return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [],
+            return try await builder.submitNode(i, key: key, attempt: attempt, afterOK: [],
                                                 forced: rebuilder.forced.contains(i), slurm: slurm)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import XGraphCore
 import XGraphExecutors
 import XGraphGraph
+import XGraphKeys
 import XGraphStore
 
 /// What `build --detach` did.
@@ -20,8 +21,9 @@ public struct DetachReport: Sendable {
 extension Builder {
     /// Submits every node that must run, each behind its inputs' jobs (`--dependency=afterok`),
     /// and returns without waiting. Nodes whose inputs are still to be built are submitted
-    /// without a key; their runner computes it once the inputs are recorded (and ends at once if
-    /// that key is already in the store: early cutoff holds here too).
+    /// without a key; their description names the jobs of those inputs, and their runner
+    /// computes the key from the outputs those jobs record (and ends at once if that key is
+    /// already in the store: early cutoff holds here too).
     public func detach(selection: [Int]) async throws -> DetachReport {
         guard let slurm else { throw XGraphError.usage("--detach needs --executor slurm") }
         let rebuilder = try makeRebuilder(selection: selection, restore: true)
@@ -29,6 +31,19 @@ extension Builder {
         let registry = SlurmRegistry(store: store, file: slurm.specFile, queue: slurm.executor.queue)
         var report = DetachReport()
         var jobOf: [Int: String] = [:]
+        // The description each job runs: a job queued behind an input whose key is not known
+        // yet finds that input's output through the key its job notes under this digest.
+        var descriptionOf: [Int: Digest] = [:]
+        var entryOf: [Int: PlanEntry] = [:]
+        for (i, entry) in zip(selection, plan.entries) { entryOf[i] = entry }
+        func upstream(_ j: Int) -> DescribedInput.Source? {
+            // By key where one is known: gc keeps what a queued job's description names by key.
+            if let e = entryOf[j] {
+                if let k = e.key { return .recordedKey(k.key) }
+                if let out = e.output { return .output(out) }
+            }
+            return descriptionOf[j].map { .job(description: $0) }
+        }
         var mustRun = Set<Int>()
         var inQueue = 0
         for (i, entry) in zip(selection, plan.entries) {
@@ -41,51 +56,58 @@ extension Builder {
             var after: [String] = []
             var ready = true
             for j in graph.dependencies(of: i) where mustRun.contains(j) {
-                if let job = jobOf[j] { after.append(job) } else { ready = false }
+                if let job = jobOf[j], upstream(j) != nil { after.append(job) } else { ready = false }
             }
             guard ready else { report.left.append(node.id); continue }
             let key = entry.key?.key
             let decided: Decision = try await store.withSubmissionLock(file: slurm.specFile, node: node.id) {
                 // Read under the lock, against a fresh enough queue: another build may have
                 // submitted this node a moment ago.
-                if let old = try await registry.current(node: node.id, key: key?.hex) { return .followed(old.job) }
+                if let old = try await registry.current(node: node.id, key: key?.hex) { return .followed(old) }
                 if let key, store.outputDigest(forKey: key) != nil, !rebuilder.forced.contains(i) { return .recorded }
                 guard inQueue < slurm.maxQueued else { return .left }
                 if let old = await registry.superseded(node: node.id, key: key?.hex), (try? await slurm.executor.cancel([old.job])) != nil {
                     report.replaced.append((node.id, old.job))
                 }
-                let job = try await submitNode(node, key: key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i), slurm: slurm)
-                return .submitted(job.job)
+                let job = try await submitNode(i, key: entry.key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i),
+                                               slurm: slurm, upstream: upstream)
+                return .submitted(job)
             }
             switch decided {
             case .left: report.left.append(node.id)
             case .recorded: mustRun.remove(i); report.cached += 1
             case .followed(let job):
-                jobOf[i] = job; inQueue += 1; report.followed.append((node.id, job))
+                jobOf[i] = job.job; descriptionOf[i] = job.description.flatMap(Digest.init(hex:))
+                inQueue += 1; report.followed.append((node.id, job.job))
             case .submitted(let job):
-                jobOf[i] = job; inQueue += 1; report.submitted.append((node.id, job))
+                jobOf[i] = job.job; descriptionOf[i] = job.description.flatMap(Digest.init(hex:))
+                inQueue += 1; report.submitted.append((node.id, job.job))
             }
         }
         return report
     }
 
     /// What `detach` did with one node, under its submission lock.
-    private enum Decision { case submitted(String), followed(String), recorded, left }
+    private enum Decision { case submitted(SubmittedJob), followed(SubmittedJob), recorded, left }
 
-    /// Submits one attempt of `node` as a Slurm job and records the submission in the store's
+    /// Submits one attempt of node `i` as a Slurm job running its description (written here,
+    /// `writeJobDescription`; `upstream` as there) and records the submission in the store's
     /// registry. The caller holds the node's submission lock.
     ///
     /// A "submitting" marker is written before `sbatch` runs and removed once the job is in the
     /// registry: a head killed in between leaves it, and the next build adopts the job it names
     /// (by job name and log path) instead of submitting the node again.
-    func submitNode(_ node: Node, key: Digest?, attempt: Int, afterOK: [String], forced: Bool,
-                    slurm: SlurmSettings) async throws -> SubmittedJob {
+    func submitNode(_ i: Int, key: NodeKey?, attempt: Int, afterOK: [String], forced: Bool,
+                    slurm: SlurmSettings, upstream: (Int) -> DescribedInput.Source? = { _ in nil }) async throws -> SubmittedJob {
+        let node = graph.nodes[i]
+        let description = try writeJobDescription(i, key: key, forced: forced, upstream: upstream)
         let log = try store.logPath(forNode: node.id, attempt: attempt)
-        var job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.hex, log: log, attempt: attempt)
+        var job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.key.hex, log: log,
+                               attempt: attempt, description: description.hex)
         try store.recordSubmitting(job)
         let request = SlurmJobRequest(
             node: node.id,
-            command: slurm.runnerCommand(node: node.id, store: store.root, key: key, attempt: attempt, log: log, forced: forced),
+            command: slurm.runnerCommand(description: description, store: store, attempt: attempt, log: log),
             workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
             profile: node.slurm.overridden(by: slurm.profile), resume: node.resume, afterOK: afterOK)
         do {

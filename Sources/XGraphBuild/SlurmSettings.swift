@@ -1,6 +1,7 @@
 import Foundation
 import XGraphCore
 import XGraphExecutors
+import XGraphStore
 
 /// How a head build hands nodes to Slurm: the executor, the command line's profile, the cap on
 /// queued jobs and the node runner's command.
@@ -12,7 +13,8 @@ public struct SlurmSettings: Sendable {
     public var maxQueued: Int
     /// The xgraph binary as compute nodes see it (absolute).
     public var xgraph: String
-    /// The experiment file (absolute): the runner loads the same file from the shared disk.
+    /// The experiment file (absolute): names this build's jobs in the store's registry (the job
+    /// itself never reads it; it runs the node's description).
     public var specFile: String
     /// Where `sbatch --chdir` puts the job: the head's working folder.
     public var workingDirectory: String
@@ -25,12 +27,12 @@ public struct SlurmSettings: Sendable {
 
     public static let defaultMaxQueued = 500
 
-    /// The node runner's argument vector for one attempt of `node`.
-    func runnerCommand(node: String, store: String, key: Digest?, attempt: Int, log: String, forced: Bool) -> [String] {
-        var a = [xgraph, "run-node", specFile, "--store", store, "--node", node, "--attempt", String(attempt), "--log", log,
-                 "--build-id", BuildID.current]
-        if let key { a += ["--key", key.hex] }
-        if forced { a.append("--force") }
-        return a
+    /// The node runner's argument vector for one attempt of the node whose description has
+    /// digest `description` (`Builder.writeJobDescription`). The single producer of this argv:
+    /// every way of submitting a node runs exactly this. The job reads nothing but the store:
+    /// the description holds the node, its inputs, the key and the head's provenance.
+    func runnerCommand(description: Digest, store: Store, attempt: Int, log: String) -> [String] {
+        [xgraph, "run-node", "--description", store.jobDescriptionPath(description), "--store", store.root,
+         "--attempt", String(attempt), "--log", log]
     }
 }

@@ -105,14 +105,17 @@ enum POSIX {
     /// the rest of a short step): a power loss may forget the newest names, and what they named
     /// is then simply built again.
     @discardableResult
+    /// - Parameter sync: false skips the fsync, for a file that proves its own bytes (named by
+    ///   their digest, checked when read): a power loss can then leave it cut short, which its
+    ///   reader refuses, but never wrong.
     static func publish(_ data: Data, at path: String, tempDir: String, tempName: String,
-                        overwrite: Bool, mode: mode_t = 0o644) throws -> Bool {
+                        overwrite: Bool, mode: mode_t = 0o644, sync: Bool = true) throws -> Bool {
         let tmp = tempDir + "/" + tempName
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ioError("create", tmp) }
         do {
             try writeAll(fd, data, path: tmp)
-            guard fsync(fd) == 0 else { throw ioError("fsync", tmp) }
+            guard !sync || fsync(fd) == 0 else { throw ioError("fsync", tmp) }
         } catch {
             close(fd); unlink(tmp); throw error
         }

@@ -35,6 +35,8 @@ import Glibc
 ///     history/<aa>/<key>.<time>-<pid>.json  records replaced by a re-run (--force, a lost output)
 ///     digest-cache                    file digests by (path, size, mtime, ctime, inode, device)
 ///     jobs/                           the Slurm job registry (SubmittedJobs)
+///     jobs/descriptions/<aa>/<d>.json the node descriptions jobs run, named by their SHA-256, and
+///     jobs/descriptions/<aa>/<d>.key  the key each one's job recorded (JobDescriptions)
 ///     logs/<aa>/<…>.params.json       each attempt's params file, beside its log
 ///     results.sqlite                  the results index, derived from the records (XGraphResults)
 ///     .gitignore                      "*\n", in a store created inside a git work tree

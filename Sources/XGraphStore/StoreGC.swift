@@ -20,6 +20,9 @@ public struct GCRules: Sendable {
     /// Node names of the named files: the newest log of each is kept even without a record
     /// (it explains a node that fails now).
     public var nodeNames: Set<String> = []
+    /// The node descriptions cluster jobs that may still run will read (theirs, and those of
+    /// the jobs they read inputs from); other descriptions older than an hour go. Nil: none go.
+    public var jobDescriptions: Set<Digest>?
     public init() {}
 }
 
@@ -50,6 +53,8 @@ public struct GCReport: Sendable {
     public var trashFreed = 0
     /// Set when `maxBytes` could not be reached by deleting what the rules allow.
     public var overBudget = false
+    /// Descriptions of cluster jobs that have ended (`GCRules.jobDescriptions`).
+    public var jobDescriptions = 0
     public var totalBytes: Int64 { contentBytes + logBytes + resumeBytes }
 }
 
@@ -130,6 +135,11 @@ extension Store {
         let resume = resumeFoldersToDelete(keep: rules.keys.union(pins.keys).union(keep), rules: rules)
         report.resumeFolders = resume.count
         report.resumeBytes = resume.reduce(0) { $0 + Self.treeBytes($1, onlySingleLinks: false) }
+        if let described = rules.jobDescriptions {
+            // An hour spares a description its head wrote just before submitting the job,
+            // before any registry entry names it.
+            report.jobDescriptions = collectJobDescriptions(keep: described, olderThan: now.addingTimeInterval(-3600), dryRun: dryRun)
+        }
         if dryRun { return report }
 
         for r in going {

@@ -23,11 +23,15 @@ public struct SubmittedJob: Codable, Sendable, Equatable {
     public var log: String
     public var attempt: Int
     public var submitted: Date
+    /// The digest of the node description the job runs (`jobs/descriptions/`): a job queued
+    /// behind this one names it to find the key this job records, and gc keeps it while the
+    /// job may still run. Nil in entries written before jobs ran descriptions.
+    public var description: String?
 
     public init(node: String, file: String, executor: String, job: String, key: String?, log: String,
-                attempt: Int, submitted: Date = Date()) {
+                attempt: Int, submitted: Date = Date(), description: String? = nil) {
         self.node = node; self.file = file; self.executor = executor; self.job = job; self.key = key
-        self.log = log; self.attempt = attempt; self.submitted = submitted
+        self.log = log; self.attempt = attempt; self.submitted = submitted; self.description = description
     }
 }
 

@@ -129,6 +129,9 @@ struct GCCommand: AsyncParsableCommand {
         if r.pinned > 0 { text += " (\(r.pinned) in use by running builds)" }
         lines.append(text)
         lines.append("outputs \(dryRun ? "would take" : "now take") \(ByteSize.text(r.blobBytesAfter)) (\(ByteSize.text(r.blobBytesBefore)) before)")
+        if r.jobDescriptions > 0 {
+            lines.append("\(verb) \(r.jobDescriptions) node description\(r.jobDescriptions == 1 ? "" : "s") of ended cluster jobs (jobs/descriptions)")
+        }
         if r.trashFreed > 0 {
             lines.append("freed \(r.trashFreed) of your artifact folders that other members' gc had set aside (artifacts/.trash-*)")
         }

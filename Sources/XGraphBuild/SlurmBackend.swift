@@ -13,8 +13,18 @@ struct SlurmBackend: ExecutionBackend {
     let builder: Builder
     let rebuilder: Rebuilder
     let slurm: SlurmSettings
+    /// Gathers nodes ready together into job arrays; nil with `--slurm-arrays off`.
+    let batcher: SlurmBatcher?
+
+    init(builder: Builder, rebuilder: Rebuilder, slurm: SlurmSettings) {
+        self.builder = builder; self.rebuilder = rebuilder; self.slurm = slurm
+        batcher = slurm.arrays ? SlurmBatcher(builder: builder, slurm: slurm) : nil
+    }
 
     var store: Store { builder.store }
+
+    func deciding(_ node: Node) async { await batcher?.expect(node.id) }
+    func decided(_ node: Node, willRun: Bool) async { if !willRun { await batcher?.withdraw(node.id) } }
 
     /// Slurm places jobs; on the head only the cap on queued jobs (and mutexes) limits them.
     func reservation(for node: Node) -> Resources { Resources(gpus: 0, cpus: 0, memMB: 0) }
@@ -52,6 +62,7 @@ struct SlurmBackend: ExecutionBackend {
             return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
         }
         slurm.executor.ended(job.job)
+        await batcher?.finished(folder: job.output.map { ($0 as NSString).deletingLastPathComponent })
         return await outcome(i, node: node, key: key, job: job)
     }
 
@@ -61,7 +72,7 @@ struct SlurmBackend: ExecutionBackend {
         let queue = slurm.executor.queue
         // Asked for as this submission: were its id reused (a controller started afresh),
         // another job under it would not be followed, cancelled or taken for this node's.
-        let identity = SlurmJobIdentity(node: node.id, log: job.log)
+        let identity = job.identity
         var running = false
         var reported: String?
         while true {
@@ -128,8 +139,11 @@ struct SlurmBackend: ExecutionBackend {
                 try? await slurm.executor.cancel([old.job])
                 builder.observer.event(.waiting(node: node.id, reason: "cancelled Slurm job \(old.job), submitted before the node changed"))
             }
-            return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [],
-                                                forced: rebuilder.forced.contains(i), slurm: slurm)
+            let forced = rebuilder.forced.contains(i)
+            if let batcher {
+                return try await batcher.submit(SlurmSubmission(node: node, key: key.key, attempt: attempt, forced: forced))
+            }
+            return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [], forced: forced, slurm: slurm)
         }
     }
 

@@ -16,12 +16,21 @@ public struct SlurmSettings: Sendable {
     public var specFile: String
     /// Where `sbatch --chdir` puts the job: the head's working folder.
     public var workingDirectory: String
+    /// Nodes of one shape that are ready together go out as one job array (SlurmBatcher);
+    /// off: one `sbatch` per node.
+    public var arrays: Bool
+    /// At most this many tasks of one array run at once (`--array=…%M`); nil: `maxQueued`.
+    public var maxRunning: Int?
 
     public init(executor: SlurmExecutor, profile: SlurmProfile, maxQueued: Int, xgraph: String,
-                specFile: String, workingDirectory: String) {
+                specFile: String, workingDirectory: String, arrays: Bool = true, maxRunning: Int? = nil) {
         self.executor = executor; self.profile = profile; self.maxQueued = max(1, maxQueued)
         self.xgraph = xgraph; self.specFile = specFile; self.workingDirectory = workingDirectory
+        self.arrays = arrays; self.maxRunning = maxRunning.map { max(1, $0) }
     }
+
+    /// The `%M` of an array.
+    var throttle: Int { maxRunning ?? maxQueued }
 
     public static let defaultMaxQueued = 500
 

@@ -82,7 +82,8 @@ public enum SlurmJSON {
             if let s = job["job_state"] as? String { state = s }
             else if let flags = job["job_state"] as? [String], let first = flags.first { state = first }
             else { continue }
-            let identity = SlurmJobIdentity(name: job["name"] as? String ?? "", log: job["standard_output"] as? String ?? "")
+            let identity = SlurmJobIdentity(name: job["name"] as? String ?? "",
+                                            log: SlurmQueue.taskOutput(job["standard_output"] as? String ?? "", id: key))
             if let listed = SlurmQueue.listed(state: state, reason: job["state_reason"] as? String ?? "", identity: identity) {
                 out[key] = listed
             }

@@ -10,6 +10,12 @@ struct SlurmSubmission: Sendable {
     var key: Digest?
     var attempt: Int
     var forced: Bool
+    /// Whether it may share a job with other nodes of its step (its `group:`); false for a
+    /// node whose group's job ended before it started, which then goes out alone.
+    var mayGroup = true
+
+    /// Its step's `group:`, where it may share a job.
+    var group: JobGroup? { mayGroup ? node.jobGroup : nil }
 }
 
 extension Builder {

@@ -36,39 +36,63 @@ struct SlurmBackend: ExecutionBackend {
     }
 
     func attempt(_ a: NodeAttempt) async -> AttemptOutcome {
+        var mayGroup = true
+        while true {
+            let (outcome, leftOver) = await attempt(a, mayGroup: mayGroup)
+            // Its group's job ended before it reached this node (time limit, preemption): the
+            // node itself did not fail, so it goes out again, alone this time, which cannot
+            // end the same way for want of time.
+            guard leftOver, mayGroup else { return outcome }
+            builder.observer.event(.waiting(node: a.node.id, reason: "the job of its group ended before it started; submitting it again on its own"))
+            mayGroup = false
+        }
+    }
+
+    private func attempt(_ a: NodeAttempt, mayGroup: Bool) async -> (AttemptOutcome, leftOver: Bool) {
         let (i, node, key, attempt) = (a.index, a.node, a.key, a.number)
-        if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: false) }
+        if let out = rebuilder.cachedOutput(i, key: key) { return (.cachedMeanwhile(output: out, waited: false), false) }
         let job: SubmittedJob
         do {
-            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt) else {
+            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, mayGroup: mayGroup) else {
                 // Another head's job recorded the node while this one waited for the lock.
-                return .cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false)
+                return (.cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false), false)
             }
             job = adopted
         } catch is CancellationError {
-            return .cancelled
+            return (.cancelled, false)
         } catch {
             // A refusal (bad partition, account, limits) is not mended by asking again.
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+            return (.failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false), false)
         }
         builder.observer.event(.submitted(node: node.id, job: job.job))
+        // Nodes of a group share their task: each is done once its own record is there.
+        let shared = job.jobName != nil && node.jobGroup != nil
         do {
-            try await follow(job, node: node, attempt: attempt) {
+            try await follow(job, node: node, attempt: attempt, shared: shared) {
                 self.rebuilder.cachedOutput(i, key: key) != nil
             }
         } catch is CancellationError {
-            return .cancelled
+            return (.cancelled, false)
         } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+            return (.failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false), false)
         }
-        slurm.executor.ended(job.job)
+        let taskListed = shared ? await slurm.executor.queue.state(of: job.job, as: job.identity) != nil : false
+        if !taskListed { slurm.executor.ended(job.job) }
+        // Read before the array's folder (the task's output) may go.
+        let unreached = shared && rebuilder.cachedOutput(i, key: key) == nil && !FileManager.default.fileExists(atPath: job.log)
+        let cancelled = unreached && (job.output.map { !FileManager.default.fileExists(atPath: $0) || RunnerProgress.wasCancelled(logPath: $0) } ?? true)
         await batcher?.finished(folder: job.output.map { ($0 as NSString).deletingLastPathComponent })
-        return await outcome(i, node: node, key: key, job: job)
+        if unreached {
+            if cancelled { return (.failed("the job of its group (Slurm job \(job.job)) was cancelled before it reached this node", nil, retry: false), false) }
+            return (.failed("the job of its group (Slurm job \(job.job)) ended before it reached this node", nil, retry: true), true)
+        }
+        return (await outcome(i, node: node, key: key, job: job), false)
     }
 
     /// Waits until `job` has ended: squeue stops listing it and either its record is there or
     /// the controller confirms the end (a job is briefly unlisted while it is requeued).
-    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, recorded: () -> Bool) async throws {
+    /// - Parameter shared: the task runs other nodes too; this one is done once it is recorded.
+    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, shared: Bool, recorded: () -> Bool) async throws {
         let queue = slurm.executor.queue
         // Asked for as this submission: were its id reused (a controller started afresh),
         // another job under it would not be followed, cancelled or taken for this node's.
@@ -77,6 +101,7 @@ struct SlurmBackend: ExecutionBackend {
         var reported: String?
         while true {
             while let state = await queue.state(of: job.job, as: identity) {
+                if shared && recorded() { return }
                 if state == .running && !running {
                     running = true
                     builder.observer.event(.started(node: node.id, gpuIDs: [], attempt: job.attempt))
@@ -124,7 +149,7 @@ struct SlurmBackend: ExecutionBackend {
     /// Under the node's submission lock: a job already queued or running for this node (a
     /// detached build's, another head's, or one a killed head submitted without recording it)
     /// is followed instead of submitting a second one. Nil when the node was recorded meanwhile.
-    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async throws -> SubmittedJob? {
+    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int, mayGroup: Bool) async throws -> SubmittedJob? {
         let file = slurm.specFile
         return try await store.withSubmissionLock(file: file, node: node.id) {
             let registry = SlurmRegistry(store: store, file: file, queue: slurm.executor.queue)
@@ -141,7 +166,8 @@ struct SlurmBackend: ExecutionBackend {
             }
             let forced = rebuilder.forced.contains(i)
             if let batcher {
-                return try await batcher.submit(SlurmSubmission(node: node, key: key.key, attempt: attempt, forced: forced))
+                return try await batcher.submit(SlurmSubmission(node: node, key: key.key, attempt: attempt, forced: forced,
+                                                                mayGroup: mayGroup))
             }
             return try await builder.submitNode(node, key: key.key, attempt: attempt, afterOK: [], forced: forced, slurm: slurm)
         }

@@ -6,7 +6,8 @@ import XGraphStore
 /// Collects the node attempts that become ready together and submits those that ask Slurm for
 /// the same (resources, placement, requeue: their `jobShape`) as one job array, within the
 /// cluster's `MaxArraySize`. One node alone still goes out as a job of its own, as it always
-/// did.
+/// did. A step's `group:` packs several of its nodes into one task (`units`), run one after
+/// another.
 ///
 /// The scheduler hands ready nodes over one at a time, so "together" must be found out. The
 /// build tells the batcher which nodes are being decided (`expect`) and which of them will not
@@ -56,7 +57,9 @@ actor SlurmBatcher {
     /// `A_i` it became, or its own job). The caller holds the node's submission lock.
     func submit(_ s: SlurmSubmission) async throws -> SubmittedJob {
         expected.remove(s.node.id)
-        let shape = Builder.jobShape(s.node, slurm: slurm).sbatchArguments(name: "", output: "")
+        var shape = Builder.jobShape(s.node, slurm: slurm).sbatchArguments(name: "", output: "")
+        // A step's grouped nodes share jobs with each other only.
+        if s.group != nil { shape.append("group of " + s.node.step) }
         nextID += 1
         let id = nextID
         return try await withTaskCancellationHandler {
@@ -136,21 +139,52 @@ actor SlurmBatcher {
     }
 
     private func sendArray(_ chunk: [Waiting]) async {
-        guard chunk.count > 1, let first = chunk.first else {
-            for w in chunk { await sendAlone(w) }
+        guard let first = chunk.first else { return }
+        let units = Self.units(chunk, history: builder.history)
+        guard units.count > 1 || chunk.count > 1 else {
+            await sendAlone(first)
             return
         }
+        var shape = Builder.jobShape(first.submission.node, slurm: slurm)
+        if let group = first.submission.group, units.contains(where: { $0.count > 1 }) {
+            // The job runs its nodes one after another: it gets the group's time, else the
+            // most any unit's nodes may take together.
+            let sums = units.map { unit in unit.map { $0.submission.node.resources.timeSeconds } }
+            shape.resources.timeSeconds = group.maxTime
+                ?? (sums.allSatisfy { $0.allSatisfy { $0 != nil } } ? sums.map { $0.reduce(0) { $0 + ($1 ?? 0) } }.max() : nil)
+        }
         do {
-            let (folder, jobs) = try await builder.submitArray(chunk.map { [$0.submission] },
-                                                               shape: Builder.jobShape(first.submission.node, slurm: slurm),
-                                                               slurm: slurm)
+            let (folder, jobs) = try await builder.submitArray(units.map { $0.map(\.submission) }, shape: shape, slurm: slurm)
             folders[folder] = chunk.count
-            for (w, unit) in zip(chunk, jobs) {
-                if let job = unit.first { w.resume.resume(returning: job) } else { w.resume.resume(throwing: CancellationError()) }
+            for (unit, unitJobs) in zip(units, jobs) {
+                for (w, job) in zip(unit, unitJobs) { w.resume.resume(returning: job) }
             }
         } catch {
             for w in chunk { w.resume.resume(throwing: error) }
         }
+    }
+
+    /// `chunk` as array tasks: one node each, or for a step with `group:` up to `max_nodes`
+    /// of its nodes, as many as fit in `max_time` by their duration history (a node
+    /// without history counts as its `time:` limit, else as nothing; a unit always takes one).
+    private static func units(_ chunk: [Waiting], history: DurationHistory) -> [[Waiting]] {
+        guard let group = chunk.first?.submission.group, group.maxNodes > 1 else { return chunk.map { [$0] } }
+        var units: [[Waiting]] = []
+        var unit: [Waiting] = []
+        var seconds = 0.0
+        for w in chunk {
+            let node = w.submission.node
+            let takes = history.known(node) ?? node.resources.timeSeconds ?? 0
+            if !unit.isEmpty && (unit.count >= group.maxNodes || group.maxTime.map { seconds + takes > $0 } ?? false) {
+                units.append(unit)
+                unit = []
+                seconds = 0
+            }
+            unit.append(w)
+            seconds += takes
+        }
+        if !unit.isEmpty { units.append(unit) }
+        return units
     }
 
     private func sendAlone(_ w: Waiting) async {

@@ -109,7 +109,8 @@ public enum Expander {
                     resources: step.resources, gpusInKey: step.gpusAffectResults, retries: step.retries,
                     resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
                     workdir: step.workdir, location: step.location, maxParallel: step.maxParallel,
-                    slurm: slurm, keyedEnvironment: step.keyEnv, container: step.container))
+                    slurm: slurm, keyedEnvironment: step.keyEnv, container: step.container,
+                    jobGroup: step.jobGroup))
             }
             expanded[step.name] = out
         }

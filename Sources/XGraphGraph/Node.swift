@@ -69,6 +69,9 @@ public struct Node: Sendable {
     public var mutex: [String]
     /// At most this many jobs of this node's step run at once (`max_parallel`).
     public var maxParallel: Int?
+    /// On a cluster, up to `maxNodes` nodes of this step ready together run in one job
+    /// (`group:`); nil: a job (or array task) per node.
+    public var jobGroup: JobGroup?
     /// Where Slurm places the node's job: the file's profile overridden by the step's. Never
     /// part of the key: the same node gives the same result on any partition or account.
     public var slurm: SlurmProfile
@@ -85,8 +88,8 @@ public struct Node: Sendable {
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
                 estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
                 maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = [],
-                container: ContainerSpec? = nil) {
-        self.container = container
+                container: ContainerSpec? = nil, jobGroup: JobGroup? = nil) {
+        self.container = container; self.jobGroup = jobGroup
         self.maxParallel = maxParallel; self.slurm = slurm; self.keyedEnvironment = keyedEnvironment
         self.id = id; self.step = step; self.axes = axes; self.kind = kind; self.params = params
         self.command = command; self.inputs = inputs; self.outputs = outputs; self.code = code

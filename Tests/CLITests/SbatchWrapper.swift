@@ -3,8 +3,8 @@ import XCTest
 
 /// A `sbatch` first on PATH that runs the real one, appends `JOBNAME JOBID` to a file for each
 /// job it submitted (and an array's `--array` value to another), and, when `XG_SBATCH_PAUSE`
-/// is set, touches a file and sleeps that many seconds before it prints the id (for every job but the probe): the window between sbatch
-/// returning and the head recording the job, widened.
+/// is set, touches a file and sleeps that many seconds before it prints the id (for every job
+/// but the probe): the window between sbatch returning and the head recording the job, widened.
 struct SbatchWrapper {
     let harness: CLIHarness
     /// Relative to the harness folder.

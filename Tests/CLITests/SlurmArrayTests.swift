@@ -197,6 +197,95 @@ final class SlurmArrayTests: SlurmTestCase {
     }
 }
 
+extension SlurmArrayTests {
+    /// Eight nodes of a few seconds that share one job (`group:`).
+    private static func grouped(sleep: Int, retries: Int = 0) -> String {
+        """
+        steps:
+          e:
+            foreach: { i: [1, 2, 3, 4, 5, 6, 7, 8] }
+            group: { max_nodes: 8, max_time: 10m }
+            retries: \(retries)
+            command: sleep \(sleep); echo {{ i }} > {{ out }}/x
+
+        """
+    }
+
+    /// Starts a build of `grouped(...)` and waits until `n` of its nodes are recorded while
+    /// their group's one task still runs; returns the head and that task's id.
+    private func startGroup(_ h: CLIHarness, _ sbatch: SbatchWrapper, recorded n: Int) throws -> (Process, String) {
+        let build = try h.start(["build", "g.yaml", "--executor", "slurm", "--store", "s"], outputTo: "build.log",
+                                env: sbatch.environment())
+        try wait("\(n) grouped nodes recorded", timeout: 90) { ((try? h.keys("s"))?.count ?? 0) >= n }
+        let started = try h.read("build.log")
+        let jobs = Self.queuedJobs(started)
+        XCTAssertEqual(jobs.count, 8, started)
+        XCTAssertEqual(Set(jobs.values).count, 1, "the group is not one task: \(jobs)")
+        XCTAssertEqual(try sbatch.calls().count, 1)
+        let task = try XCTUnwrap(jobs.values.first)
+        XCTAssertTrue(try queue().contains { $0.id == task }, "the group's task ended before its nodes did")
+        // Recorded one by one: the head reports each node as its record appears.
+        try wait("the head to report the recorded nodes") {
+            ((try? h.read("build.log")) ?? "").components(separatedBy: "] done   e/i=").count - 1 >= n
+        }
+        return (build, task)
+    }
+
+    func testAGroupsNodesAreRecordedOneByOneAndACancelledGroupKeepsWhatItFinished() throws {
+        let h = try CLIHarness()
+        try h.write("g.yaml", Self.grouped(sleep: 2))
+        let sbatch = try SbatchWrapper(h)
+        let (build, _) = try startGroup(h, sbatch, recorded: 2)
+        defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
+        XCTAssertEqual(try h.run(["cancel", "g.yaml", "--store", "s"]).status, 0)
+        try wait("the head to end", timeout: 30) { !build.isRunning }
+        let log = try h.read("build.log")
+        XCTAssertEqual(build.terminationStatus, 1, log)
+        let kept = try h.keys("s").count
+        XCTAssertTrue((2..<8).contains(kept), "\(kept) records: \(log)")
+        XCTAssertEqual(try sbatch.calls().count, 1, "a cancelled group's nodes were submitted again: \(log)")
+
+        let again = try h.run(["build", "g.yaml", "--executor", "slurm", "--store", "s"], env: sbatch.environment())
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertEqual(Self.queuedJobs(again.out).count, 8 - kept, "the second build ran finished nodes again: \(again.out)")
+        XCTAssertEqual(try h.keys("s").count, 8)
+    }
+
+    /// A group's job that dies half-way (its batch shell killed, as a failed node or the time
+    /// limit would): what it finished stays, the node it was running is retried, and the nodes
+    /// it never reached go out again on their own.
+    /// SIGKILL to the batch shell of `task` alone, as a crash would end it (`scancel` would make
+    /// Slurm write that the job was cancelled): the process running the task's script from
+    /// this cluster's spool folder.
+    private func killBatchShell(of task: String) throws {
+        let shown = try cluster.client("scontrol", ["show", "job", "-o", task])
+        let id = try XCTUnwrap(shown.split(separator: " ").first { $0.hasPrefix("JobId=") }?.dropFirst(6))
+        let script = try cluster.dir.appendingPathComponent("spool/job\(String(repeating: "0", count: max(0, 5 - id.count)))\(id)/slurm_script").path
+        var killed = 0
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            guard let pid = pid_t(entry), let cmd = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let words = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if words.contains(script) { kill(pid, SIGKILL); killed += 1 }
+        }
+        XCTAssertEqual(killed, 1, "no batch shell runs \(script)")
+    }
+
+    func testNodesAGroupNeverReachedGoOutAgainAlone() throws {
+        let h = try CLIHarness()
+        try h.write("g.yaml", Self.grouped(sleep: 2, retries: 1))
+        let sbatch = try SbatchWrapper(h)
+        let (build, task) = try startGroup(h, sbatch, recorded: 2)
+        defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
+        try killBatchShell(of: task)
+        try wait("the head to end", timeout: 120) { !build.isRunning }
+        let log = try h.read("build.log")
+        XCTAssertEqual(build.terminationStatus, 0, log)
+        XCTAssertEqual(try h.keys("s").count, 8)
+        XCTAssertTrue(log.contains("the job of its group ended before it started; submitting it again on its own"), log)
+        XCTAssertGreaterThan(try sbatch.calls().count, 1)
+    }
+}
+
 /// A cluster whose `MaxArraySize` is 5: a head splits its arrays to fit.
 final class SlurmSmallArrayTests: SlurmTestCase {
     override class var maxArraySize: Int? { 5 }

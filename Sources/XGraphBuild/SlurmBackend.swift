@@ -50,17 +50,26 @@ struct SlurmBackend: ExecutionBackend {
 
     private func attempt(_ a: NodeAttempt, mayGroup: Bool) async -> (AttemptOutcome, leftOver: Bool) {
         let (i, node, key, attempt) = (a.index, a.node, a.key, a.number)
-        if let out = rebuilder.cachedOutput(i, key: key) { return (.cachedMeanwhile(output: out, waited: false), false) }
+        if let out = rebuilder.cachedOutput(i, key: key) {
+            await batcher?.withdraw(node.id)
+            return (.cachedMeanwhile(output: out, waited: false), false)
+        }
         let job: SubmittedJob
         do {
-            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, mayGroup: mayGroup) else {
+            let submitted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, mayGroup: mayGroup)
+            // Submitted, adopted or recorded meanwhile: no longer on its way to the batcher,
+            // whose next batch need not wait for it.
+            await batcher?.withdraw(node.id)
+            guard let adopted = submitted else {
                 // Another head's job recorded the node while this one waited for the lock.
                 return (.cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false), false)
             }
             job = adopted
         } catch is CancellationError {
+            await batcher?.withdraw(node.id)
             return (.cancelled, false)
         } catch {
+            await batcher?.withdraw(node.id)
             // A refusal (bad partition, account, limits) is not mended by asking again.
             return (.failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false), false)
         }
@@ -114,7 +123,11 @@ struct SlurmBackend: ExecutionBackend {
                     reported = e
                     builder.observer.event(.waiting(node: node.id, reason: "\(e) (still waiting for job \(job.job))"))
                 }
-                try await Task.sleep(for: await queue.pollInterval)
+                // The queue's poll backs off while nothing changes, up to half a minute; a node
+                // that shares its job with others is done when its record appears, which a
+                // look at the store, not at the queue, tells every second.
+                let wait = await queue.pollInterval
+                try await Task.sleep(for: shared ? min(wait, Self.sharedLook) : wait)
             }
             if recorded() { return }
             guard await queue.hasEnded(job.job, as: identity) else { continue }
@@ -140,6 +153,9 @@ struct SlurmBackend: ExecutionBackend {
             if await queue.state(of: job.job, as: identity) == nil { return }
         }
     }
+
+    /// How often a node that shares its job looks for its record.
+    static let sharedLook: Duration = .seconds(1)
 
     /// Seconds between seeing a job end without a record and believing it.
     static let endGrace = 3.0

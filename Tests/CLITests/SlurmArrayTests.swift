@@ -92,12 +92,15 @@ final class SlurmArrayTests: SlurmTestCase {
             steps:
               k:
                 foreach: { i: [1, 2, 3] }
-                command: sleep 3; echo {{ i }} > {{ out }}/x
+                command: echo {{ i }} > {{ out }}/x
 
             """)
         let sbatch = try SbatchWrapper(h)
-        let head = try h.start(["build", "k.yaml", "--executor", "slurm", "--store", "s"], outputTo: "head.log",
-                               env: sbatch.environment(pause: 30))
+        // Held pending until released below: the second build must find the tasks queued (a
+        // task already running would hold its node's lease, and the build would wait for that
+        // instead of adopting the task).
+        let args = ["build", "k.yaml", "--executor", "slurm", "--store", "s", "--sbatch-arg=--begin=now+1hour"]
+        let head = try h.start(args, outputTo: "head.log", env: sbatch.environment(pause: 30))
         try wait("sbatch to submit the array") { sbatch.paused }
         kill(head.processIdentifier, SIGKILL)
         head.waitUntilExit()
@@ -107,8 +110,10 @@ final class SlurmArrayTests: SlurmTestCase {
 
         let status = try h.run(["status", "k.yaml", "--store", "s"])
         for i in 1...3 { XCTAssertTrue(status.out.contains("k/i=\(i)  (Slurm job \(array)_"), status.out) }
-        let build = try h.start(["build", "k.yaml", "--executor", "slurm", "--store", "s"], outputTo: "again.log",
-                                env: sbatch.environment())
+        let build = try h.start(args, outputTo: "again.log", env: sbatch.environment())
+        defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
+        try wait("the second build to follow the three tasks") { Self.queuedJobs((try? h.read("again.log")) ?? "").count == 3 }
+        _ = try cluster.client("scontrol", ["update", "jobid=\(array)", "StartTime=now"])
         try wait("the second build to end", timeout: 90) { !build.isRunning }
         let log = try h.read("again.log")
         XCTAssertEqual(build.terminationStatus, 0, log)

@@ -68,4 +68,26 @@ final class SlurmArrayRequestTests: XCTestCase {
         XCTAssertNotNil(jobs.state(of: "13", as: SlurmJobIdentity(name: "xg:v", log: "/store/logs/v%a.log")),
                         "a job that is no array keeps its output as written")
     }
+
+    /// A Slurm whose `squeue --json` lists an array's pending tasks as one record (`3-5%2`):
+    /// each task is still listed under its own id.
+    func testAPendingRecordOfAnArrayInJSONListsEachTask() throws {
+        let json = """
+            {"meta": {"Slurm": {"version": {"major": 23, "minor": 11}}}, "jobs": [
+             {"job_id": 40, "user_id": 0, "job_state": ["PENDING"], "state_reason": "JobArrayTaskLimit",
+              "name": "xg:w[6]", "standard_output": "/a/%a", "array_job_id": {"set": true, "number": 40},
+              "array_task_id": {"set": false, "number": 0}, "array_task_string": "3-5%2"},
+             {"job_id": 41, "user_id": 0, "job_state": ["RUNNING"], "state_reason": "None",
+              "name": "xg:w[6]", "standard_output": "/a/%a", "array_job_id": {"set": true, "number": 40},
+              "array_task_id": {"set": true, "number": 0}}]}
+            """
+        let jobs = try XCTUnwrap(SlurmJSON.jobs(json, user: 0))
+        XCTAssertEqual(Set(jobs.keys), ["40_0", "40_3", "40_4", "40_5"])
+        XCTAssertEqual(jobs.state(of: "40_4", as: SlurmJobIdentity(name: "xg:w[6]", log: "/a/4")), .pending(reason: "JobArrayTaskLimit"))
+        XCTAssertEqual(jobs.state(of: "40_0", as: SlurmJobIdentity(name: "xg:w[6]", log: "/a/0")), .running)
+        for bad in ["-", "::", "3-1", "a-b", ""] {
+            let text = json.replacingOccurrences(of: "\"3-5%2\"", with: "\"\(bad)\"")
+            XCTAssertEqual(Set(try XCTUnwrap(SlurmJSON.jobs(text, user: 0)).keys), ["40", "40_0"], bad)
+        }
+    }
 }

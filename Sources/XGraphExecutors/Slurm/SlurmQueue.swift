@@ -228,9 +228,12 @@ public actor SlurmQueue {
     /// (`DIR/%a`) for each task, scontrol the task's own file (`DIR/7`); an array's tasks are
     /// told apart by that file.
     static func taskOutput(_ pattern: String, id: String) -> String {
-        guard pattern.contains("%a"), let sep = id.firstIndex(of: "_") else { return pattern }
-        let task = id[id.index(after: sep)...]
-        guard !task.isEmpty, task.allSatisfy(\.isNumber) else { return pattern }
+        guard let sep = id.utf8.firstIndex(of: UInt8(ascii: "_")) else { return pattern }
+        let task = id[id.utf8.index(after: sep)...]
+        guard !task.isEmpty, task.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return pattern }
+        // xgraph's own arrays end in `/%a`; this runs once per listed task and poll.
+        if pattern.hasSuffix("/%a") { return String(pattern.dropLast(2) + task) }
+        guard pattern.contains("%a") else { return pattern }
         return pattern.replacingOccurrences(of: "%a", with: String(task))
     }
 

@@ -18,6 +18,12 @@ struct SlurmSubmission: Sendable {
     var group: JobGroup? { mayGroup ? node.jobGroup : nil }
 }
 
+/// Why nodes cannot go out as an array, though each can go out alone.
+enum ArrayRefusal: Error {
+    /// A word of a runner's command holds a line break, and the units file has a line per task.
+    case lineBreak
+}
+
 extension Builder {
     /// Submits `units` (each a list of node attempts run one after another in one task) as one
     /// job array of `shape`, and records each node's task (`A_i`) in the store's registry, so
@@ -25,6 +31,8 @@ extension Builder {
     /// had a job of its own. Returns the array's folder (SlurmArrayRequest) and the registry
     /// entries of each unit's nodes, in order.
     /// The caller holds every node's submission lock.
+    ///
+    /// Throws `ArrayRefusal` (having submitted nothing) when the units cannot be written.
     ///
     /// As for a single job, each node's "submitting" marker is written before `sbatch` runs
     /// (naming the array's job name and the task's output file) and removed once its task is
@@ -58,9 +66,7 @@ extension Builder {
                 members.append(unitMembers)
             }
             let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: members, throttle: slurm.throttle)
-            guard let text = request.unitsText else {
-                throw XGraphError.build("a node's command holds a line break: it cannot be one line of \(request.unitsPath)")
-            }
+            guard let text = request.unitsText else { throw ArrayRefusal.lineBreak }
             try store.publishArrayFile(text, at: request.unitsPath)
             tasks = try await slurm.executor.submit(request)
         } catch is CancellationError {

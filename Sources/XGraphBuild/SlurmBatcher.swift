@@ -159,6 +159,8 @@ actor SlurmBatcher {
             for (unit, unitJobs) in zip(units, jobs) {
                 for (w, job) in zip(unit, unitJobs) { w.resume.resume(returning: job) }
             }
+        } catch ArrayRefusal.lineBreak {
+            for w in chunk { await sendAlone(w) }
         } catch {
             for w in chunk { w.resume.resume(throwing: error) }
         }

@@ -317,6 +317,25 @@ final class SlurmSmallArrayTests: SlurmTestCase {
         }
     }
 
+    /// A task's units line cannot hold a line break (here in the experiment file's name, which
+    /// every runner command names): such nodes go out as jobs of their own.
+    func testNodesWhoseCommandHoldsALineBreakGoOutAlone() throws {
+        let h = try CLIHarness()
+        let file = "two\nlines.yaml"
+        try h.write(file, """
+            steps:
+              n:
+                foreach: { i: [1, 2, 3] }
+                command: echo {{ i }} > {{ out }}/v.txt
+
+            """)
+        let sbatch = try SbatchWrapper(h)
+        let r = try h.run(["build", file, "--executor", "slurm", "--store", "s"], env: sbatch.environment())
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try sbatch.counts(), ["xg:n/i=1": 1, "xg:n/i=2": 1, "xg:n/i=3": 1])
+        XCTAssertEqual(try h.keys("s").count, 3)
+    }
+
     /// With arrays turned off every node is a job of its own, named after it.
     func testArraysOffSubmitsOneJobPerNode() throws {
         let h = try CLIHarness()

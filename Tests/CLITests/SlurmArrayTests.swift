@@ -259,6 +259,35 @@ extension SlurmArrayTests {
     /// A group's job that dies half-way (its batch shell killed, as a failed node or the time
     /// limit would): what it finished stays, the node it was running is retried, and the nodes
     /// it never reached go out again on their own.
+    /// A node that fails inside its group's job: the job goes on with the next nodes, and only
+    /// the failed node's dependents are blocked.
+    func testAFailingNodeOfAGroupBlocksOnlyItsOwnDependents() throws {
+        let h = try CLIHarness()
+        try h.write("f.yaml", """
+            steps:
+              e:
+                foreach: { i: [1, 2, 3, 4] }
+                group: { max_nodes: 4 }
+                command: if [ {{ i }} = 2 ]; then echo "bad two" >&2; exit 3; fi; echo {{ i }} > {{ out }}/x
+              d:
+                foreach: { i: [1, 2, 3, 4] }
+                inputs: { e: e }
+                command: cat {{ inputs.e }}/x > {{ out }}/y
+
+            """)
+        let sbatch = try SbatchWrapper(h)
+        let r = try h.run(["build", "f.yaml", "--executor", "slurm", "--store", "s", "-k"], env: sbatch.environment())
+        XCTAssertEqual(r.status, 1, r.all)
+        let queued = Self.queuedJobs(r.out)
+        XCTAssertEqual(Set((1...4).compactMap { queued["e/i=\($0)"] }).count, 1, "the group is not one task: \(queued)")
+        XCTAssertTrue(r.all.contains("blocked: d/i=2"), r.all)
+        XCTAssertNil(queued["d/i=2"], r.out)
+        XCTAssertEqual(try h.keys("s").count, 6, "e/i=1,3,4 and their d: \(r.all)")
+        let log = try h.run(["logs", "e/i=2", "--store", "s"])
+        XCTAssertTrue(log.out.contains("bad two"), log.all)
+        XCTAssertFalse(log.out.contains("xgraph: running e/i=3"), "a neighbour's output went to this node's log: \(log.out)")
+    }
+
     /// SIGKILL to the batch shell of `task` alone, as a crash would end it (`scancel` would make
     /// Slurm write that the job was cancelled): the process running the task's script from
     /// this cluster's spool folder.

@@ -65,7 +65,7 @@ extension Builder {
                 jobs.append(unitJobs)
                 members.append(unitMembers)
             }
-            let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: members, throttle: slurm.throttle)
+            let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: members, throttle: slurm.throttle(shape.profile))
             guard let text = request.unitsText else { throw ArrayRefusal.lineBreak }
             try store.publishArrayFile(text, at: request.unitsPath)
             tasks = try await slurm.executor.submit(request)

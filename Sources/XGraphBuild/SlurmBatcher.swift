@@ -57,7 +57,9 @@ actor SlurmBatcher {
     /// `A_i` it became, or its own job). The caller holds the node's submission lock.
     func submit(_ s: SlurmSubmission) async throws -> SubmittedJob {
         expected.remove(s.node.id)
-        var shape = Builder.jobShape(s.node, slurm: slurm).sbatchArguments(name: "", output: "")
+        let request = Builder.jobShape(s.node, slurm: slurm)
+        // Nodes whose arrays would be throttled differently never share one.
+        var shape = request.sbatchArguments(name: "", output: "") + ["%\(slurm.throttle(request.profile))"]
         // A step's grouped nodes share jobs with each other only.
         if s.group != nil { shape.append("group of " + s.node.step) }
         nextID += 1

@@ -19,18 +19,16 @@ public struct SlurmSettings: Sendable {
     /// Nodes of one shape that are ready together go out as one job array (SlurmBatcher);
     /// off: one `sbatch` per node.
     public var arrays: Bool
-    /// At most this many tasks of one array run at once (`--array=…%M`); nil: `maxQueued`.
-    public var maxRunning: Int?
 
     public init(executor: SlurmExecutor, profile: SlurmProfile, maxQueued: Int, xgraph: String,
-                specFile: String, workingDirectory: String, arrays: Bool = true, maxRunning: Int? = nil) {
+                specFile: String, workingDirectory: String, arrays: Bool = true) {
         self.executor = executor; self.profile = profile; self.maxQueued = max(1, maxQueued)
         self.xgraph = xgraph; self.specFile = specFile; self.workingDirectory = workingDirectory
-        self.arrays = arrays; self.maxRunning = maxRunning.map { max(1, $0) }
+        self.arrays = arrays
     }
 
-    /// The `%M` of an array.
-    var throttle: Int { maxRunning ?? maxQueued }
+    /// The `%M` of an array of nodes placed by `profile`: its `max_running`, else `maxQueued`.
+    func throttle(_ profile: SlurmProfile) -> Int { profile.maxRunning ?? maxQueued }
 
     public static let defaultMaxQueued = 500
 

@@ -12,7 +12,7 @@ struct ExecutorOptions: ParsableArguments {
     @Option(name: .long, help: "Slurm: at most N of this build's jobs in the queue at once (default \(SlurmSettings.defaultMaxQueued)).")
     var maxQueued: Int?
 
-    @Option(name: .long, help: "Slurm: at most N tasks of one job array running at once (sbatch --array=...%N; default: --max-queued).")
+    @Option(name: .long, help: "Slurm: at most N tasks of one job array running at once (sbatch --array=...%N; overrides the profiles' max_running; default: --max-queued).")
     var maxRunning: Int?
 
     @Option(name: .long, help: "Slurm: on (default) submits nodes of one shape that are ready together as one job array; off: one sbatch per node.")
@@ -53,7 +53,7 @@ struct ExecutorOptions: ParsableArguments {
 
     var profile: SlurmProfile {
         SlurmProfile(partition: partition, account: account, qos: qos, constraint: constraint,
-                     reservation: reservation, sbatchArgs: sbatchArgs)
+                     reservation: reservation, sbatchArgs: sbatchArgs, maxRunning: maxRunning)
     }
 
     /// Slurm settings for a head build of `ws`, or nil for the local executor.
@@ -62,7 +62,7 @@ struct ExecutorOptions: ParsableArguments {
         return SlurmSettings(executor: SlurmExecutor(), profile: profile,
                              maxQueued: maxQueued ?? SlurmSettings.defaultMaxQueued, xgraph: try Self.remoteBinary(),
                              specFile: ws.specPath, workingDirectory: FileManager.default.currentDirectoryPath,
-                             arrays: slurmArrays != "off", maxRunning: maxRunning)
+                             arrays: slurmArrays != "off")
     }
 
     /// The xgraph binary jobs run: $XGRAPH_REMOTE_BIN, else this very binary (which must then

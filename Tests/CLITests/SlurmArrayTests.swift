@@ -327,6 +327,7 @@ final class SlurmSmallArrayTests: SlurmTestCase {
     func testArraysAreSplitAtTheClustersMaxArraySize() throws {
         let h = try CLIHarness()
         try h.write("m.yaml", """
+            executor: { slurm: { max_running: 2 } }
             steps:
               m:
                 foreach: { i: [\((1...12).map(String.init).joined(separator: ", "))] }
@@ -340,7 +341,9 @@ final class SlurmSmallArrayTests: SlurmTestCase {
         let arrays = try sbatch.arrays()
         XCTAssertGreaterThanOrEqual(arrays.count, 3, "\(arrays)")
         for a in arrays {
-            // 0-4%5: indices from 0 to at most MaxArraySize - 1.
+            // The file's max_running is each array's throttle.
+            XCTAssertTrue(a.hasSuffix("%2"), "\(arrays)")
+            // 0-4%2: indices from 0 to at most MaxArraySize - 1.
             let last = Int(a.split(separator: "-").last?.split(separator: "%").first ?? "") ?? 99
             XCTAssertLessThan(last, 5, "an array beyond MaxArraySize: \(arrays)")
         }

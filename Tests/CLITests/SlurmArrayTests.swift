@@ -238,7 +238,7 @@ extension SlurmArrayTests {
 
     func testAGroupsNodesAreRecordedOneByOneAndACancelledGroupKeepsWhatItFinished() throws {
         let h = try CLIHarness()
-        try h.write("g.yaml", Self.grouped(sleep: 2))
+        try h.write("g.yaml", Self.grouped(sleep: 1))
         let sbatch = try SbatchWrapper(h)
         let (build, _) = try startGroup(h, sbatch, recorded: 2)
         defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
@@ -306,7 +306,7 @@ extension SlurmArrayTests {
 
     func testNodesAGroupNeverReachedGoOutAgainAlone() throws {
         let h = try CLIHarness()
-        try h.write("g.yaml", Self.grouped(sleep: 2, retries: 1))
+        try h.write("g.yaml", Self.grouped(sleep: 1, retries: 1))
         let sbatch = try SbatchWrapper(h)
         let (build, task) = try startGroup(h, sbatch, recorded: 2)
         defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }

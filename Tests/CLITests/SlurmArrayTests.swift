@@ -155,6 +155,7 @@ final class SlurmArrayTests: SlurmTestCase {
             foreach: { i: [1, 2] }
             resume: true
             command: |
+              trap 'echo "saving at $n"; exit 0' USR1
               save() { echo "$2" > {{ resume }}/$1.new && mv {{ resume }}/$1.new {{ resume }}/$1; }
               n=$(cat {{ resume }}/n 2>/dev/null); n=${n:-0}
               first=$n
@@ -165,6 +166,21 @@ final class SlurmArrayTests: SlurmTestCase {
         """
 
     func testRequeueOfOneTaskResumesOnlyIt() throws {
+        try interruptOneTask { task in _ = try cluster.client("scontrol", ["requeue", task]) }
+    }
+
+    /// What Slurm sends a task before its time limit (`--signal=B:USR1@N`): the task's runner
+    /// passes it to the step and requeues its own task (`A_i`), not the whole array.
+    func testUSR1ToOneTaskRequeuesOnlyThatTask() throws {
+        let h = try interruptOneTask { task in _ = try cluster.client("scancel", ["--signal=USR1", "--batch", task]) }
+        let log = try h.run(["logs", "long/i=1", "--store", "s"]).out
+        XCTAssertTrue(log.contains("saving at") && log.contains("requeueing Slurm job"), log)
+    }
+
+    /// Runs the two resumable nodes as one array, interrupts the task of `long/i=1` with
+    /// `interrupt` once a step has counted to 3, and checks that only that task ran twice.
+    @discardableResult
+    private func interruptOneTask(_ interrupt: (String) throws -> Void) throws -> CLIHarness {
         let h = try CLIHarness()
         try h.write("r.yaml", Self.resumable)
         let build = try h.start(["build", "r.yaml", "--executor", "slurm", "--store", "s"], outputTo: "build.log")
@@ -178,7 +194,7 @@ final class SlurmArrayTests: SlurmTestCase {
                 !d.hasSuffix(".node") && (Int(((try? h.read("s/resume/\(d)/n")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 3
             }
         }
-        _ = try cluster.client("scontrol", ["requeue", task])
+        try interrupt(task)
         // Slurm holds a requeued job for two minutes (BeginTime); start it a little sooner.
         var held: Date?
         try wait("the requeued task to run and the build to end", timeout: 150) {
@@ -199,5 +215,6 @@ final class SlurmArrayTests: SlurmTestCase {
         XCTAssertEqual(starts, [1: 2, 2: 1], "only the requeued task may start twice: \(log)")
         XCTAssertEqual(log.components(separatedBy: "queued long/i=1 (Slurm job \(task))").count, 2,
                        "the head submitted the node again instead of following its requeued task: \(log)")
+        return h
     }
 }

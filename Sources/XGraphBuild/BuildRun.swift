@@ -75,6 +75,15 @@ final class BuildRun: SchedulerDelegate, @unchecked Sendable {
     func prepare(_ task: String) async -> Preparation {
         guard let i = graph.index(of: task) else { return .done(succeeded: false) }
         let node = graph.nodes[i]
+        await backend.deciding(node)
+        let decision = await decide(i, task: task)
+        if case .done = decision { await backend.decided(node, willRun: false) }
+        return decision
+    }
+
+    /// Whether node `i` runs: its record (or the remote cache's) decides it otherwise.
+    private func decide(_ i: Int, task: String) async -> Preparation {
+        let node = graph.nodes[i]
         if case .source = node.kind {
             do {
                 let fp = try rebuilder.fingerprint(i)

@@ -22,4 +22,14 @@ protocol ExecutionBackend: Sendable {
     /// Whether `node`, found recorded after its inputs ran in this build, may have been run by
     /// this back-end outside this build (a detached build's queued job) rather than cut off.
     func mayHaveRunElsewhere(_ node: Node) -> Bool
+    /// The build is deciding whether `node` runs (and will then hand it over unless `decided`
+    /// says otherwise): a back-end that gathers the nodes ready together (Slurm's job arrays)
+    /// knows more are on their way.
+    func deciding(_ node: Node) async
+    func decided(_ node: Node, willRun: Bool) async
+}
+
+extension ExecutionBackend {
+    func deciding(_ node: Node) async {}
+    func decided(_ node: Node, willRun: Bool) async {}
 }

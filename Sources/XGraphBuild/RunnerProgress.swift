@@ -48,6 +48,13 @@ public final class RunnerProgress: BuildObserver, @unchecked Sendable {
         return !lines[(last + 1)...].contains { $0.hasPrefix("xgraph: running ") }
     }
 
+    /// Whether Slurm's own line in a job's output says it was cancelled by someone (`scancel`,
+    /// `xgraph cancel`), not ended by its time limit, a preemption or a failed node.
+    public static func wasCancelled(logPath: String) -> Bool {
+        guard let line = tail(logPath).last(where: { $0.contains("***") && $0.contains(" CANCELLED AT ") }) else { return false }
+        return !line.contains(" DUE TO ")
+    }
+
     private static func tail(_ logPath: String) -> [String] {
         LogTail.lines(logPath, count: .max).map { $0.trimmingCharacters(in: .whitespaces) }
     }

@@ -13,8 +13,18 @@ struct SlurmBackend: ExecutionBackend {
     let builder: Builder
     let rebuilder: Rebuilder
     let slurm: SlurmSettings
+    /// Gathers nodes ready together into job arrays; nil with `--slurm-arrays off`.
+    let batcher: SlurmBatcher?
+
+    init(builder: Builder, rebuilder: Rebuilder, slurm: SlurmSettings) {
+        self.builder = builder; self.rebuilder = rebuilder; self.slurm = slurm
+        batcher = slurm.arrays ? SlurmBatcher(builder: builder, slurm: slurm) : nil
+    }
 
     var store: Store { builder.store }
+
+    func deciding(_ node: Node) async { await batcher?.expect(node.id) }
+    func decided(_ node: Node, willRun: Bool) async { if !willRun { await batcher?.withdraw(node.id) } }
 
     /// Slurm places jobs; on the head only the cap on queued jobs (and mutexes) limits them.
     func reservation(for node: Node) -> Resources { Resources(gpus: 0, cpus: 0, memMB: 0) }
@@ -26,46 +36,81 @@ struct SlurmBackend: ExecutionBackend {
     }
 
     func attempt(_ a: NodeAttempt) async -> AttemptOutcome {
+        var mayGroup = true
+        while true {
+            let (outcome, leftOver) = await attempt(a, mayGroup: mayGroup)
+            // Its group's job ended before it reached this node (time limit, preemption): the
+            // node itself did not fail, so it goes out again, alone this time, which cannot
+            // end the same way for want of time.
+            guard leftOver, mayGroup else { return outcome }
+            builder.observer.event(.waiting(node: a.node.id, reason: "the job of its group ended before it started; submitting it again on its own"))
+            mayGroup = false
+        }
+    }
+
+    private func attempt(_ a: NodeAttempt, mayGroup: Bool) async -> (AttemptOutcome, leftOver: Bool) {
         let (i, node, key, attempt) = (a.index, a.node, a.key, a.number)
-        if let out = rebuilder.cachedOutput(i, key: key) { return .cachedMeanwhile(output: out, waited: false) }
+        if let out = rebuilder.cachedOutput(i, key: key) {
+            await batcher?.withdraw(node.id)
+            return (.cachedMeanwhile(output: out, waited: false), false)
+        }
         let job: SubmittedJob
         do {
-            guard let adopted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt) else {
+            let submitted = try await submitOrAdopt(i, node: node, key: key, attempt: attempt, mayGroup: mayGroup)
+            // Submitted, adopted or recorded meanwhile: no longer on its way to the batcher,
+            // whose next batch need not wait for it.
+            await batcher?.withdraw(node.id)
+            guard let adopted = submitted else {
                 // Another head's job recorded the node while this one waited for the lock.
-                return .cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false)
+                return (.cachedMeanwhile(output: rebuilder.cachedOutput(i, key: key), waited: false), false)
             }
             job = adopted
         } catch is CancellationError {
-            return .cancelled
+            await batcher?.withdraw(node.id)
+            return (.cancelled, false)
         } catch {
+            await batcher?.withdraw(node.id)
             // A refusal (bad partition, account, limits) is not mended by asking again.
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+            return (.failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false), false)
         }
         builder.observer.event(.submitted(node: node.id, job: job.job))
+        // Nodes of a group share their task: each is done once its own record is there.
+        let shared = job.jobName != nil && node.jobGroup != nil
         do {
-            try await follow(job, node: node, attempt: attempt) {
+            try await follow(job, node: node, attempt: attempt, shared: shared) {
                 self.rebuilder.cachedOutput(i, key: key) != nil
             }
         } catch is CancellationError {
-            return .cancelled
+            return (.cancelled, false)
         } catch {
-            return .failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false)
+            return (.failed(Builder.message(error as? XGraphError ?? .io("\(error)")), nil, retry: false), false)
         }
-        slurm.executor.ended(job.job)
-        return await outcome(i, node: node, key: key, job: job)
+        let taskListed = shared ? await slurm.executor.queue.state(of: job.job, as: job.identity) != nil : false
+        if !taskListed { slurm.executor.ended(job.job) }
+        // Read before the array's folder (the task's output) may go.
+        let unreached = shared && rebuilder.cachedOutput(i, key: key) == nil && !FileManager.default.fileExists(atPath: job.log)
+        let cancelled = unreached && (job.output.map { !FileManager.default.fileExists(atPath: $0) || RunnerProgress.wasCancelled(logPath: $0) } ?? true)
+        await batcher?.finished(folder: job.output.map { ($0 as NSString).deletingLastPathComponent })
+        if unreached {
+            if cancelled { return (.failed("the job of its group (Slurm job \(job.job)) was cancelled before it reached this node", nil, retry: false), false) }
+            return (.failed("the job of its group (Slurm job \(job.job)) ended before it reached this node", nil, retry: true), true)
+        }
+        return (await outcome(i, node: node, key: key, job: job), false)
     }
 
     /// Waits until `job` has ended: squeue stops listing it and either its record is there or
     /// the controller confirms the end (a job is briefly unlisted while it is requeued).
-    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, recorded: () -> Bool) async throws {
+    /// - Parameter shared: the task runs other nodes too; this one is done once it is recorded.
+    private func follow(_ job: SubmittedJob, node: Node, attempt: Int, shared: Bool, recorded: () -> Bool) async throws {
         let queue = slurm.executor.queue
         // Asked for as this submission: were its id reused (a controller started afresh),
         // another job under it would not be followed, cancelled or taken for this node's.
-        let identity = SlurmJobIdentity(node: node.id, log: job.log)
+        let identity = job.identity
         var running = false
         var reported: String?
         while true {
             while let state = await queue.state(of: job.job, as: identity) {
+                if shared && recorded() { return }
                 if state == .running && !running {
                     running = true
                     builder.observer.event(.started(node: node.id, gpuIDs: [], attempt: job.attempt))
@@ -78,7 +123,11 @@ struct SlurmBackend: ExecutionBackend {
                     reported = e
                     builder.observer.event(.waiting(node: node.id, reason: "\(e) (still waiting for job \(job.job))"))
                 }
-                try await Task.sleep(for: await queue.pollInterval)
+                // The queue's poll backs off while nothing changes, up to half a minute; a node
+                // that shares its job with others is done when its record appears, which a
+                // look at the store, not at the queue, tells every second.
+                let wait = await queue.pollInterval
+                try await Task.sleep(for: shared ? min(wait, Self.sharedLook) : wait)
             }
             if recorded() { return }
             guard await queue.hasEnded(job.job, as: identity) else { continue }
@@ -105,6 +154,9 @@ struct SlurmBackend: ExecutionBackend {
         }
     }
 
+    /// How often a node that shares its job looks for its record.
+    static let sharedLook: Duration = .seconds(1)
+
     /// Seconds between seeing a job end without a record and believing it.
     static let endGrace = 3.0
     /// Seconds to wait for a job whose log says it is being requeued to be listed again.
@@ -113,7 +165,7 @@ struct SlurmBackend: ExecutionBackend {
     /// Under the node's submission lock: a job already queued or running for this node (a
     /// detached build's, another head's, or one a killed head submitted without recording it)
     /// is followed instead of submitting a second one. Nil when the node was recorded meanwhile.
-    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int) async throws -> SubmittedJob? {
+    private func submitOrAdopt(_ i: Int, node: Node, key: NodeKey, attempt: Int, mayGroup: Bool) async throws -> SubmittedJob? {
         let file = slurm.specFile
         return try await store.withSubmissionLock(file: file, node: node.id) {
             let registry = SlurmRegistry(store: store, file: file, queue: slurm.executor.queue)
@@ -128,8 +180,12 @@ struct SlurmBackend: ExecutionBackend {
                 try? await slurm.executor.cancel([old.job])
                 builder.observer.event(.waiting(node: node.id, reason: "cancelled Slurm job \(old.job), submitted before the node changed"))
             }
-            return try await builder.submitNode(i, key: key, attempt: attempt, afterOK: [],
-                                                forced: rebuilder.forced.contains(i), slurm: slurm)
+            let forced = rebuilder.forced.contains(i)
+            if let batcher {
+                return try await batcher.submit(SlurmSubmission(index: i, node: node, key: key, attempt: attempt, forced: forced,
+                                                                mayGroup: mayGroup))
+            }
+            return try await builder.submitNode(i, key: key, attempt: attempt, afterOK: [], forced: forced, slurm: slurm)
         }
     }
 

@@ -100,16 +100,10 @@ extension Builder {
     func submitNode(_ i: Int, key: NodeKey?, attempt: Int, afterOK: [String], forced: Bool,
                     slurm: SlurmSettings, upstream: (Int) -> DescribedInput.Source? = { _ in nil }) async throws -> SubmittedJob {
         let node = graph.nodes[i]
-        let description = try writeJobDescription(i, key: key, forced: forced, upstream: upstream)
-        let log = try store.logPath(forNode: node.id, attempt: attempt)
-        var job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.key.hex, log: log,
-                               attempt: attempt, description: description.hex)
-        try store.recordSubmitting(job)
-        let request = SlurmJobRequest(
-            node: node.id,
-            command: slurm.runnerCommand(description: description, store: store, attempt: attempt, log: log),
-            workingDirectory: slurm.workingDirectory, logPath: log, resources: node.resources,
-            profile: node.slurm.overridden(by: slurm.profile), resume: node.resume, afterOK: afterOK)
+        var (job, command) = try prepareSubmission(i, key: key, attempt: attempt, forced: forced, slurm: slurm, upstream: upstream)
+        var request = Self.jobShape(node, slurm: slurm, afterOK: afterOK)
+        request.command = command
+        request.logPath = job.log
         do {
             job.job = try await slurm.executor.submit(request)
         } catch is CancellationError {
@@ -124,6 +118,32 @@ extension Builder {
         try store.recordSubmittedJob(job)
         store.clearSubmitting(file: slurm.specFile, node: node.id)
         return job
+    }
+
+    /// Everything one node's submission needs before `sbatch` runs, whether it goes out as a
+    /// job of its own or as a task of an array: the node description its job will run (written
+    /// into the store), a new log for the attempt, the runner's argument vector
+    /// (`SlurmSettings.runnerCommand`, its one producer) and the "submitting" marker, written
+    /// here, naming how the queue will list the job (`task`: the array's name and the task's
+    /// output file; nil: `xg:NODE` and the log).
+    func prepareSubmission(_ i: Int, key: NodeKey?, attempt: Int, forced: Bool, slurm: SlurmSettings,
+                           upstream: (Int) -> DescribedInput.Source? = { _ in nil },
+                           task: (name: String, output: String)? = nil) throws -> (job: SubmittedJob, command: [String]) {
+        let node = graph.nodes[i]
+        let description = try writeJobDescription(i, key: key, forced: forced, upstream: upstream)
+        let log = try store.logPath(forNode: node.id, attempt: attempt)
+        let job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.key.hex, log: log,
+                               attempt: attempt, description: description.hex, jobName: task?.name, output: task?.output)
+        try store.recordSubmitting(job)
+        return (job, slurm.runnerCommand(description: description, store: store, attempt: attempt, log: log))
+    }
+
+    /// What Slurm is asked for to run `node` (resources, placement, requeue, dependencies),
+    /// without its command and log: nodes whose shapes ask for the same go out as one array.
+    static func jobShape(_ node: Node, slurm: SlurmSettings, afterOK: [String] = []) -> SlurmJobRequest {
+        SlurmJobRequest(node: node.id, command: [], workingDirectory: slurm.workingDirectory, logPath: "",
+                        resources: node.resources, profile: node.slurm.overridden(by: slurm.profile),
+                        resume: node.resume, afterOK: afterOK)
     }
 
     /// The nodes of `selection` that will run, for the checks made before anything is submitted.

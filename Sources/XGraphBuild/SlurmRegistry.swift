@@ -31,7 +31,7 @@ public struct SlurmRegistry: Sendable {
         if let marker = store.submittingJob(file: file, node: node) {
             await queue.refreshNow()
             let listed = await queue.snapshot()
-            let identity = SlurmJobIdentity(node: node, log: marker.log)
+            let identity = marker.identity
             if let id = listed.first(where: { $0.value.identity == identity })?.key {
                 var adopted = marker
                 adopted.job = id
@@ -41,7 +41,7 @@ public struct SlurmRegistry: Sendable {
         }
         guard let entry = store.submittedJob(file: file, node: node),
               entry.key == nil || key == nil || entry.key == key else { return nil }
-        let identity = SlurmJobIdentity(node: node, log: entry.log)
+        let identity = entry.identity
         if await queue.state(of: entry.job, as: identity) != nil { return entry }
         // Not listed by the last poll; but another head may have submitted it since that poll
         // began (two builds at once): ask squeue again before submitting a second job.
@@ -57,7 +57,7 @@ public struct SlurmRegistry: Sendable {
     /// would see it any more. The caller cancels it before submitting. Under the lock.
     func superseded(node: String, key: String?) async -> SubmittedJob? {
         guard let key, let entry = store.submittedJob(file: file, node: node), let old = entry.key, old != key else { return nil }
-        return await queue.state(of: entry.job, as: SlurmJobIdentity(node: node, log: entry.log)) != nil ? entry : nil
+        return await queue.state(of: entry.job, as: entry.identity) != nil ? entry : nil
     }
 
     /// What `status` and `cancel` see of `node`, without writing anything: the last job
@@ -65,7 +65,7 @@ public struct SlurmRegistry: Sendable {
     /// state if squeue lists it as that submission; nil when none was ever submitted.
     public func view(node: String, listed: [String: SlurmListedJob]?) -> (job: SubmittedJob, state: SlurmJobState?)? {
         if let marker = store.submittingJob(file: file, node: node), let listed {
-            let identity = SlurmJobIdentity(node: node, log: marker.log)
+            let identity = marker.identity
             if let (id, job) = listed.first(where: { $0.value.identity == identity }) {
                 var orphan = marker
                 orphan.job = id
@@ -73,12 +73,20 @@ public struct SlurmRegistry: Sendable {
             }
         }
         guard let entry = store.submittedJob(file: file, node: node) else { return nil }
-        return (entry, listed?.state(of: entry.job, as: SlurmJobIdentity(node: node, log: entry.log)))
+        return (entry, listed?.state(of: entry.job, as: entry.identity))
     }
 
     /// Whether anything was ever submitted for one of `nodes`: squeue is asked only then, so
     /// `status` works where Slurm is not installed.
     public func hasEntries(_ nodes: [String]) -> Bool {
         nodes.contains { store.submittedJob(file: file, node: $0) != nil || store.submittingJob(file: file, node: $0) != nil }
+    }
+}
+
+extension SubmittedJob {
+    /// How the queue lists this submission: its own job (`xg:NODE`, its log as output) or a task
+    /// of an array (the array's name, the task's output file).
+    public var identity: SlurmJobIdentity {
+        SlurmJobIdentity(name: jobName ?? SlurmJobRequest.jobName(node), log: output ?? log)
     }
 }

@@ -18,12 +18,19 @@ public struct SlurmSettings: Sendable {
     public var specFile: String
     /// Where `sbatch --chdir` puts the job: the head's working folder.
     public var workingDirectory: String
+    /// Nodes of one shape that are ready together go out as one job array (SlurmBatcher);
+    /// off: one `sbatch` per node.
+    public var arrays: Bool
 
     public init(executor: SlurmExecutor, profile: SlurmProfile, maxQueued: Int, xgraph: String,
-                specFile: String, workingDirectory: String) {
+                specFile: String, workingDirectory: String, arrays: Bool = true) {
         self.executor = executor; self.profile = profile; self.maxQueued = max(1, maxQueued)
         self.xgraph = xgraph; self.specFile = specFile; self.workingDirectory = workingDirectory
+        self.arrays = arrays
     }
+
+    /// The `%M` of an array of nodes placed by `profile`: its `max_running`, else `maxQueued`.
+    func throttle(_ profile: SlurmProfile) -> Int { profile.maxRunning ?? maxQueued }
 
     public static let defaultMaxQueued = 500
 

@@ -16,13 +16,19 @@ public struct SlurmProfile: Sendable, Equatable, Codable {
     /// For `resume: true` steps: seconds before the time limit at which the step's process group
     /// gets SIGUSR1 (to save its state) and the job is requeued. Nil: `defaultSignalSeconds`.
     public var signalSeconds: Int?
+    /// At most this many tasks of one of xgraph's job arrays run at once (`--array=…%N`,
+    /// `max_running`); nil: the build's `--max-queued`.
+    public var maxRunning: Int?
 
     public static let defaultSignalSeconds = 300
+    /// Beyond any cluster's limits; only there so every number read has one.
+    public static let mostRunning = 1_000_000
 
     public init(partition: String? = nil, account: String? = nil, qos: String? = nil, constraint: String? = nil,
-                reservation: String? = nil, sbatchArgs: [String] = [], signalSeconds: Int? = nil) {
+                reservation: String? = nil, sbatchArgs: [String] = [], signalSeconds: Int? = nil, maxRunning: Int? = nil) {
         self.partition = partition; self.account = account; self.qos = qos; self.constraint = constraint
         self.reservation = reservation; self.sbatchArgs = sbatchArgs; self.signalSeconds = signalSeconds
+        self.maxRunning = maxRunning
     }
 
     /// This profile with every field `other` sets taken from `other`.
@@ -30,7 +36,7 @@ public struct SlurmProfile: Sendable, Equatable, Codable {
         SlurmProfile(partition: other.partition ?? partition, account: other.account ?? account,
                      qos: other.qos ?? qos, constraint: other.constraint ?? constraint,
                      reservation: other.reservation ?? reservation, sbatchArgs: sbatchArgs + other.sbatchArgs,
-                     signalSeconds: other.signalSeconds ?? signalSeconds)
+                     signalSeconds: other.signalSeconds ?? signalSeconds, maxRunning: other.maxRunning ?? maxRunning)
     }
 }
 

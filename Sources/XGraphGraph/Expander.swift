@@ -61,7 +61,7 @@ public enum Expander {
                 codeNames: step.code.map(\.written), resources: step.resources, gpusInKey: step.gpusAffectResults,
                 retries: step.retries, resume: step.resume, estimateSeconds: step.estimateSeconds, mutex: step.mutex,
                 workdir: step.workdir, location: step.location, maxParallel: step.maxParallel, slurm: slurm,
-                keyedEnvironment: step.keyEnv, container: step.container))
+                keyedEnvironment: step.keyEnv, container: step.container, jobGroup: step.jobGroup))
             // Per axis value, everything a node takes from it, built once.
             let idParts = axes.indices.map { a in points[a].map { "/\(axes[a].name)=\($0.label)" } }
             let axisValues = axes.indices.map { a in points[a].map { AxisValue(axis: axes[a].name, value: $0.label) } }

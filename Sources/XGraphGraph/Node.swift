@@ -59,6 +59,9 @@ public struct StepDefinition: Sendable {
     public var mutex: [String]
     /// At most this many jobs of this step run at once (`max_parallel`).
     public var maxParallel: Int?
+    /// On a cluster, up to `maxNodes` nodes of this step ready together run in one job
+    /// (`group:`); nil: a job (or array task) per node.
+    public var jobGroup: JobGroup?
     /// Where Slurm places the step's jobs: the file's profile overridden by the step's. Never
     /// part of the key: the same node gives the same result on any partition or account.
     public var slurm: SlurmProfile
@@ -73,12 +76,13 @@ public struct StepDefinition: Sendable {
     public init(name: String, kind: NodeKind, outputs: [String], code: [String], codeNames: [String],
                 resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool, estimateSeconds: Double?,
                 mutex: [String], workdir: String, location: SourceLocation, maxParallel: Int? = nil,
-                slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = [], container: ContainerSpec? = nil) {
+                slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = [], container: ContainerSpec? = nil,
+                jobGroup: JobGroup? = nil) {
         self.name = name; self.kind = kind; self.outputs = outputs; self.code = code; self.codeNames = codeNames
         self.resources = resources; self.gpusInKey = gpusInKey; self.retries = retries; self.resume = resume
         self.estimateSeconds = estimateSeconds; self.mutex = mutex; self.workdir = workdir; self.location = location
         self.maxParallel = maxParallel; self.slurm = slurm; self.keyedEnvironment = keyedEnvironment
-        self.container = container
+        self.container = container; self.jobGroup = jobGroup
     }
 
     /// One step's definition, shared by reference among its nodes. Immutable: a node that
@@ -121,12 +125,12 @@ public struct Node: Sendable {
                 env: [String: String], resources: Resources, gpusInKey: Bool, retries: Int, resume: Bool,
                 estimateSeconds: Double?, mutex: [String], workdir: String, location: SourceLocation,
                 maxParallel: Int? = nil, slurm: SlurmProfile = SlurmProfile(), keyedEnvironment: [String] = [],
-                container: ContainerSpec? = nil) {
+                container: ContainerSpec? = nil, jobGroup: JobGroup? = nil) {
         let definition = StepDefinition(
             name: step, kind: kind, outputs: outputs, code: code, codeNames: codeNames, resources: resources,
             gpusInKey: gpusInKey, retries: retries, resume: resume, estimateSeconds: estimateSeconds, mutex: mutex,
             workdir: workdir, location: location, maxParallel: maxParallel, slurm: slurm,
-            keyedEnvironment: keyedEnvironment, container: container)
+            keyedEnvironment: keyedEnvironment, container: container, jobGroup: jobGroup)
         self.init(id: id, axes: axes, params: params, command: command, inputs: inputs, env: env,
                   step: StepDefinition.Shared(definition))
     }
@@ -154,4 +158,5 @@ public struct Node: Sendable {
     public var container: ContainerSpec? { get { shared.value.container } set { definition.container = newValue } }
     public var workdir: String { get { shared.value.workdir } set { definition.workdir = newValue } }
     public var location: SourceLocation { get { shared.value.location } set { definition.location = newValue } }
+    public var jobGroup: JobGroup? { get { shared.value.jobGroup } set { definition.jobGroup = newValue } }
 }

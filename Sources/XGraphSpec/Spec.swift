@@ -231,6 +231,8 @@ public struct StepSpec: Sendable {
     public var mutex: [String]
     /// At most this many of the step's jobs at once (`max_parallel`), nil for no limit.
     public var maxParallel: Int?
+    /// `group: { max_nodes, max_time }`: on a cluster, its short nodes share jobs.
+    public var jobGroup: JobGroup? = nil
     public var exclude: [AxisFilter]
     public var only: [AxisFilter]
     /// The step's `slurm:` profile, nil when it has none; its fields override the file's.

@@ -6,7 +6,7 @@ import Yams
 /// is checked here, at its line, because sbatch would otherwise refuse a job only once a build
 /// reaches it, hours in, or silently let a copy of an option xgraph writes itself win.
 extension SpecBuilder {
-    static let slurmKeys = ["partition", "account", "qos", "constraint", "reservation", "sbatch_args", "signal_before_end"]
+    static let slurmKeys = ["partition", "account", "qos", "constraint", "reservation", "sbatch_args", "signal_before_end", "max_running"]
     static let executorKinds = ExecutorKind.allCases.map(\.rawValue)
     /// sbatch(1): `--signal`'s sig_time is at most 65535 seconds.
     static let maxSignalSeconds = 65535
@@ -78,6 +78,7 @@ extension SpecBuilder {
             }
             p.signalSeconds = try signalSeconds(s.value, r: r)
         }
+        p.maxRunning = try k["max_running"].map { try r.int($0.value, "max_running", in: 1...SlurmProfile.mostRunning) }
         return p
     }
 

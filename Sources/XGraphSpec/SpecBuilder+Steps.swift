@@ -4,7 +4,7 @@ import Yams
 
 extension SpecBuilder {
     static let stepKeys = ["run", "command", "foreach", "inputs", "params", "outputs", "code", "env", "key_env", "resources",
-                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm", "container"]
+                           "gpus_affect_results", "retries", "resume", "estimate", "mutex", "max_parallel", "exclude", "only", "slurm", "container", "group"]
     static let resourceKeys = ["gpus", "cpus", "mem", "time"]
     /// Template names with a fixed meaning; an axis may not take them.
     static let reservedAxisNames = ["inputs", "params", "out", "resume", "params_file"]
@@ -133,6 +133,7 @@ extension SpecBuilder {
             slurm: slurm,
             workdir: workdir, location: r.location(d.entry.keyNode))
         step.keyEnv = keyEnv.sorted()
+        if let g = keys["group"] { step.jobGroup = try jobGroup(g.value, "'group' of \(what)", r: r, resume: resume) }
         if let entry = keys["container"] {
             switch try stepContainer(entry.value, r: r) {
             case .image(let c):
@@ -189,6 +190,19 @@ extension SpecBuilder {
             }
             return CodePath(written: p, absolute: abs)
         }
+    }
+
+    static let groupKeys = ["max_nodes", "max_time"]
+
+    /// `group: { max_nodes: N, max_time: T }`.
+    private func jobGroup(_ node: Yams.Node, _ what: String, r: YAMLReader, resume: Bool) throws -> JobGroup {
+        let k = try r.mapping(node, what, validKeys: SpecBuilder.groupKeys)
+        guard let n = k["max_nodes"] else { throw r.fail(node, "\(what) needs 'max_nodes:' (how many nodes may share one job)") }
+        // A resumable node is requeued on its own when its time runs out; in a shared job the
+        // requeue would start its neighbours again too.
+        if resume { throw r.fail(node, "\(what): a step with 'resume: true' runs as jobs of its own; remove 'group:' or 'resume:'") }
+        return JobGroup(maxNodes: try r.int(n.value, "max_nodes", in: 1...JobGroup.mostNodes),
+                        maxTime: try k["max_time"].map { try duration($0.value, "max_time", r) })
     }
 
     /// Retrying a failing job more often than this is a loop, not a retry policy.

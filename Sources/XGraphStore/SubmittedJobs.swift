@@ -27,11 +27,18 @@ public struct SubmittedJob: Codable, Sendable, Equatable {
     /// behind this one names it to find the key this job records, and gc keeps it while the
     /// job may still run. Nil in entries written before jobs ran descriptions.
     public var description: String?
+    /// For a node submitted as a task of a job array: the array's job name and the task's own
+    /// output file (a link to `log`), which is how the queue lists it. Nil for a job of its own,
+    /// listed under `xg:NODE` with `log` as its output.
+    public var jobName: String?
+    public var output: String?
 
     public init(node: String, file: String, executor: String, job: String, key: String?, log: String,
-                attempt: Int, submitted: Date = Date(), description: String? = nil) {
+                attempt: Int, submitted: Date = Date(), description: String? = nil, jobName: String? = nil,
+                output: String? = nil) {
         self.node = node; self.file = file; self.executor = executor; self.job = job; self.key = key
         self.log = log; self.attempt = attempt; self.submitted = submitted; self.description = description
+        self.jobName = jobName; self.output = output
     }
 }
 
@@ -112,5 +119,33 @@ extension Store {
             guard name.hasSuffix(".json") || name.hasSuffix(".submitting"), let data = POSIX.readFile(path) else { return nil }
             return try? decoder.decode(SubmittedJob.self, from: data)
         }
+    }
+}
+
+extension Store {
+    /// A new folder `jobs/arrays/NAME` for one job array: its `units` file (what each task
+    /// runs) and its tasks' output links. Unique per array: the time, this process and a
+    /// random part.
+    public func newArrayFolder() throws -> String {
+        let folder = "\(jobsDirectory)/arrays/\(TimeText.compactNow())-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try POSIX.makeDirectories(folder)
+        return folder
+    }
+
+    /// Writes `text` to `path` whole (temporary file and rename): a task never reads half of it.
+    public func publishArrayFile(_ text: String, at path: String) throws {
+        try POSIX.publish(Data(text.utf8), at: path, tempDir: tmpDir, tempName: tempName("units"), overwrite: false)
+    }
+
+    /// Makes `output` (a task's `--output` file) a link to `log`, so what Slurm writes for the
+    /// task lands in the node's log.
+    public func linkTaskOutput(_ output: String, to log: String) throws {
+        guard symlink(log, output) == 0 else { throw POSIX.ioError("link", output) }
+    }
+
+    /// Removes an array's folder once none of its tasks can start again.
+    public func removeArrayFolder(_ folder: String) {
+        guard folder.hasPrefix(jobsDirectory + "/arrays/") else { return }
+        POSIX.removeTree(folder)
     }
 }

@@ -60,7 +60,7 @@ struct RunNodeCommand: AsyncParsableCommand {
             let summary = await task.value
             withExtendedLifetime(signals) {}
             print(RunnerProgress.outcome(summary, node: node.id))
-            if let forwarder = forwarding.forwarder, forwarder.received > 0, !summary.succeeded, let id = env["SLURM_JOB_ID"] {
+            if let forwarder = forwarding.forwarder, forwarder.received > 0, !summary.succeeded, let id = Self.requeueID(env) {
                 // Back into the queue under the same job id: the head keeps waiting for it, and
                 // the next run of this job continues from the resume folder.
                 print("xgraph: requeueing Slurm job \(id) to continue from \(node.id)'s resume folder")
@@ -85,6 +85,15 @@ struct RunNodeCommand: AsyncParsableCommand {
               let r = out.stdout.range(of: "JobState=") else { return nil }
         let state = out.stdout[r.upperBound...].prefix { $0.isLetter || $0 == "_" }
         return state == "RUNNING" ? nil : "Slurm reports job \(job) as \(state), not running"
+    }
+
+    /// The id that requeues this job alone: `A_i` for a task of array A (each task's
+    /// SLURM_JOB_ID is a number of its own, which scontrol requeue does not take for the task).
+    static func requeueID(_ env: [String: String]) -> String? {
+        if let array = env["SLURM_ARRAY_JOB_ID"], let task = env["SLURM_ARRAY_TASK_ID"], !array.isEmpty, !task.isEmpty {
+            return "\(array)_\(task)"
+        }
+        return env["SLURM_JOB_ID"]
     }
 
     /// The GPUs Slurm gave the job: CUDA_VISIBLE_DEVICES as Slurm set it. Device ids Slurm

@@ -12,6 +12,12 @@ struct ExecutorOptions: ParsableArguments {
     @Option(name: .long, help: "Slurm: at most N of this build's jobs in the queue at once (default \(SlurmSettings.defaultMaxQueued)).")
     var maxQueued: Int?
 
+    @Option(name: .long, help: "Slurm: at most N tasks of one job array running at once (sbatch --array=...%N; overrides the profiles' max_running; default: --max-queued).")
+    var maxRunning: Int?
+
+    @Option(name: .long, help: "Slurm: on (default) submits nodes of one shape that are ready together as one job array; off: one sbatch per node.")
+    var slurmArrays: String?
+
     @Option(name: .long, help: "Slurm partition (overrides the file's and steps' profiles).")
     var partition: String?
     @Option(name: .long, help: "Slurm account.")
@@ -27,6 +33,8 @@ struct ExecutorOptions: ParsableArguments {
 
     func validate() throws {
         if let m = maxQueued, !(1...1_000_000).contains(m) { throw ValidationError("--max-queued must be between 1 and 1000000, found \(m)") }
+        if let m = maxRunning, !(1...1_000_000).contains(m) { throw ValidationError("--max-running must be between 1 and 1000000, found \(m)") }
+        if let a = slurmArrays, a != "on" && a != "off" { throw ValidationError("--slurm-arrays \(a): expected on or off") }
         for a in sbatchArgs {
             if let problem = SbatchOptions.problem(with: a) { throw ValidationError("--sbatch-arg '\(a)': \(problem)") }
         }
@@ -45,7 +53,7 @@ struct ExecutorOptions: ParsableArguments {
 
     var profile: SlurmProfile {
         SlurmProfile(partition: partition, account: account, qos: qos, constraint: constraint,
-                     reservation: reservation, sbatchArgs: sbatchArgs)
+                     reservation: reservation, sbatchArgs: sbatchArgs, maxRunning: maxRunning)
     }
 
     /// Slurm settings for a head build of `ws`, or nil for the local executor.
@@ -53,7 +61,8 @@ struct ExecutorOptions: ParsableArguments {
         guard try kind(file: ws.executor) == .slurm else { return nil }
         return SlurmSettings(executor: SlurmExecutor(), profile: profile,
                              maxQueued: maxQueued ?? SlurmSettings.defaultMaxQueued, xgraph: try Self.remoteBinary(),
-                             specFile: ws.specPath, workingDirectory: FileManager.default.currentDirectoryPath)
+                             specFile: ws.specPath, workingDirectory: FileManager.default.currentDirectoryPath,
+                             arrays: slurmArrays != "off")
     }
 
     /// The xgraph binary jobs run: $XGRAPH_REMOTE_BIN, else this very binary (which must then

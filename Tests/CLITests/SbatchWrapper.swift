@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// A `sbatch` first on PATH that runs the real one, appends `JOBNAME JOBID` to a file for each
-/// job it submitted, and, when `XG_SBATCH_PAUSE` is set, touches a file and sleeps that many
-/// seconds before it prints the id (for every job but the probe): the window between sbatch
-/// returning and the head recording the job, widened.
+/// job it submitted (and an array's `--array` value to another), and, when `XG_SBATCH_PAUSE`
+/// is set, touches a file and sleeps that many seconds before it prints the id (for every job
+/// but the probe): the window between sbatch returning and the head recording the job, widened.
 struct SbatchWrapper {
     let harness: CLIHarness
     /// Relative to the harness folder.
@@ -16,9 +16,13 @@ struct SbatchWrapper {
         try harness.write(folder + "/sbatch", """
             #!/bin/sh
             name=
-            for a in "$@"; do case "$a" in --job-name=*) name=${a#--job-name=} ;; esac; done
+            array=
+            for a in "$@"; do
+              case "$a" in --job-name=*) name=${a#--job-name=} ;; --array=*) array=${a#--array=} ;; esac
+            done
             out=$(/usr/bin/sbatch "$@"); rc=$?
             if [ "$rc" -eq 0 ]; then printf '%s %s\\n' "$name" "$out" >> '\(dir)/calls'; fi
+            if [ "$rc" -eq 0 ] && [ -n "$array" ]; then printf '%s\\n' "$array" >> '\(dir)/arrays'; fi
             if [ -n "${XG_SBATCH_PAUSE:-}" ] && [ "$name" != xg:probe ]; then
               touch '\(dir)/paused'
               sleep "$XG_SBATCH_PAUSE"
@@ -28,8 +32,15 @@ struct SbatchWrapper {
 
             """)
         chmod(dir + "/sbatch", 0o755)
-        try harness.write(folder + "/calls", "")
-        chmod(dir + "/calls", 0o666)
+        for file in ["calls", "arrays"] {
+            try harness.write(folder + "/" + file, "")
+            chmod(dir + "/" + file, 0o666)
+        }
+    }
+
+    /// The `--array` value of each array submitted, in order.
+    func arrays() throws -> [String] {
+        try harness.read(folder + "/arrays").split(separator: "\n").map(String.init)
     }
 
     /// The environment that puts the wrapper first.
@@ -58,7 +69,9 @@ struct SbatchWrapper {
 
     /// Starts the count again.
     func reset() throws {
-        try harness.write(folder + "/calls", "")
-        chmod(harness.dir.appendingPathComponent(folder + "/calls").path, 0o666)
+        for file in ["calls", "arrays"] {
+            try harness.write(folder + "/" + file, "")
+            chmod(harness.dir.appendingPathComponent(folder + "/" + file).path, 0o666)
+        }
     }
 }

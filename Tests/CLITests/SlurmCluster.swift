@@ -63,7 +63,7 @@ final class SlurmCluster: @unchecked Sendable {
     /// Starts a cluster of one node with `cpus` CPUs (more than the machine has is fine: tiny
     /// jobs) and `gpus` fake GPUs, in partitions `cpu` (the default) and `gpu`; returns once the
     /// node is idle in both. `watching`: the process whose end stops the cluster (this one).
-    static func start(cpus: Int = 8, gpus: Int = 2, watching: pid_t = getpid()) throws -> SlurmCluster {
+    static func start(cpus: Int = 8, gpus: Int = 2, maxArraySize: Int? = nil, watching: pid_t = getpid()) throws -> SlurmCluster {
         guard geteuid() == 0 else {
             throw XCTSkip("a Slurm cluster needs root (slurmd starts jobs as their users); CI runs as root")
         }
@@ -77,6 +77,7 @@ final class SlurmCluster: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: script)
         p.arguments = ["start", dir.path, "--cpus", "\(cpus)", "--gpus", "\(gpus)", "--watch", "\(watching)"]
+            + (maxArraySize.map { ["--max-array-size", "\($0)"] } ?? [])
         let result = try CLIHarness.capture(p)
         guard result.status == 0 else {
             // The script stopped what it started; its log tails are in `err`. The folder stays

@@ -31,7 +31,8 @@ final class SlurmRaceTests: SlurmTestCase {
     private func startHeads(_ h: CLIHarness, _ sbatch: SbatchWrapper, detached: [Bool], round: Int) throws -> [(Process, String)] {
         try detached.enumerated().map { n, detach in
             let log = "round\(round)-head\(n).log"
-            let args = ["build", "r.yaml", "--executor", "slurm", "--store", "s"] + (detach ? ["--detach"] : [])
+            // One job per node, so the wrapper's count per job name is a count per node.
+            let args = ["build", "r.yaml", "--executor", "slurm", "--store", "s", "--slurm-arrays", "off"] + (detach ? ["--detach"] : [])
             return (try h.start(args, outputTo: log, env: sbatch.environment()), log)
         }
     }
@@ -92,6 +93,6 @@ final class SlurmRaceTests: SlurmTestCase {
 
     /// The ids in `(Slurm job N)`.
     static func jobIDs(_ text: String) -> [String] {
-        text.components(separatedBy: "(Slurm job ").dropFirst().map { String($0.prefix { $0.isNumber }) }
+        text.components(separatedBy: "(Slurm job ").dropFirst().map { String($0.prefix { $0.isNumber || $0 == "_" }) }
     }
 }

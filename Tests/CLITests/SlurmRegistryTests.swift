@@ -109,7 +109,9 @@ final class SlurmRegistryTests: SlurmTestCase {
         let h = try CLIHarness()
         try h.write("f.yaml", Self.fan)
         let sbatch = try SbatchWrapper(h)
-        let args = ["build", "f.yaml", "--executor", "slurm", "--store", "s"]
+        // One job per node, so the wrapper's count per job name is a count per node
+        // (SlurmArrayTests races heads with arrays).
+        let args = ["build", "f.yaml", "--executor", "slurm", "--store", "s", "--slurm-arrays", "off"]
         let heads = try (0..<2).map { try h.start(args, outputTo: "head\($0).log", env: sbatch.environment()) }
         for p in heads { p.waitUntilExit() }
         for (n, p) in heads.enumerated() { XCTAssertEqual(p.terminationStatus, 0, (try? h.read("head\(n).log")) ?? "") }

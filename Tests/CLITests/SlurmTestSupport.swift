@@ -9,10 +9,13 @@ class SlurmTestCase: XCTestCase {
     nonisolated(unsafe) static var cluster: SlurmCluster?
     nonisolated(unsafe) static var startError: Error?
 
+    /// The cluster's `MaxArraySize`; nil: Slurm's default.
+    class var maxArraySize: Int? { nil }
+
     override class func setUp() {
         super.setUp()
         do {
-            let c = try SlurmCluster.start()
+            let c = try SlurmCluster.start(maxArraySize: maxArraySize)
             cluster = c
             // Inherited by every xgraph the harness starts, and by the jobs it submits.
             for (k, v) in c.environment { setenv(k, v, 1) }
@@ -47,9 +50,9 @@ class SlurmTestCase: XCTestCase {
         }
     }
 
-    /// Job ids and names squeue lists now.
+    /// Job ids and names squeue lists now, a task of an array (`A_i`) a line.
     func queue() throws -> [(id: String, name: String, state: String)] {
-        try cluster.client("squeue", ["--noheader", "--format=%i|%j|%T"]).split(separator: "\n").compactMap { line in
+        try cluster.client("squeue", ["--array", "--noheader", "--format=%i|%j|%T"]).split(separator: "\n").compactMap { line in
             let f = line.split(separator: "|").map(String.init)
             return f.count == 3 ? (f[0], f[1], f[2]) : nil
         }
@@ -72,7 +75,7 @@ class SlurmTestCase: XCTestCase {
         for line in text.split(separator: "\n") {
             guard let q = line.range(of: "queued "), let j = line.range(of: " (Slurm job ") else { continue }
             let node = String(line[q.upperBound..<j.lowerBound])
-            out[node] = String(line[j.upperBound...].prefix { $0.isNumber })
+            out[node] = String(line[j.upperBound...].prefix { $0.isNumber || $0 == "_" })
         }
         return out
     }

@@ -53,7 +53,7 @@ final class SlurmProfileErrorTests: XCTestCase {
         let (loc, msg) = f.loadError("executor: { slurm: { partiton: gpu } }\n")
         XCTAssertEqual(loc, at(1, 22))
         XCTAssertEqual(msg, "unknown key 'partiton' in 'slurm' of 'executor'; did you mean 'partition'? "
-            + "valid keys: partition, account, qos, constraint, reservation, sbatch_args, signal_before_end")
+            + "valid keys: partition, account, qos, constraint, reservation, sbatch_args, signal_before_end, max_running")
         XCTAssertTrue(stepError("acount: p", at: "acount").hasPrefix(
             "unknown key 'acount' in 'slurm' of step 'a'; did you mean 'account'? valid keys: partition"))
         XCTAssertTrue(stepError("signal: 5m", at: "signal").contains("did you mean 'signal_before_end'?"))

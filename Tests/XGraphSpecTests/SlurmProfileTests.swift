@@ -58,6 +58,19 @@ final class SlurmProfileTests: XCTestCase {
         }
     }
 
+    func testMaxRunningIsReadForTheFileAndTheStepAndRefusedOutOfRange() throws {
+        let f = Fixture()
+        let spec = try f.load("executor: { slurm: { max_running: 20 } }\nsteps:\n  a: { command: echo, slurm: { max_running: 4 } }\n  b: { command: echo }\n")
+        XCTAssertEqual(spec.slurm.maxRunning, 20)
+        XCTAssertEqual(spec.steps[0].slurm?.maxRunning, 4)
+        XCTAssertEqual(spec.slurm.overridden(by: spec.steps[0].slurm ?? SlurmProfile()).maxRunning, 4)
+        XCTAssertNil(spec.steps[1].slurm)
+        let (loc, msg) = f.loadError("executor: { slurm: { max_running: 0 } }\n" + step)
+        XCTAssertEqual(loc?.line, 1)
+        XCTAssertEqual(loc?.column, 35)
+        XCTAssertTrue(msg.contains("max_running") && msg.contains("1"), msg)
+    }
+
     func testSignalTakesEveryDurationFormWithinSlurmsLimit() throws {
         let f = Fixture()
         for (text, seconds) in [("1s", 1), ("90", 90), ("\"00:05:00\"", 300), ("18:12:15", 65535), ("1h", 3600)] {

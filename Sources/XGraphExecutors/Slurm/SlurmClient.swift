@@ -53,16 +53,20 @@ public struct SlurmClient: Sendable {
                 + "(a machine where `\(program)` works); on this machine use --executor local")
         }
         do {
+            // Bytes, decoded here: swift-subprocess's string output decodes a byte at a time
+            // through generic code, which made most of a head's CPU when it polled the
+            // squeue lines of a thousand array tasks.
             let result = try await Subprocess.run(
                 .path(FilePath(path)), arguments: Arguments(arguments),
                 input: .string(input ?? ""),
-                output: .string(limit: 64 << 20), error: .string(limit: 1 << 20))
+                output: .bytes(limit: 64 << 20), error: .bytes(limit: 1 << 20))
             let status: Int32
             switch result.terminationStatus {
             case .exited(let c): status = c
             case .signaled(let s): status = 128 + s
             }
-            return Output(status: status, stdout: result.standardOutput, stderr: result.standardError)
+            return Output(status: status, stdout: String(decoding: result.standardOutput, as: UTF8.self),
+                          stderr: String(decoding: result.standardError, as: UTF8.self))
         } catch let e as SubprocessError where e.code == .executableNotFound {
             throw XGraphError.usage("\(program) not found on PATH: --executor slurm runs on a Slurm login node "
                 + "(a machine where `\(program)` works); on this machine use --executor local")

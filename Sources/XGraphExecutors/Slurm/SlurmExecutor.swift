@@ -14,6 +14,7 @@ public final class SlurmExecutor: Sendable {
     private let live = Mutex<Set<String>>([])
     /// Seconds of xgraph's own time spent in sbatch calls, and their count (for the benchmark).
     private let submitted = Mutex<(count: Int, seconds: Double)>((0, 0))
+    private let arraySize = Mutex<Int?>(nil)
 
     public init(client: SlurmClient = SlurmClient(), queue: SlurmQueue? = nil) {
         self.client = client
@@ -26,10 +27,49 @@ public final class SlurmExecutor: Sendable {
                          as: SlurmJobIdentity(node: request.node, log: request.logPath))
     }
 
+    /// Submits `request` as one job array; returns the ids of its tasks (`A_0`, `A_1`, …), each
+    /// followed as the submission of its own output file.
+    public func submit(_ request: SlurmArrayRequest) async throws -> [String] {
+        let array = try await submit(arguments: request.sbatchArguments, script: request.script,
+                                     what: "an array of \(request.units.count) tasks (\(request.name))", as: nil)
+        let tasks = request.units.indices.map { "\(array)_\($0)" }
+        for id in tasks { track(id) }
+        await queue.noteSubmitted(tasks.enumerated().map { i, id in
+            (id, SlurmJobIdentity(name: request.name, log: SlurmArrayRequest.output(folder: request.folder, task: i)))
+        })
+        return tasks
+    }
+
+    /// The cluster's `MaxArraySize` (`scontrol show config`): an array's indices go up to one
+    /// less. Asked once per process; Slurm's default where it cannot be read.
+    public func maxArraySize() async -> Int {
+        if let known = arraySize.withLock({ $0 }) { return known }
+        var size = Self.defaultMaxArraySize
+        if let out = try? await client.run("scontrol", ["show", "config"]), out.succeeded,
+           let parsed = Self.maxArraySize(config: out.stdout) {
+            size = parsed
+        }
+        arraySize.withLock { $0 = size }
+        return size
+    }
+
+    public static let defaultMaxArraySize = 1001
+
+    /// `MaxArraySize = N` in `scontrol show config`'s text; nil when absent or not a number.
+    /// 0 turns arrays off on the cluster: no array then.
+    public static func maxArraySize(config: String) -> Int? {
+        for line in config.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0] == "MaxArraySize", let n = Int(parts[1]), n >= 0 { return n }
+        }
+        return nil
+    }
+
     /// Runs `sbatch --parsable ARGUMENTS` with `script` on stdin and follows the job it makes.
     /// - Parameter what: the job in messages ("the job of NODE", "the probe job").
-    /// - Parameter identity: the job name and `--output` path among `arguments`.
-    public func submit(arguments: [String], script: String, what: String, as identity: SlurmJobIdentity,
+    /// - Parameter identity: the job name and `--output` path among `arguments`; nil for an
+    ///   array, whose tasks the caller notes.
+    public func submit(arguments: [String], script: String, what: String, as identity: SlurmJobIdentity?,
                        refused: String = "") async throws -> String {
         let started = ContinuousClock.now
         let out = try await client.run("sbatch", arguments, input: script)
@@ -43,8 +83,10 @@ public final class SlurmExecutor: Sendable {
         }
         let spent = (ContinuousClock.now - started) / .seconds(1)
         submitted.withLock { $0.count += 1; $0.seconds += spent }
-        track(id)
-        await queue.noteSubmitted(id, as: identity)
+        if let identity {
+            track(id)
+            await queue.noteSubmitted([(id, identity)])
+        }
         return id
     }
 

@@ -41,7 +41,14 @@ public struct SlurmJobRequest: Sendable {
     }
 
     public var sbatchArguments: [String] {
-        var a = ["--parsable", "--job-name=" + Self.jobName(node), "--output=" + logPath, "--open-mode=append",
+        sbatchArguments(name: Self.jobName(node), output: logPath)
+    }
+
+    /// This request's resources, placement and dependencies under another job name and
+    /// `--output` path (an array of nodes of this shape). `more` goes before the profile's own
+    /// arguments, which always come last.
+    public func sbatchArguments(name: String, output: String, more: [String] = []) -> [String] {
+        var a = ["--parsable", "--job-name=" + name, "--output=" + output, "--open-mode=append",
                  "--chdir=" + workingDirectory, "--cpus-per-task=\(max(1, resources.cpus))"]
         if resources.memMB > 0 { a.append("--mem=\(resources.memMB)M") }
         if resources.gpus > 0 { a.append("--gres=gpu:\(resources.gpus)") }
@@ -58,7 +65,7 @@ public struct SlurmJobRequest: Sendable {
             // A failed input would otherwise leave this job pending forever.
             a.append("--kill-on-invalid-dep=yes")
         }
-        return a + profile.sbatchArgs
+        return a + more + profile.sbatchArgs
     }
 
     /// The profile's partition, account, qos, constraint and reservation as sbatch arguments
@@ -84,17 +91,29 @@ public struct SlurmJobRequest: Sendable {
 
     /// The batch script: a readable header and the runner, every word quoted.
     public var script: String {
-        let runner = command.first ?? "xgraph"
-        return """
-            #!/bin/sh
-            # xgraph node \(node.filter { !$0.isNewline })
-            if [ ! -x \(shellQuote(runner)) ]; then
-              echo "xgraph: \(runner.filter { $0 != "\"" && $0 != "$" && $0 != "`" && $0 != "\\" && !$0.isNewline }) is not an executable on $(hostname); put xgraph where compute nodes see it (a shared file system) or set XGRAPH_REMOTE_BIN" >&2
-              exit 127
-            fi
-            exec \(command.map(shellQuote).joined(separator: " "))
+        """
+        #!/bin/sh
+        # xgraph node \(node.filter { !$0.isNewline })
+        \(Self.binaryCheck(command.first ?? "xgraph"))
+        exec \(command.map(shellQuote).joined(separator: " "))
 
-            """
+        """
+    }
+
+    /// Script lines that end the job with a clear message when the xgraph binary is not
+    /// where the compute node looks for it.
+    static func binaryCheck(_ runner: String) -> String {
+        """
+        if [ ! -x \(shellQuote(runner)) ]; then
+          echo "xgraph: \(echoable(runner)) is not an executable on $(hostname); put xgraph where compute nodes see it (a shared file system) or set XGRAPH_REMOTE_BIN" >&2
+          exit 127
+        fi
+        """
+    }
+
+    /// `text` without what a double-quoted shell string would expand or end at.
+    static func echoable(_ text: String) -> String {
+        text.filter { $0 != "\"" && $0 != "$" && $0 != "`" && $0 != "\\" && !$0.isNewline }
     }
 
     /// Slurm's `days-hours:minutes:seconds`, rounded up to whole seconds.

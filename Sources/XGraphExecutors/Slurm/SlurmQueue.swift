@@ -58,10 +58,12 @@ public actor SlurmQueue {
 
     /// A new job was submitted as `identity`: it counts as queued until a later poll says
     /// otherwise, and the next poll comes soon, since it may end quickly.
-    public func noteSubmitted(_ job: String, as identity: SlurmJobIdentity) {
+    public func noteSubmitted(_ submitted: [(job: String, identity: SlurmJobIdentity)]) {
         interval = shortest
-        fresh[job] = polls
-        if jobs[job] == nil { jobs[job] = SlurmListedJob(state: .pending(reason: "submitted"), identity: identity) }
+        for (job, identity) in submitted {
+            fresh[job] = polls
+            if jobs[job] == nil { jobs[job] = SlurmListedJob(state: .pending(reason: "submitted"), identity: identity) }
+        }
     }
 
     /// The state of `job`, or nil when squeue does not list it (it has ended). When squeue
@@ -105,9 +107,11 @@ public actor SlurmQueue {
     }
 
     /// squeue's fields, each ended by a unit separator (no job name, path or reason holds
-    /// one): the id as sbatch --parsable printed it, the state, the reason, the job name and
-    /// the `--output` path, unpadded.
-    static let format = ["JobID", "State", "Reason", "Name", "STDOUT"].map { $0 + ":\u{1F}" }.joined(separator: ",")
+    /// one): the id as sbatch --parsable printed it (`A_i` for a task of array A: `JobID`
+    /// would print each task's own number), the state, the reason, the job name and the
+    /// `--output` path, unpadded. Polled with `--array`, so pending tasks are listed one a line
+    /// rather than as one `A_[3-99%5]`.
+    static let format = ["JobArrayID", "State", "Reason", "Name", "STDOUT"].map { $0 + ":\u{1F}" }.joined(separator: ",")
 
     private func refresh() async {
         let poll = polls
@@ -136,7 +140,7 @@ public actor SlurmQueue {
                 }
                 now = jobs
             } else {
-                let out = try await client.run("squeue", ["--me", "--noheader", "--Format=" + Self.format])
+                let out = try await client.run("squeue", ["--me", "--array", "--noheader", "--Format=" + Self.format])
                 guard out.succeeded else {
                     lastError = "squeue failed: " + out.message
                     interval = min(interval * 2, longest)
@@ -212,12 +216,25 @@ public actor SlurmQueue {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 5, !f[0].isEmpty else { continue }
-            let identity = SlurmJobIdentity(name: f[3], log: f[4])
+            let identity = SlurmJobIdentity(name: f[3], log: taskOutput(f[4], id: f[0]))
             if let listed = listed(state: f[1].trimmingCharacters(in: .whitespaces), reason: f[2], identity: identity) {
                 jobs[f[0]] = listed
             }
         }
         return jobs
+    }
+
+    /// The `--output` path of job `id` as scontrol prints it: squeue prints an array's pattern
+    /// (`DIR/%a`) for each task, scontrol the task's own file (`DIR/7`); an array's tasks are
+    /// told apart by that file.
+    static func taskOutput(_ pattern: String, id: String) -> String {
+        guard let sep = id.utf8.firstIndex(of: UInt8(ascii: "_")) else { return pattern }
+        let task = id[id.utf8.index(after: sep)...]
+        guard !task.isEmpty, task.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return pattern }
+        // xgraph's own arrays end in `/%a`; this runs once per listed task and poll.
+        if pattern.hasSuffix("/%a") { return String(pattern.dropLast(2) + task) }
+        guard pattern.contains("%a") else { return pattern }
+        return pattern.replacingOccurrences(of: "%a", with: String(task))
     }
 
     /// A job in state `state` (Slurm's name) as a waiter sees it; nil for one that has ended.

@@ -76,18 +76,46 @@ public enum SlurmJSON {
         var out: [String: SlurmListedJob] = [:]
         for job in reply.jobs {
             guard let id = int(job["job_id"]), let user = int(job["user_id"]), user == Int(uid) else { continue }
-            var key = String(id)
-            if let array = int(job["array_job_id"]), array > 0, let task = int(job["array_task_id"]) { key = "\(array)_\(task)" }
+            var keys = [String(id)]
+            if let array = int(job["array_job_id"]), array > 0 {
+                if let task = int(job["array_task_id"]) {
+                    keys = ["\(array)_\(task)"]
+                } else if let pending = job["array_task_string"] as? String, let tasks = arrayTasks(pending) {
+                    // The tasks still pending, as one record: `3-99%5`.
+                    keys = tasks.map { "\(array)_\($0)" }
+                }
+            }
             let state: String
             if let s = job["job_state"] as? String { state = s }
             else if let flags = job["job_state"] as? [String], let first = flags.first { state = first }
             else { continue }
-            let identity = SlurmJobIdentity(name: job["name"] as? String ?? "", log: job["standard_output"] as? String ?? "")
-            if let listed = SlurmQueue.listed(state: state, reason: job["state_reason"] as? String ?? "", identity: identity) {
-                out[key] = listed
+            for key in keys {
+                let identity = SlurmJobIdentity(name: job["name"] as? String ?? "",
+                                                log: SlurmQueue.taskOutput(job["standard_output"] as? String ?? "", id: key))
+                if let listed = SlurmQueue.listed(state: state, reason: job["state_reason"] as? String ?? "", identity: identity) {
+                    out[key] = listed
+                }
             }
         }
         return out
+    }
+
+    /// The task indices of an array's pending record (`3-99%5`, `1,4,7-9`, `0-20:4`); nil
+    /// when it is not such a list, or names more tasks than any array may hold.
+    static func arrayTasks(_ text: String) -> [Int]? {
+        let list = text.split(separator: "%").first ?? ""
+        var tasks: [Int] = []
+        for part in list.split(separator: ",") {
+            let stepped = part.split(separator: ":", omittingEmptySubsequences: false)
+            let bounds = (stepped.first ?? "").split(separator: "-", omittingEmptySubsequences: false)
+            guard let first = bounds.first.flatMap({ Int($0) }), first >= 0, bounds.count <= 2, stepped.count <= 2 else { return nil }
+            let last = bounds.count == 2 ? Int(bounds[1]) : first
+            let step = stepped.count == 2 ? Int(stepped[1]) : 1
+            guard let last, let step, step > 0, last >= first, last - first <= 4_000_000 else { return nil }
+            tasks += stride(from: first, through: last, by: step)
+            if tasks.count > 4_000_000 { return nil }
+        }
+        return tasks.isEmpty ? nil : tasks
     }
 
     /// A number as the parsers write it: plain, or (v0.0.39 on) `{"set": true, "number": N}`.

@@ -1,0 +1,89 @@
+import Foundation
+import XGraphCore
+
+/// Several units of nodes of one shape (resources, placement, requeue) as one Slurm job
+/// array: one `sbatch --array=0-(n-1)%M` instead of n, which is what cluster admins ask of
+/// tools that submit thousands of jobs (each `sbatch` is a round trip to the controller, and
+/// a user's jobs are capped).
+///
+/// The array lives in a folder of the store: `units` holds one line per task (the commands of
+/// its unit, every word quoted), and Slurm writes task i's output to `FOLDER/i`, which the
+/// head made a link to that node's log, so a task's log is where a single job's would be.
+public struct SlurmArrayRequest: Sendable {
+    /// One node of a unit: its runner's argument vector and its log.
+    public struct Member: Sendable {
+        public var command: [String]
+        public var log: String
+        public init(command: [String], log: String) { self.command = command; self.log = log }
+    }
+
+    /// Resources, placement and requeue of every task (its node, command and log are unused).
+    public var shape: SlurmJobRequest
+    /// The job name squeue shows for every task.
+    public var name: String
+    public var folder: String
+    /// Task i runs `units[i]`: its nodes one after another.
+    public var units: [[Member]]
+    /// At most this many tasks of the array run at once (`%M`).
+    public var throttle: Int
+
+    public init(shape: SlurmJobRequest, name: String, folder: String, units: [[Member]], throttle: Int) {
+        self.shape = shape; self.name = name; self.folder = folder; self.units = units
+        self.throttle = max(1, throttle)
+    }
+
+    public var unitsPath: String { folder + "/units" }
+    /// Slurm's `--output` for every task: `%a` is the task's index.
+    public var outputPattern: String { folder + "/%a" }
+    /// Task `i`'s output as squeue and scontrol name it once the pattern is filled in.
+    public static func output(folder: String, task: Int) -> String { folder + "/\(task)" }
+
+    public var sbatchArguments: [String] {
+        shape.sbatchArguments(name: name, output: outputPattern,
+                              more: ["--array=0-\(max(0, units.count - 1))%\(min(throttle, max(1, units.count)))"])
+    }
+
+    /// The `units` file, or nil when a word holds a line break (a line per task could not hold
+    /// it; such nodes go out as single jobs).
+    public var unitsText: String? {
+        var text = ""
+        for unit in units {
+            guard let line = Self.line(unit) else { return nil }
+            text += line + "\n"
+        }
+        return text
+    }
+
+    /// One task's shell line. A unit of one node `exec`s its runner, so the runner is the batch
+    /// shell (`--signal=B:USR1` reaches it, as in a single job) and Slurm's output, linked to
+    /// the node's log, takes its output. Several nodes run one after another, each runner
+    /// writing to its own log, and a failed one does not stop the rest (they are independent
+    /// nodes of one step); the task fails if any did.
+    static func line(_ unit: [Member]) -> String? {
+        guard !unit.isEmpty, !unit.contains(where: { m in m.log.contains(where: \.isNewline)
+                || m.command.contains { $0.contains(where: \.isNewline) } }) else { return nil }
+        if unit.count == 1 { return "exec " + unit[0].command.map(shellQuote).joined(separator: " ") }
+        let runs = unit.map { m in
+            m.command.map(shellQuote).joined(separator: " ") + " >>" + shellQuote(m.log) + " 2>&1 || s=1"
+        }
+        return "s=0; " + runs.joined(separator: "; ") + "; exit $s"
+    }
+
+    /// The batch script: it reads its own line of `units` and runs it.
+    public var script: String {
+        let units = shellQuote(unitsPath)
+        let runner = self.units.first?.first?.command.first ?? "xgraph"
+        return """
+            #!/bin/sh
+            # xgraph array \(name.filter { !$0.isNewline }): \(self.units.count) tasks, one line each in \(unitsPath.filter { !$0.isNewline })
+            \(SlurmJobRequest.binaryCheck(runner))
+            unit=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" \(units))
+            if [ -z "$unit" ]; then
+              echo "xgraph: no line $((SLURM_ARRAY_TASK_ID + 1)) in \(SlurmJobRequest.echoable(unitsPath)) (was the store's jobs/arrays folder removed?)" >&2
+              exit 1
+            fi
+            eval "$unit"
+
+            """
+    }
+}

@@ -30,23 +30,32 @@ final class SlurmSmallArrayTests: SlurmTestCase {
         }
     }
 
-    /// A task's units line cannot hold a line break (here in the experiment file's name, which
-    /// every runner command names): such nodes go out as jobs of their own.
+    /// A task's units line cannot hold a line break (here in the store's path, which every
+    /// runner command names): such nodes go out as jobs of their own. A line break in the
+    /// experiment file's name does not matter: jobs run node descriptions and never name it.
     func testNodesWhoseCommandHoldsALineBreakGoOutAlone() throws {
         let h = try CLIHarness()
-        let file = "two\nlines.yaml"
-        try h.write(file, """
+        let yaml = """
             steps:
               n:
                 foreach: { i: [1, 2, 3] }
                 command: echo {{ i }} > {{ out }}/v.txt
 
-            """)
+            """
         let sbatch = try SbatchWrapper(h)
-        let r = try h.run(["build", file, "--executor", "slurm", "--store", "s"], env: sbatch.environment())
-        XCTAssertEqual(r.status, 0, r.all)
-        XCTAssertEqual(try sbatch.counts(), ["xg:n/i=1": 1, "xg:n/i=2": 1, "xg:n/i=3": 1])
+        let file = "two\nlines.yaml"
+        try h.write(file, yaml)
+        let named = try h.run(["build", file, "--executor", "slurm", "--store", "s"], env: sbatch.environment())
+        XCTAssertEqual(named.status, 0, named.all)
+        XCTAssertEqual(try sbatch.counts(), ["xg:n[3]": 1], "nodes of a file with a line break in its name went out alone")
         XCTAssertEqual(try h.keys("s").count, 3)
+
+        try h.write("l.yaml", yaml)
+        let store = "two\nlines"
+        let r = try h.run(["build", "l.yaml", "--executor", "slurm", "--store", store], env: sbatch.environment())
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try sbatch.counts(), ["xg:n[3]": 1, "xg:n/i=1": 1, "xg:n/i=2": 1, "xg:n/i=3": 1])
+        XCTAssertEqual(try h.keys(store).count, 3)
     }
 
     /// With arrays turned off every node is a job of its own, named after it.

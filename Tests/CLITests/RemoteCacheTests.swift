@@ -214,7 +214,7 @@ final class S3LargeFileTests: XCTestCase {
         XCTAssertTrue(s.log.contains("initiate multipart upload bucket large/blobs/"), "multipart")
         let b = try h.run(["pull", "exp.yaml", "--store", "B", "--remote", s.url("large")], env: s.env)
         XCTAssertEqual(b.status, 0, b.all)
-        XCTAssertTrue(b.out.contains("pulled 1 node (2.1 GB"), b.all)
+        XCTAssertTrue(b.out.contains("pulled 1 node (2.0 GiB"), b.all)
         try RemoteScenarios.verifyClean(h, store: "B")
     }
 }

@@ -126,13 +126,7 @@ final class RemoteResumeTests: XCTestCase {
     /// difference, and the object holds exactly the blob's bytes.
     func testFolderPushContinuesAPartialFileAndNeverTrustsItsBytes() throws {
         let r = try FolderRemote(owner: TestUser.current)
-        let h = try RemoteScenarios.project(n: 2_000_000)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
-        _ = RemoteScenarios.ran(h)
-        let blobs = h.dir.path + "/A/blobs"
-        let local = try XCTUnwrap((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String] ?? [])
-            .filter { !$0.hasSuffix(".x") && $0.contains("/") }
-            .max { Self.size(blobs + "/" + $0) < Self.size(blobs + "/" + $1) })
+        let (h, blobs, local) = try Self.storeWithALargeBlob()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: blobs + "/" + local))
         XCTAssertGreaterThan(bytes.count, 10 << 20)
         let url = r.url("partial")
@@ -160,13 +154,7 @@ final class RemoteResumeTests: XCTestCase {
     /// is not written through: that file keeps its bytes, and the blob arrives whole.
     func testFolderPartialThatIsAHardLinkIsLeftAlone() throws {
         let r = try FolderRemote(owner: TestUser.current)
-        let h = try RemoteScenarios.project(n: 2_000_000)
-        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
-        _ = RemoteScenarios.ran(h)
-        let blobs = h.dir.path + "/A/blobs"
-        let local = try XCTUnwrap((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String] ?? [])
-            .filter { !$0.hasSuffix(".x") && $0.contains("/") }
-            .max { Self.size(blobs + "/" + $0) < Self.size(blobs + "/" + $1) })
+        let (h, blobs, local) = try Self.storeWithALargeBlob()
         let url = r.url("linked")
         let tmp = r.path("linked", "tmp")
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -210,6 +198,19 @@ final class RemoteResumeTests: XCTestCase {
         _ = RemoteScenarios.ran(h)
         let b = try RemoteScenarios.build(h, "B", r, "tmpgc")
         XCTAssertEqual(RemoteScenarios.ran(h), [], b.all)
+    }
+
+    /// A project built into store A without a remote, its blobs folder, and the path (below it)
+    /// of its largest blob: the checkpoint a folder push sends through a partial.
+    static func storeWithALargeBlob() throws -> (h: CLIHarness, blobs: String, local: String) {
+        let h = try RemoteScenarios.project(n: 2_000_000)
+        XCTAssertEqual(try h.run(["build", "exp.yaml", "--store", "A", "--remote-mode", "off"]).status, 0)
+        _ = RemoteScenarios.ran(h)
+        let blobs = h.dir.path + "/A/blobs"
+        let local = try XCTUnwrap((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String] ?? [])
+            .filter { !$0.hasSuffix(".x") && $0.contains("/") }
+            .max { size(blobs + "/" + $0) < size(blobs + "/" + $1) })
+        return (h, blobs, local)
     }
 
     static func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }

@@ -136,6 +136,16 @@ final class Rebuilder: @unchecked Sendable {
         return nil
     }
 
+    /// The record a job of node `i` left under `key`, when its output can be used. A forced
+    /// node's earlier record is what it was forced past: only the one its job wrote (the run
+    /// whose log is `log`) counts.
+    func jobRecord(_ i: Int, key: NodeKey, log: String) -> ActionRecord? {
+        guard let record = store.recordLearned(forKey: key.key) else { return nil }
+        if forced.contains(i) && record.provenance.log != store.relativePath(log) { return nil }
+        let out = record.output
+        return store.hasArtifact(out) || (restore && store.restoreArtifact(out)) ? record : nil
+    }
+
     /// Why a node with this key must run, against the last build of the same node name.
     func reason(_ i: Int, key: NodeKey?) -> RunReason {
         if forced.contains(i) { return .forced }

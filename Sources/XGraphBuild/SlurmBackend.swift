@@ -76,9 +76,12 @@ struct SlurmBackend: ExecutionBackend {
         builder.observer.event(.submitted(node: node.id, job: job.job))
         // Nodes of a group share their task: each is done once its own record is there.
         let shared = job.jobName != nil && node.jobGroup != nil
+        // Read once, when the job is seen to have recorded the node; the outcome uses it.
+        var record: ActionRecord?
         do {
             try await follow(job, node: node, attempt: attempt, shared: shared) {
-                self.rebuilder.cachedOutput(i, key: key) != nil
+                if record == nil { record = self.rebuilder.jobRecord(i, key: key, log: job.log) }
+                return record != nil
             }
         } catch is CancellationError {
             return (.cancelled, false)
@@ -88,14 +91,15 @@ struct SlurmBackend: ExecutionBackend {
         let taskListed = shared ? await slurm.executor.queue.state(of: job.job, as: job.identity) != nil : false
         if !taskListed { slurm.executor.ended(job.job) }
         // Read before the array's folder (the task's output) may go.
-        let unreached = shared && rebuilder.cachedOutput(i, key: key) == nil && !FileManager.default.fileExists(atPath: job.log)
+        if record == nil { record = rebuilder.jobRecord(i, key: key, log: job.log) }
+        let unreached = shared && record == nil && !FileManager.default.fileExists(atPath: job.log)
         let cancelled = unreached && (job.output.map { !FileManager.default.fileExists(atPath: $0) || RunnerProgress.wasCancelled(logPath: $0) } ?? true)
         await batcher?.finished(folder: job.output.map { ($0 as NSString).deletingLastPathComponent })
         if unreached {
             if cancelled { return (.failed("the job of its group (Slurm job \(job.job)) was cancelled before it reached this node", nil, retry: false), false) }
             return (.failed("the job of its group (Slurm job \(job.job)) ended before it reached this node", nil, retry: true), true)
         }
-        return (await outcome(i, node: node, key: key, job: job), false)
+        return (outcome(record, job: job), false)
     }
 
     /// Waits until `job` has ended: squeue stops listing it and either its record is there or
@@ -191,8 +195,9 @@ struct SlurmBackend: ExecutionBackend {
 
     /// The store is the truth: a record for the key means the job succeeded, whatever squeue or
     /// sacct might say; no record means it failed, and its log says why.
-    private func outcome(_ i: Int, node: Node, key: NodeKey, job: SubmittedJob) async -> AttemptOutcome {
-        if let record = try? store.record(forKey: key.key), rebuilder.cachedOutput(i, key: key) != nil {
+    /// - Parameter record: the node's record once the job ended (`Rebuilder.jobRecord`).
+    private func outcome(_ record: ActionRecord?, job: SubmittedJob) -> AttemptOutcome {
+        if let record {
             return .succeeded(record, seconds: record.provenance.end.timeIntervalSince(record.provenance.start))
         }
         guard FileManager.default.fileExists(atPath: job.log) else {

@@ -63,6 +63,20 @@ extension Store {
         return record.output
     }
 
+    /// The good record under `key`, read from its file (never from the key map), which this
+    /// process's key map then knows: what a head reads once a job elsewhere may have recorded it.
+    ///
+    /// keys.log is left alone: the process that wrote the record appended its line (a line
+    /// it lost is mended by whichever build next misses the key there).
+    public func recordLearned(forKey key: Digest) -> ActionRecord? {
+        guard case .good(let record) = readRecord(key) else { return nil }
+        caches.withLock { c in
+            if c.outputs == nil { c.outputs = KeyLog.load(keyLogPath) }
+            c.outputs?[record.key] = record.output
+        }
+        return record
+    }
+
     /// Makes keys.log and this process's map say what `record` says: appends its line (the last
     /// good line of a key wins) unless the map already agrees. A store this user cannot write
     /// keeps its log; the record still answers, only more slowly.

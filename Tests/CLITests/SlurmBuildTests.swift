@@ -77,6 +77,39 @@ final class SlurmBuildTests: SlurmTestCase {
         XCTAssertLessThanOrEqual(recorded, start, "the child started before its input was recorded")
     }
 
+    /// `--force` runs nodes whose records exist: the head must take the record its job wrote as
+    /// the outcome, never the one the node was forced past (it took neither, and reported every
+    /// forced node failed), nor count a grouped node done on the old record before its task ran.
+    func testForcedNodesRunAgainAndTheirNewRecordsAreTheOutcome() throws {
+        let h = try CLIHarness()
+        try h.write("force.yaml", """
+            steps:
+              a:
+                foreach: { i: [1, 2, 3] }
+                command: echo {{ i }} > {{ out }}/v.txt
+              g:
+                foreach: { i: [1, 2] }
+                group: { max_nodes: 2, max_time: 10m }
+                command: sleep 1; echo {{ i }} > {{ out }}/v.txt
+
+            """)
+        let first = try h.run(["build", "force.yaml", "--executor", "slurm", "--store", "s"])
+        XCTAssertEqual(first.status, 0, first.all)
+        let before = Dictionary(uniqueKeysWithValues: try h.records("s").map {
+            ($0["node"] as? String ?? "", ($0["provenance"] as? [String: Any])?["buildID"] as? String ?? "")
+        })
+        XCTAssertEqual(before.count, 5)
+        let forced = try h.run(["build", "force.yaml", "--executor", "slurm", "--store", "s", "--force", "*"])
+        XCTAssertEqual(forced.status, 0, forced.all)
+        XCTAssertTrue(forced.out.contains("built 5, cached 0 of 5 nodes"), forced.all)
+        XCTAssertEqual(Self.queuedJobs(forced.out).count, 5, forced.out)
+        for record in try h.records("s") {
+            let node = record["node"] as? String ?? ""
+            let build = (record["provenance"] as? [String: Any])?["buildID"] as? String
+            XCTAssertNotEqual(build, before[node], "\(node) still has the record it was forced past")
+        }
+    }
+
     func testAFailingJobBlocksItsDependentsAndItsLogHoldsTheOutput() throws {
         let h = try CLIHarness()
         try h.write("fail.yaml", """

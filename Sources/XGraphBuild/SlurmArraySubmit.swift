@@ -40,6 +40,9 @@ extension Builder {
     /// As for a single job, each node's "submitting" marker is written before `sbatch` runs
     /// (naming the array's job name and the task's output file) and removed once its task is
     /// recorded: a head killed in between leaves what the next build needs to adopt the task.
+    /// The files are written unsynced and made durable by one `syncRegistry` before `sbatch` and
+    /// one after the entries: an fsync per file was the largest part of the head's CPU. Each
+    /// entry takes its marker's place (`recordSubmitted(replacingMarker:)`).
     func submitArray(_ units: [[SlurmSubmission]], shape: SlurmJobRequest,
                      slurm: SlurmSettings) async throws -> (folder: String, jobs: [[SubmittedJob]]) {
         let steps = Set(units.joined().map(\.node.step))
@@ -58,7 +61,7 @@ extension Builder {
                 var unitMembers: [SlurmArrayRequest.Member] = []
                 for s in unit {
                     let (job, command) = try prepareSubmission(s.index, key: s.key, attempt: s.attempt, forced: s.forced,
-                                                               slurm: slurm, task: (name, output))
+                                                               slurm: slurm, task: (name, output), syncMarker: false)
                     unitJobs.append(job)
                     unitMembers.append(.init(command: command, log: job.log))
                 }
@@ -71,6 +74,8 @@ extension Builder {
             let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: members, throttle: slurm.throttle(shape.profile))
             guard let text = request.unitsText else { throw ArrayRefusal.lineBreak }
             try store.publishArrayFile(text, at: request.unitsPath)
+            // The markers, descriptions and units reach the disk together, before sbatch.
+            try store.syncRegistry()
             tasks = try await slurm.executor.submit(request)
         } catch is CancellationError {
             // sbatch may have made the array before it was stopped: the markers let the next
@@ -88,10 +93,10 @@ extension Builder {
             for k in jobs[t].indices {
                 jobs[t][k].job = id
                 jobs[t][k].submitted = now
-                try store.recordSubmittedJob(jobs[t][k])
-                store.clearSubmitting(file: slurm.specFile, node: jobs[t][k].node)
+                try store.recordSubmitted(replacingMarker: jobs[t][k])
             }
         }
+        try store.syncRegistry()
         return (folder, jobs)
     }
 }

@@ -128,13 +128,14 @@ extension Builder {
     /// output file; nil: `xg:NODE` and the log).
     func prepareSubmission(_ i: Int, key: NodeKey?, attempt: Int, forced: Bool, slurm: SlurmSettings,
                            upstream: (Int) -> DescribedInput.Source? = { _ in nil },
-                           task: (name: String, output: String)? = nil) throws -> (job: SubmittedJob, command: [String]) {
+                           task: (name: String, output: String)? = nil,
+                           syncMarker: Bool = true) throws -> (job: SubmittedJob, command: [String]) {
         let node = graph.nodes[i]
         let description = try writeJobDescription(i, key: key, forced: forced, upstream: upstream)
         let log = try store.logPath(forNode: node.id, attempt: attempt)
         let job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.key.hex, log: log,
                                attempt: attempt, description: description.hex, jobName: task?.name, output: task?.output)
-        try store.recordSubmitting(job)
+        try store.recordSubmitting(job, sync: syncMarker)
         return (job, slurm.runnerCommand(description: description, store: store, attempt: attempt, log: log))
     }
 

@@ -156,6 +156,27 @@ enum POSIX {
         return errno == EEXIST ? false : nil
     }
 
+    /// `syncfs(2)` of the file system holding `path`: everything written there reaches the disk
+    /// (on NFS, the server). Falls back to `sync()` where the call cannot be found.
+    static func syncFileSystem(of path: String) throws {
+        guard let call = syncfs else { sync(); return }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open", path) }
+        defer { close(fd) }
+        guard call(fd) == 0 else { throw ioError("sync the file system of", path) }
+    }
+
+    /// Swift's Glibc module does not declare syncfs (glibc has it since 2.14).
+    private typealias SyncFS = @convention(c) (Int32) -> Int32
+    private static let syncfs: SyncFS? = {
+        #if os(Linux)
+        guard let symbol = dlsym(nil, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+        #else
+        return nil
+        #endif
+    }()
+
     /// glibc has exported renameat2 since 2.28, but Swift's Glibc module does not declare it.
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
     private static let renameat2: RenameAt2? = {

@@ -62,4 +62,12 @@ final class SlurmQueueFormatTests: XCTestCase {
         XCTAssertNil(SlurmJSON.jobs("squeue: unrecognized option '--json'", user: 0))
         XCTAssertNil(SlurmJSON.jobs("{\"meta\": {}}", user: 0))
     }
+
+    /// The release `squeue --version` names decides whether the JSON probe is made at all.
+    func testVersionFromSqueueVersion() {
+        XCTAssertTrue(SlurmQueueFormat.version("slurm-wlm 22.05.8\n").map { $0 == (22, 5) } ?? false)
+        XCTAssertTrue(SlurmQueueFormat.version("slurm 23.11.4\n").map { $0 == (23, 11) } ?? false)
+        XCTAssertNil(SlurmQueueFormat.version("squeue: error: something\n"))
+        XCTAssertNil(SlurmQueueFormat.version(""))
+    }
 }

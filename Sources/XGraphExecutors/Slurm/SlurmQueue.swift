@@ -211,14 +211,28 @@ public actor SlurmQueue {
     }
 
     /// squeue's text columns (`format`), one job per line.
+    ///
+    /// Read as bytes, once per poll and line: a head following a thousand array tasks parses a
+    /// thousand lines a poll, nearly all with the same job name and output pattern, so those
+    /// are made into strings once per poll (`seen`), not once per line.
     public static func parse(_ text: String) -> [String: SlurmListedJob] {
         var jobs: [String: SlurmListedJob] = [:]
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        var seen: [ArraySlice<UInt8>: String] = [:]
+        func string(_ bytes: ArraySlice<UInt8>) -> String {
+            if let s = seen[bytes] { return s }
+            let s = String(decoding: bytes, as: UTF8.self)
+            if seen.count < 64 { seen[bytes] = s }
+            return s
+        }
+        let bytes = Array(text.utf8)
+        for line in bytes.split(separator: 0x0A) {
+            let f = line.split(separator: 0x1F, omittingEmptySubsequences: false)
             guard f.count >= 5, !f[0].isEmpty else { continue }
-            let identity = SlurmJobIdentity(name: f[3], log: taskOutput(f[4], id: f[0]))
-            if let listed = listed(state: f[1].trimmingCharacters(in: .whitespaces), reason: f[2], identity: identity) {
-                jobs[f[0]] = listed
+            let id = String(decoding: f[0], as: UTF8.self)
+            let state = String(decoding: f[1], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let identity = SlurmJobIdentity(name: string(f[3]), log: taskOutput(string(f[4]), id: id))
+            if let listed = listed(state: state, reason: string(f[2]), identity: identity) {
+                jobs[id] = listed
             }
         }
         return jobs

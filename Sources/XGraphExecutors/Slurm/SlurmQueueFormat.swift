@@ -28,8 +28,16 @@ public enum SlurmQueueFormat: String, Sendable {
 
     /// The format to poll with, and why. One `squeue --json` call that names no job of ours
     /// (a job name nobody uses): a Slurm that honours filters lists nothing.
+    ///
+    /// `squeue --version` is asked first: where it names a Slurm before 23.02 the probe is not
+    /// made, since there it would print every job of every user once (megabytes on a busy
+    /// cluster, all parsed to learn nothing).
     public static func detect(_ client: SlurmClient) async -> (SlurmQueueFormat, String) {
         if let forced = requested { return (forced, "XGRAPH_SLURM_QUEUE=\(forced.rawValue)") }
+        if let out = try? await client.run("squeue", ["--version"]), out.succeeded,
+           let v = version(out.stdout), (v.major, v.minor) < (23, 2) {
+            return (.text, "Slurm \(v.major).\(String(format: "%02d", v.minor))'s squeue --json ignores filtering options (man squeue)")
+        }
         let probe = "xg:format-probe-\(UUID().uuidString)"
         guard let out = try? await client.run("squeue", ["--json", "--me", "--name=" + probe]) else {
             return (.text, "squeue could not be run")
@@ -45,6 +53,16 @@ public enum SlurmQueueFormat: String, Sendable {
             return (.text, "\(version)'s squeue --json ignores filtering options (man squeue)")
         }
         return (.json, "\(version) offers squeue --json with filters")
+    }
+}
+
+extension SlurmQueueFormat {
+    /// The release in `squeue --version`'s answer (`slurm 23.11.4`, Debian's `slurm-wlm 22.05.8`).
+    public static func version(_ text: String) -> (major: Int, minor: Int)? {
+        guard let word = text.split(whereSeparator: \.isWhitespace).last else { return nil }
+        let parts = word.split(separator: ".")
+        guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
+        return (major, minor)
     }
 }
 

@@ -40,9 +40,12 @@ public struct GCRoots: Sendable {
     public mutating func addLiveJobs(_ store: Store) async -> (files: Set<String>, note: String?) {
         var entries = store.allSubmittedJobs()
         rules.jobDescriptions = []
+        rules.jobArrayFolders = []
         guard !entries.isEmpty else { return ([], nil) }
         var note: String?
-        if let out = try? await SlurmClient().run("squeue", ["-h", "-o", "%i"]), out.succeeded {
+        // `--array` lists each pending task of an array as `A_i`, the id its entry holds;
+        // without it a pending array is one line (`A_[0-5]`) and its tasks would seem ended.
+        if let out = try? await SlurmClient().run("squeue", ["-h", "--array", "-o", "%i"]), out.succeeded {
             let listed = Set(out.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
             // A marker (no job id yet) was left by a head killed around sbatch: its job may exist.
             entries = entries.filter { $0.job.isEmpty || listed.contains($0.job) }
@@ -51,6 +54,8 @@ public struct GCRoots: Sendable {
         }
         for e in entries { if let k = e.key.flatMap(Digest.init(hex:)) { rules.keys.insert(k) } }
         for e in entries { if let d = e.description.flatMap(Digest.init(hex:)) { keepDescription(d, store) } }
+        // A task reads its array's `units` file when it starts (a requeued one again).
+        for e in entries { if let f = e.output.flatMap(Store.arrayFolderName(ofTaskOutput:)) { rules.jobArrayFolders?.insert(f) } }
         return (Set(entries.map(\.file)), note)
     }
 

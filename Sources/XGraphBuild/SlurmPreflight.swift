@@ -6,24 +6,48 @@ import XGraphStore
 /// Checks made before the first job is submitted, so a misconfigured cluster fails once, at
 /// once, naming what to fix, instead of failing every node of a wave or pending forever.
 extension Builder {
-    public func slurmPreflight(toRun: [Int]) async throws {
+    /// - Parameter detached: a detached build submits one job per node, so no step's
+    ///   `group:` time is asked for.
+    public func slurmPreflight(toRun: [Int], detached: Bool = false) async throws {
         guard let slurm, let first = toRun.first else { return }
         let partitions = try await SlurmPartitions.read(slurm.executor.client)
         var problems: [String] = []
+        var groupProblems: [String] = []
+        var groupsChecked = Set<String>()
         for i in toRun {
             let node = graph.nodes[i]
             let profile = node.slurm.overridden(by: slurm.profile)
             if let why = partitions.misfit(node.resources, partition: profile.partition) {
                 problems.append("\(node.id) \(why)")
             }
+            // A grouped job asks for the group's max_time instead of its nodes' own time
+            // (SlurmBatcher), which the check above never saw; sbatch would refuse it late.
+            if slurm.arrays && !detached, let group = node.jobGroup, group.maxNodes > 1, let t = group.maxTime,
+               groupsChecked.insert(node.step + "\u{0}" + (profile.partition ?? "")).inserted,
+               let over = partitions.timeLimitExceeded(t, partition: profile.partition) {
+                groupProblems.append(Self.groupTimeProblem(step: node.step, maxTime: t, partition: over.name, limit: over.limit))
+            }
         }
+        var message: [String] = []
         if !problems.isEmpty {
             let more = problems.count > 10 ? "\n  … and \(problems.count - 10) more" : ""
-            throw XGraphError.build("nothing was submitted: \(problems.count) node\(problems.count == 1 ? "" : "s") cannot run on this cluster "
+            message.append("\(problems.count) node\(problems.count == 1 ? "" : "s") cannot run on this cluster "
                 + "(sinfo):\n  " + problems.prefix(10).joined(separator: "\n  ") + more
                 + "\nchange the step's resources or the Slurm profile's partition")
         }
+        message += groupProblems
+        if !message.isEmpty { throw XGraphError.build("nothing was submitted: " + message.joined(separator: "\n")) }
         try await probe(profile: graph.nodes[first].slurm.overridden(by: slurm.profile), slurm: slurm)
+    }
+
+    /// Why a grouped step's jobs cannot run: what they ask for, what the partition allows, and
+    /// what to change. Seconds as whole numbers, as the node check says them.
+    static func groupTimeProblem(step: String, maxTime: Double, partition: String, limit: Double) -> String {
+        func s(_ t: Double) -> String { String(format: "%.0f s", t) }
+        let margin = SlurmJobRequest.timeMargin
+        return "step \(step): group.max_time \(s(maxTime)) makes its grouped jobs ask Slurm for \(s(maxTime + margin)) "
+            + "(\(s(margin)) for xgraph), and partition \(partition) allows \(s(limit)) (sinfo's time limit); "
+            + "lower the step's group.max_time to at most \(s(max(0, limit - margin))), or use a partition with a longer MaxTime"
     }
 
     /// A first tiny job that shows the compute nodes see the store and the xgraph binary.

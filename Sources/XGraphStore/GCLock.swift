@@ -17,7 +17,11 @@ import Glibc
 ///   host), and ignores the pins of owners that are gone. Pins are written under the shared lock,
 ///   so either gc reads them, or the build decides after gc and sees what gc left.
 /// - The lock file holds gc's generation, bumped by each gc that deleted anything: a Store that
-///   pins reads it and drops its in-memory caches of keys and artifacts when it moved.
+///   pins reads it (through the open file it holds the lock on) and drops its in-memory caches
+///   of keys and artifacts when it moved.
+/// - A Store pins through one open file of gc.lock and one of its `.pins` file, kept for its
+///   life (PinFiles.swift): a build pins every late key on its own, and opening the files per
+///   pin tripled the system calls of a build whose dependents were cut off early.
 extension Store {
     public var gcLockPath: String { leases.gcLockPath }
 
@@ -31,14 +35,14 @@ extension Store {
 
     /// Opens the lock file, creating it group-writable where the umask allows (a shared store's
     /// members all take it). Read-only where this user may not write it: flock works on either.
-    private func openGCLock() -> Int32 {
-        let fd = open(gcLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
-        return fd >= 0 ? fd : open(gcLockPath, O_RDONLY | O_CLOEXEC)
+    static func openGCLock(_ path: String) -> Int32 {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC)
     }
 
     /// Takes the lock shared (a build). Waits while a gc runs; `waiting` is called once if it must.
     public func gcShared(waiting: () -> Void = {}) -> GCLock {
-        let fd = openGCLock()
+        let fd = Self.openGCLock(gcLockPath)
         guard fd >= 0 else { return GCLock(fd: -1) }  // a store nobody can gc from here
         if flock(fd, LOCK_SH | LOCK_NB) != 0 {
             waiting()
@@ -59,26 +63,54 @@ extension Store {
         return GCLock(fd: fd)
     }
 
-    /// The number of collections that deleted something (0 for a store never collected).
-    func gcGeneration() -> Int {
-        guard let data = POSIX.readFile(gcLockPath), let text = String(data: data, encoding: .utf8) else { return 0 }
+    /// The number of collections that deleted something (0 for a store never collected), read
+    /// through `fd`, an open file of the lock that the caller holds: no second open per pin.
+    func gcGeneration(_ fd: Int32) -> Int {
+        guard fd >= 0 else { return 0 }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return 0 }
+        let text = String(decoding: buffer[0..<n], as: UTF8.self)
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// Bumps the generation; the caller holds the lock exclusively.
     func bumpGCGeneration(_ lock: GCLock) {
-        let text = Data("\(gcGeneration() + 1)\n".utf8)
+        let text = Data("\(gcGeneration(lock.fd) + 1)\n".utf8)
         guard lock.fd >= 0, ftruncate(lock.fd, 0) == 0 else { return }
         text.withUnsafeBytes { _ = pwrite(lock.fd, $0.baseAddress, $0.count, 0) }
     }
 
     /// Pins `keys` for the life of this Store (see above). Takes the shared lock itself unless
     /// the caller holds it (`held`), and drops stale caches if a gc ran since they were read.
+    ///
+    /// A build pins each key it decides after its plan on its own (BuildRun), a thousand in a
+    /// row when early cut-off spares a thousand dependents, so this goes through files the
+    /// Store keeps open (`PinFiles`) rather than opening three per pin. The shared lock is still
+    /// taken and dropped per call: held across a build it would keep gc waiting while steps
+    /// run, which docs/store.md promises it never does (and Linux's flock lets new shared
+    /// holders pass a waiting exclusive one, so a long build would starve gc).
     public func pin(_ keys: some Collection<Digest>, held: GCLock? = nil) throws {
         guard !keys.isEmpty else { return }
-        let lock = held ?? gcShared()
-        defer { if held == nil { lock.release() } }
-        let generation = gcGeneration()
+        var text = ""
+        text.reserveCapacity(keys.count * 65)
+        for k in keys { text += k.hex; text += "\n" }
+        let owner = temporaryOwner()
+        let generation = try pinFiles.withLock { files -> Int in
+            // The files' mutex makes this call the only holder of their gc.lock file while it
+            // holds it: a flock belongs to the open file, so two holders sharing one would
+            // drop each other's lock.
+            let fd: Int32
+            if let held {
+                fd = held.fd
+            } else {
+                fd = files.gcLock(path: gcLockPath)
+                if fd >= 0 { Self.lockShared(fd) }
+            }
+            defer { if held == nil && fd >= 0 { flock(fd, LOCK_UN) } }
+            try files.append(Data(text.utf8), to: ownersDir + "/" + owner + ".pins", owner: owner)
+            return gcGeneration(fd)
+        }
         let stale = caches.withLock { c -> Bool in
             defer { c.gcGeneration = generation }
             return c.gcGeneration != generation
@@ -88,11 +120,11 @@ extension Store {
                 $0.outputs = nil; $0.lastKeys = nil; $0.artifactNames = nil; $0.artifactChecks = 0; $0.artifactGeneration += 1
             }
         }
-        var text = ""
-        text.reserveCapacity(keys.count * 65)
-        for k in keys { text += k.hex; text += "\n" }
-        let path = ownersDir + "/" + temporaryOwner() + ".pins"
-        try POSIX.append(Data(text.utf8), to: path)
+    }
+
+    /// Waits for a shared flock on `fd` (while a gc holds it exclusively).
+    private static func lockShared(_ fd: Int32) {
+        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
     }
 
     /// The keys pinned by owners whose lease is held now, and the pin files of owners that are

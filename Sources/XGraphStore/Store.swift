@@ -83,6 +83,8 @@ public final class Store: @unchecked Sendable {
     private let tempCounter = Atomic<Int>(0)
     /// This Store's lease on its temporaries, taken when it names its first one.
     let ownerLease = Mutex<TemporaryOwner.Lease?>(nil)
+    /// The files gc pins go through (PinFiles.swift).
+    let pinFiles = Mutex(PinFiles())
 
     /// Opens the store at `root`, creating its layout if missing, and removes temporary
     /// leftovers of processes that are gone.
@@ -108,6 +110,8 @@ public final class Store: @unchecked Sendable {
     }
 
     deinit {
+        // Closed before the lease ends, which moves the pins file into locks/uses/.
+        pinFiles.withLock { $0.close() }
         ownerLease.withLock { $0?.end() }
     }
 

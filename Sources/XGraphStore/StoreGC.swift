@@ -23,6 +23,9 @@ public struct GCRules: Sendable {
     /// The node descriptions cluster jobs that may still run will read (theirs, and those of
     /// the jobs they read inputs from); other descriptions older than an hour go. Nil: none go.
     public var jobDescriptions: Set<Digest>?
+    /// The `jobs/arrays/` folders of tasks that may still run (SubmittedJobs.swift); other
+    /// folders older than an hour go. Nil: none go.
+    public var jobArrayFolders: Set<String>?
     public init() {}
 }
 
@@ -55,6 +58,8 @@ public struct GCReport: Sendable {
     public var overBudget = false
     /// Descriptions of cluster jobs that have ended (`GCRules.jobDescriptions`).
     public var jobDescriptions = 0
+    /// Folders of job arrays whose tasks have all ended (`GCRules.jobArrayFolders`).
+    public var jobArrayFolders = 0
     public var totalBytes: Int64 { contentBytes + logBytes + resumeBytes }
 }
 
@@ -137,8 +142,12 @@ extension Store {
         report.resumeBytes = resume.reduce(0) { $0 + Self.treeBytes($1, onlySingleLinks: false) }
         if let described = rules.jobDescriptions {
             // An hour spares a description its head wrote just before submitting the job,
-            // before any registry entry names it.
-            report.jobDescriptions = collectJobDescriptions(keep: described, olderThan: now.addingTimeInterval(-3600), dryRun: dryRun)
+            // before any registry entry names it (`jobFileGrace`).
+            report.jobDescriptions = collectJobDescriptions(keep: described, olderThan: now.addingTimeInterval(-Self.jobFileGrace), dryRun: dryRun)
+        }
+        if let arrays = rules.jobArrayFolders {
+            // The same hour spares a folder its head made just before it registers the tasks.
+            report.jobArrayFolders = collectArrayFolders(keep: arrays, olderThan: now.addingTimeInterval(-Self.jobFileGrace), dryRun: dryRun)
         }
         if dryRun { return report }
 
@@ -170,6 +179,10 @@ extension Store {
         }
         return report
     }
+
+    /// How old a node description or job array folder no registry entry names must be before
+    /// gc removes it: a head writes both before the entries that name them.
+    static let jobFileGrace: TimeInterval = 3600
 
     static func paramsPath(ofLog log: String) -> String {
         log.hasSuffix(".log") ? String(log.dropLast(4)) + ".params.json" : log + ".params.json"

@@ -190,4 +190,29 @@ extension Store {
         guard folder.hasPrefix(jobsDirectory + "/arrays/") else { return }
         POSIX.removeTree(folder)
     }
+
+    /// The name of the array folder a task's output file (`SubmittedJob.output`) lies in; nil
+    /// for an output outside `jobs/arrays/`. By name, not path: the head that wrote the entry
+    /// may have reached the store by another path (a link, another mount point).
+    public static func arrayFolderName(ofTaskOutput output: String) -> String? {
+        let folder = (output as NSString).deletingLastPathComponent
+        guard (folder as NSString).deletingLastPathComponent.hasSuffix("/jobs/arrays") else { return nil }
+        return (folder as NSString).lastPathComponent
+    }
+
+    /// gc: removes the array folders not named in `keep` (those of tasks that may still run)
+    /// whose last change is older than `olderThan`; returns how many went (or would go).
+    func collectArrayFolders(keep: Set<String>, olderThan: Date, dryRun: Bool) -> Int {
+        let dir = jobsDirectory + "/arrays"
+        var removed = 0
+        for name in POSIX.list(dir) ?? [] where !keep.contains(name) && !name.hasPrefix(".") {
+            let path = dir + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR,
+                  Double(st.st_mtim.tv_sec) < olderThan.timeIntervalSince1970 else { continue }
+            removed += 1
+            if !dryRun { POSIX.removeTree(path) }
+        }
+        return removed
+    }
 }

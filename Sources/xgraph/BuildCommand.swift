@@ -69,7 +69,7 @@ struct BuildCommand: AsyncParsableCommand {
             if slurm != nil {
                 let detach = self.detach
                 let result = await interruption.run { () async throws -> DetachReport? in
-                    try await builder.slurmPreflight(toRun: try builder.nodesToRun(selection: selection))
+                    try await builder.slurmPreflight(toRun: try builder.nodesToRun(selection: selection), detached: detach)
                     return detach ? try await builder.detach(selection: selection) : nil
                 }
                 let file = experiment.file ?? Workspace.defaultFile

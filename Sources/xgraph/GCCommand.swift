@@ -132,6 +132,9 @@ struct GCCommand: AsyncParsableCommand {
         if r.jobDescriptions > 0 {
             lines.append("\(verb) \(r.jobDescriptions) node description\(r.jobDescriptions == 1 ? "" : "s") of ended cluster jobs (jobs/descriptions)")
         }
+        if r.jobArrayFolders > 0 {
+            lines.append("\(verb) \(r.jobArrayFolders) job array folder\(r.jobArrayFolders == 1 ? "" : "s") of ended cluster jobs (jobs/arrays)")
+        }
         if r.trashFreed > 0 {
             lines.append("freed \(r.trashFreed) of your artifact folders that other members' gc had set aside (artifacts/.trash-*)")
         }

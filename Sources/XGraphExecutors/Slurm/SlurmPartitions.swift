@@ -53,7 +53,7 @@ public struct SlurmPartitions: Sendable {
     /// when some node of it fits. A comma list of partitions fits if one of them does.
     public func misfit(_ resources: Resources, partition: String?) -> String? {
         let names = partition.map { $0.split(separator: ",").map(String.init) } ?? []
-        let candidates = names.isEmpty ? partitions.filter(\.isDefault) : partitions.filter { names.contains($0.name) }
+        let candidates = candidates(partition)
         guard !candidates.isEmpty else {
             let known = partitions.map(\.name).joined(separator: ", ")
             if names.isEmpty { return "the cluster has no default partition; set one in the profile (partitions: \(known))" }
@@ -69,6 +69,27 @@ public struct SlurmPartitions: Sendable {
             } else { return nil }
         }
         return reasons.joined(separator: "; ")
+    }
+
+    /// The partitions a job of `partition` may run in: those it names (a comma list), else the
+    /// default one.
+    private func candidates(_ partition: String?) -> [Partition] {
+        let names = partition.map { $0.split(separator: ",").map(String.init) } ?? []
+        return names.isEmpty ? partitions.filter(\.isDefault) : partitions.filter { names.contains($0.name) }
+    }
+
+    /// The partition (with its limit in seconds) whose time limit a job asking for `seconds`,
+    /// plus xgraph's margin, exceeds; nil when one of the job's partitions allows it, or when
+    /// none is known (`misfit` reports that). Of a list none of which allows it, the one with
+    /// the longest limit: the nearest to fitting. For a grouped job's `max_time`, which
+    /// replaces its nodes' own time (Grouped jobs, docs/slurm.md).
+    public func timeLimitExceeded(_ seconds: Double, partition: String?) -> (name: String, limit: Double)? {
+        var nearest: (name: String, limit: Double)?
+        for p in candidates(partition) {
+            guard let limit = p.timeLimit, seconds + SlurmJobRequest.timeMargin > limit else { return nil }
+            if limit > nearest?.limit ?? -1 { nearest = (p.name, limit) }
+        }
+        return nearest
     }
 
     static func leadingInt(_ s: String) -> Int {

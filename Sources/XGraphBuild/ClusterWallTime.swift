@@ -65,8 +65,10 @@ enum ClusterWallTime {
 public enum ClusterPlan {
     /// Replaces the plan's wall time by the cluster's (ClusterWallTime). Where `sinfo` cannot be
     /// asked, the figure stays this machine's, and the plan says so.
+    /// Also proposes `group:` for steps of many short nodes (GroupProposal).
     public static func estimateWallTime(_ plan: inout Plan, workspace: Workspace, selection: [Int], settings: SlurmSettings) async {
         guard plan.toRun > plan.unestimated else { return }
+        plan.hints += GroupProposal.hints(plan: plan, graph: workspace.graph, selection: selection)
         do {
             let capacity = try await SlurmCapacity.read(settings.executor.client)
             ClusterWallTime.apply(to: &plan, graph: workspace.graph, selection: selection, capacity: capacity,

@@ -24,6 +24,8 @@ public struct Plan: Sendable {
     public var wallBasis: String?
     /// Nodes that will run with no history and no `estimate:`: left out of the figures above.
     public var unestimated = 0
+    /// Advice printed under the totals (`GroupProposal`).
+    public var hints: [String] = []
 
     public var toRun: Int { entries.filter { if case .willRun = $0.status { return true }; return false }.count }
     public var blocked: Int { entries.filter { if case .blocked = $0.status { return true }; return false }.count }

@@ -27,6 +27,7 @@ extension Plan {
             "format": "xgraph-plan", "version": .int(1),
             "nodes": .array(nodes),
             "totals": .object(totals),
+            "hints": .array(hints.map(JSONValue.string)),
         ])
     }
 }

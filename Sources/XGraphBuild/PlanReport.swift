@@ -35,6 +35,7 @@ public enum PlanReport {
             if plan.unestimated > 0 { total += " for the \(running - plan.unestimated) with history; \(plan.unestimated) have none yet" }
         }
         lines.append(total)
+        for hint in plan.hints { lines.append("hint: " + hint) }
         return lines.joined(separator: "\n")
     }
 

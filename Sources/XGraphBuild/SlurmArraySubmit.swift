@@ -16,6 +16,9 @@ struct SlurmSubmission: Sendable {
     /// Whether it may share a job with other nodes of its step (its `group:`); false for a
     /// node whose group's job ended before it started, which then goes out alone.
     var mayGroup = true
+    /// Where each input's output is, by the input's node index, when the head knows it better
+    /// than the key's parts (a detached build: by key, so gc keeps it for the queued job).
+    var sources: [Int: DescribedInput.Source] = [:]
 
     /// Its step's `group:`, where it may share a job.
     var group: JobGroup? { mayGroup ? node.jobGroup : nil }
@@ -60,8 +63,10 @@ extension Builder {
                 var unitJobs: [SubmittedJob] = []
                 var unitMembers: [SlurmArrayRequest.Member] = []
                 for s in unit {
+                    let sources = s.sources
                     let (job, command) = try prepareSubmission(s.index, key: s.key, attempt: s.attempt, forced: s.forced,
-                                                               slurm: slurm, task: (name, output), syncMarker: false)
+                                                               slurm: slurm, upstream: { sources[$0] }, task: (name, output),
+                                                               syncMarker: false)
                     unitJobs.append(job)
                     unitMembers.append(.init(command: command, log: job.log))
                 }

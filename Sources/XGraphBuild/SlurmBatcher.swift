@@ -194,8 +194,9 @@ actor SlurmBatcher {
     private func sendAlone(_ w: Waiting) async {
         do {
             let s = w.submission
+            let sources = s.sources
             w.resume.resume(returning: try await builder.submitNode(s.index, key: s.key, attempt: s.attempt, afterOK: [],
-                                                                     forced: s.forced, slurm: slurm))
+                                                                     forced: s.forced, slurm: slurm, upstream: { sources[$0] }))
         } catch {
             w.resume.resume(throwing: error)
         }

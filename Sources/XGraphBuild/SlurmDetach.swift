@@ -45,35 +45,47 @@ extension Builder {
             return descriptionOf[j].map { .job(description: $0) }
         }
         var mustRun = Set<Int>()
-        var inQueue = 0
         for (i, entry) in zip(selection, plan.entries) {
+            if case .willRun = entry.status { mustRun.insert(i) }
+        }
+        /// Decides node `i` under its submission lock: follow its queued job, count it recorded,
+        /// leave it (the cap), or submit it (through `batcher` where given: a task of an array).
+        /// `sources`: where each input's output is (`upstream`), read before any task starts.
+        func sources(_ i: Int) -> [Int: DescribedInput.Source] {
+            var out: [Int: DescribedInput.Source] = [:]
+            for j in graph.dependencies(of: i) { if let s = upstream(j) { out[j] = s } }
+            return out
+        }
+        @Sendable func decide(_ i: Int, entry: PlanEntry, after: [String], sources: [Int: DescribedInput.Source], room: Bool,
+                              batcher: SlurmBatcher?) async throws -> (Decision, replaced: String?) {
             let node = graph.nodes[i]
-            switch entry.status {
-            case .cached: report.cached += 1; continue
-            case .blocked(let why): report.blocked.append((node.id, why)); continue
-            case .willRun: mustRun.insert(i)
-            }
-            var after: [String] = []
-            var ready = true
-            for j in graph.dependencies(of: i) where mustRun.contains(j) {
-                if let job = jobOf[j], upstream(j) != nil { after.append(job) } else { ready = false }
-            }
-            guard ready else { report.left.append(node.id); continue }
             let key = entry.key?.key
-            let decided: Decision = try await store.withSubmissionLock(file: slurm.specFile, node: node.id) {
+            return try await store.withSubmissionLock(file: slurm.specFile, node: node.id) {
                 // Read under the lock, against a fresh enough queue: another build may have
                 // submitted this node a moment ago.
-                if let old = try await registry.current(node: node.id, key: key?.hex) { return .followed(old) }
-                if let key, store.outputDigest(forKey: key) != nil, !rebuilder.forced.contains(i) { return .recorded }
-                guard inQueue < slurm.maxQueued else { return .left }
+                if let old = try await registry.current(node: node.id, key: key?.hex) { return (.followed(old), nil) }
+                if let key, store.outputDigest(forKey: key) != nil, !rebuilder.forced.contains(i) { return (.recorded, nil) }
+                guard room else { return (.left, nil) }
+                var replaced: String?
                 if let old = await registry.superseded(node: node.id, key: key?.hex), (try? await slurm.executor.cancel([old.job])) != nil {
-                    report.replaced.append((node.id, old.job))
+                    replaced = old.job
                 }
-                let job = try await submitNode(i, key: entry.key, attempt: 1, afterOK: after, forced: rebuilder.forced.contains(i),
-                                               slurm: slurm, upstream: upstream)
-                return .submitted(job)
+                let forced = rebuilder.forced.contains(i)
+                if let batcher {
+                    // No head follows a detached build's jobs, so none is grouped: a group's
+                    // unreached nodes would need one to submit them again.
+                    return (.submitted(try await batcher.submit(SlurmSubmission(index: i, node: node, key: entry.key, attempt: 1,
+                                                                                 forced: forced, mayGroup: false, sources: sources))), replaced)
+                }
+                return (.submitted(try await submitNode(i, key: entry.key, attempt: 1, afterOK: after, forced: forced,
+                                                        slurm: slurm, upstream: { sources[$0] })), replaced)
             }
-            switch decided {
+        }
+        var inQueue = 0
+        func note(_ i: Int, _ decided: (Decision, replaced: String?)) {
+            let node = graph.nodes[i]
+            if let job = decided.replaced { report.replaced.append((node.id, job)) }
+            switch decided.0 {
             case .left: report.left.append(node.id)
             case .recorded: mustRun.remove(i); report.cached += 1
             case .followed(let job):
@@ -84,11 +96,63 @@ extension Builder {
                 inQueue += 1; report.submitted.append((node.id, job.job))
             }
         }
+
+        // The nodes none of whose inputs must run are ready together: with arrays on, those of
+        // one shape go out as one array (SlurmBatcher), each node still its own task `A_i`,
+        // which is what its dependents wait for (`afterok:A_i`): a failed task holds back only
+        // its own dependents.
+        var roots: [(Int, PlanEntry)] = []
+        if slurm.arrays {
+            for (i, entry) in zip(selection, plan.entries) where mustRun.contains(i) {
+                if !graph.dependencies(of: i).contains(where: mustRun.contains) { roots.append((i, entry)) }
+            }
+            roots = Array(roots.prefix(slurm.maxQueued))
+        }
+        if !roots.isEmpty {
+            let batcher = SlurmBatcher(builder: self, slurm: slurm)
+            for (i, _) in roots { await batcher.expect(graph.nodes[i].id) }
+            let decisions = try await withThrowingTaskGroup(of: (Int, (Decision, replaced: String?)).self) { group in
+                for (i, entry) in roots {
+                    let inputs = sources(i)
+                    group.addTask {
+                        do {
+                            let decided = try await decide(i, entry: entry, after: [], sources: inputs, room: true, batcher: batcher)
+                            if case .submitted = decided.0 {} else { await batcher.withdraw(self.graph.nodes[i].id) }
+                            return (i, decided)
+                        } catch {
+                            await batcher.withdraw(self.graph.nodes[i].id)
+                            throw error
+                        }
+                    }
+                }
+                var out: [Int: (Decision, replaced: String?)] = [:]
+                for try await (i, d) in group { out[i] = d }
+                return out
+            }
+            for (i, _) in roots { if let d = decisions[i] { note(i, d) } }
+        }
+        let done = Set(roots.map(\.0))
+        for (i, entry) in zip(selection, plan.entries) where !done.contains(i) {
+            let node = graph.nodes[i]
+            switch entry.status {
+            case .cached: report.cached += 1; continue
+            case .blocked(let why): report.blocked.append((node.id, why)); continue
+            case .willRun: break
+            }
+            guard mustRun.contains(i) else { continue }
+            var after: [String] = []
+            var ready = true
+            for j in graph.dependencies(of: i) where mustRun.contains(j) {
+                if let job = jobOf[j], upstream(j) != nil { after.append(job) } else { ready = false }
+            }
+            guard ready else { report.left.append(node.id); continue }
+            note(i, try await decide(i, entry: entry, after: after, sources: sources(i), room: inQueue < slurm.maxQueued, batcher: nil))
+        }
         return report
     }
 
     /// What `detach` did with one node, under its submission lock.
-    private enum Decision { case submitted(SubmittedJob), followed(SubmittedJob), recorded, left }
+    private enum Decision: Sendable { case submitted(SubmittedJob), followed(SubmittedJob), recorded, left }
 
     /// Submits one attempt of node `i` as a Slurm job running its description (written here,
     /// `writeJobDescription`; `upstream` as there) and records the submission in the store's

@@ -168,25 +168,21 @@ enum POSIX {
 
     /// Swift's Glibc module does not declare syncfs (glibc has it since 2.14).
     private typealias SyncFS = @convention(c) (Int32) -> Int32
-    private static let syncfs: SyncFS? = {
+    private static let syncfs = libc("syncfs", as: SyncFS.self)
+
+    /// A C library function Swift's Glibc module does not declare, looked up by name.
+    private static func libc<F>(_ name: String, as type: F.Type) -> F? {
         #if os(Linux)
-        guard let symbol = dlsym(nil, "syncfs") else { return nil }
-        return unsafeBitCast(symbol, to: SyncFS.self)
+        guard let symbol = dlsym(nil, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
         return nil
         #endif
-    }()
+    }
 
     /// glibc has exported renameat2 since 2.28, but Swift's Glibc module does not declare it.
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
-    private static let renameat2: RenameAt2? = {
-        #if os(Linux)
-        guard let symbol = dlsym(nil, "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: RenameAt2.self)
-        #else
-        return nil
-        #endif
-    }()
+    private static let renameat2 = libc("renameat2", as: RenameAt2.self)
 
     /// `rm -rf` that also works on the store's read-only folders (it restores write permission
     /// on folders before emptying them). Errors are ignored: callers remove garbage.

@@ -55,9 +55,10 @@ enum SlurmBench {
     /// Starts a private cluster in `clusterDir` declaring `cpus` CPUs (and no GPUs) and points
     /// this process's children at it (`SLURM_CONF`); false, having said why, when it did not
     /// start. Should the bench be killed, the watcher (--watch) stops the cluster.
-    static func startCluster(script: String, clusterDir: String, cpus: Int, cwd: String) -> Bool {
+    static func startCluster(script: String, clusterDir: String, cpus: Int, cwd: String, more: [String] = []) -> Bool {
         let t0 = Date()
-        let started = capture([script, "start", clusterDir, "--cpus", String(cpus), "--gpus", "0", "--watch", String(getpid())], cwd: cwd)
+        let started = capture([script, "start", clusterDir, "--cpus", String(cpus), "--gpus", "0", "--watch", String(getpid())] + more,
+                              cwd: cwd)
         guard started.status == 0, let line = started.out.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") }) else {
             say("  Slurm figures skipped: the private cluster did not start (exit \(started.status)):")
             for l in started.err.split(separator: "\n").suffix(8) { say("    " + l) }
@@ -176,7 +177,9 @@ enum SlurmBench {
         let perJob = max(1, (short + slots - 1) / slots)
         let jobs = (short + perJob - 1) / perJob
         let clusterDir = dir + "/cluster-short"
-        guard startCluster(script: script, clusterDir: clusterDir, cpus: slots, cwd: dir) else { return }
+        // Two cores starting a hundred jobs at once answer the controller late: Slurm's default
+        // 10 s would leave a job held for a launch it could not confirm.
+        guard startCluster(script: script, clusterDir: clusterDir, cpus: slots, cwd: dir, more: ["--message-timeout", "60"]) else { return }
         defer { stopCluster(script: script, clusterDir: clusterDir, cwd: dir) }
         // The least either build could take, were starting a job or a node free: every slot
         // busy sleeping (ungrouped), or each job's nodes one after another in waves of `slots`.

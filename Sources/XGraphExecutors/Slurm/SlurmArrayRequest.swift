@@ -53,7 +53,8 @@ public struct SlurmArrayRequest: Sendable {
     /// (`--signal=B:USR1` and a cancel's SIGTERM reach it, as in a single job). A unit of one
     /// node has Slurm's output, linked to the node's log, take the runner's; a runner of several
     /// nodes writes each node's part into that node's log itself, and the task's output keeps
-    /// only Slurm's own lines. Nil when a word holds a line break.
+    /// Slurm's own lines and what the runner says about no node in particular (a log it could
+    /// not open). Nil when a word holds a line break.
     static func line(_ command: [String]) -> String? {
         guard !command.isEmpty, !command.contains(where: { $0.contains(where: \.isNewline) }) else { return nil }
         return "exec " + command.map(shellQuote).joined(separator: " ")

@@ -62,7 +62,8 @@ struct RunNodeCommand: AsyncParsableCommand {
             guard runs.count > 1 else {
                 // A job of one node: this process is the batch shell and Slurm's output is the
                 // node's log, so the runner writes where it stands.
-                let (summary, node, forwarder) = try await runner.run(runs[0])
+                guard let only = runs.first else { throw XGraphError.usage("give --description (and its --log)") }
+                let (summary, node, forwarder) = try await runner.run(only)
                 if let forwarder, forwarder.received > 0, !summary.succeeded, let id = Self.requeueID(runner.env) {
                     // Back into the queue under the same job id: the head keeps waiting for
                     // it, and the next run of this job continues from the resume folder.

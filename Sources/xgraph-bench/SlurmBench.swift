@@ -227,7 +227,8 @@ enum SlurmBench {
         let deadline = Date().addingTimeInterval(30)
         var queued = 0
         while Date() < deadline && head.running {
-            queued = capture(["squeue", "--noheader", "--format=%i", "--states=PD"], cwd: dir).out.split(separator: "\n").count
+            // --array: a pending array is one line without it, and the 20 nodes go out as one.
+            queued = capture(["squeue", "--array", "--noheader", "--format=%i", "--states=PD"], cwd: dir).out.split(separator: "\n").count
             if queued >= waiting { break }
             usleep(200_000)
         }

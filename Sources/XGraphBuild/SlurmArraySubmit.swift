@@ -54,29 +54,30 @@ extension Builder {
         let folder = try store.newArrayFolder()
         var jobs: [[SubmittedJob]] = []
         var tasks: [String] = []
-        var members: [[SlurmArrayRequest.Member]] = []
+        var commands: [[String]] = []
         let markers = units.joined().map(\.node.id)
         func clearMarkers() { for node in markers { store.clearSubmitting(file: slurm.specFile, node: node) } }
         do {
             for (task, unit) in units.enumerated() {
                 let output = SlurmArrayRequest.output(folder: folder, task: task)
                 var unitJobs: [SubmittedJob] = []
-                var unitMembers: [SlurmArrayRequest.Member] = []
+                var runs: [NodeRunnerCommand.Run] = []
                 for s in unit {
                     let sources = s.sources
-                    let (job, command) = try prepareSubmission(s.index, key: s.key, attempt: s.attempt, forced: s.forced,
-                                                               slurm: slurm, upstream: { sources[$0] }, task: (name, output),
-                                                               syncMarker: false)
+                    let (job, run) = try prepareSubmission(s.index, key: s.key, attempt: s.attempt, forced: s.forced,
+                                                           slurm: slurm, upstream: { sources[$0] }, task: (name, output),
+                                                           syncMarker: false)
                     unitJobs.append(job)
-                    unitMembers.append(.init(command: command, log: job.log))
+                    runs.append(run)
                 }
                 // Slurm appends the task's output (its own messages: cancelled, time limit) to
                 // this file; a unit of one node has it land in that node's log.
                 if unit.count == 1 { try store.linkTaskOutput(output, to: unitJobs[0].log) }
                 jobs.append(unitJobs)
-                members.append(unitMembers)
+                // One runner for the unit's nodes, one after another.
+                commands.append(slurm.runnerCommand(runs, store: store))
             }
-            let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: members, throttle: slurm.throttle(shape.profile))
+            let request = SlurmArrayRequest(shape: shape, name: name, folder: folder, units: commands, throttle: slurm.throttle(shape.profile))
             guard let text = request.unitsText else { throw ArrayRefusal.lineBreak }
             try store.publishArrayFile(text, at: request.unitsPath)
             // The markers, descriptions and units reach the disk together, before sbatch.

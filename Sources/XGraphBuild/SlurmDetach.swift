@@ -164,9 +164,9 @@ extension Builder {
     func submitNode(_ i: Int, key: NodeKey?, attempt: Int, afterOK: [String], forced: Bool,
                     slurm: SlurmSettings, upstream: (Int) -> DescribedInput.Source? = { _ in nil }) async throws -> SubmittedJob {
         let node = graph.nodes[i]
-        var (job, command) = try prepareSubmission(i, key: key, attempt: attempt, forced: forced, slurm: slurm, upstream: upstream)
+        var (job, run) = try prepareSubmission(i, key: key, attempt: attempt, forced: forced, slurm: slurm, upstream: upstream)
         var request = Self.jobShape(node, slurm: slurm, afterOK: afterOK)
-        request.command = command
+        request.command = slurm.runnerCommand([run], store: store)
         request.logPath = job.log
         do {
             job.job = try await slurm.executor.submit(request)
@@ -186,21 +186,21 @@ extension Builder {
 
     /// Everything one node's submission needs before `sbatch` runs, whether it goes out as a
     /// job of its own or as a task of an array: the node description its job will run (written
-    /// into the store), a new log for the attempt, the runner's argument vector
-    /// (`SlurmSettings.runnerCommand`, its one producer) and the "submitting" marker, written
+    /// into the store), a new log for the attempt, what the runner is given for it (its part of
+    /// `SlurmSettings.runnerCommand`) and the "submitting" marker, written
     /// here, naming how the queue will list the job (`task`: the array's name and the task's
     /// output file; nil: `xg:NODE` and the log).
     func prepareSubmission(_ i: Int, key: NodeKey?, attempt: Int, forced: Bool, slurm: SlurmSettings,
                            upstream: (Int) -> DescribedInput.Source? = { _ in nil },
                            task: (name: String, output: String)? = nil,
-                           syncMarker: Bool = true) throws -> (job: SubmittedJob, command: [String]) {
+                           syncMarker: Bool = true) throws -> (job: SubmittedJob, run: NodeRunnerCommand.Run) {
         let node = graph.nodes[i]
         let description = try writeJobDescription(i, key: key, forced: forced, upstream: upstream)
         let log = try store.logPath(forNode: node.id, attempt: attempt)
         let job = SubmittedJob(node: node.id, file: slurm.specFile, executor: "slurm", job: "", key: key?.key.hex, log: log,
                                attempt: attempt, description: description.hex, jobName: task?.name, output: task?.output)
         try store.recordSubmitting(job, sync: syncMarker)
-        return (job, slurm.runnerCommand(description: description, store: store, attempt: attempt, log: log))
+        return (job, NodeRunnerCommand.Run(description: store.jobDescriptionPath(description), attempt: attempt, log: log))
     }
 
     /// What Slurm is asked for to run `node` (resources, placement, requeue, dependencies),

@@ -34,12 +34,12 @@ public struct SlurmSettings: Sendable {
 
     public static let defaultMaxQueued = 500
 
-    /// The node runner's argument vector for one attempt of the node whose description has
-    /// digest `description` (`Builder.writeJobDescription`). The single producer of this argv:
-    /// every way of submitting a node runs exactly this. The job reads nothing but the store:
-    /// the description holds the node, its inputs, the key and the head's provenance.
-    func runnerCommand(description: Digest, store: Store, attempt: Int, log: String) -> [String] {
-        [xgraph, "run-node", "--description", store.jobDescriptionPath(description), "--store", store.root,
-         "--attempt", String(attempt), "--log", log]
+    /// The node runner's argument vector for `runs` (`NodeRunnerCommand`): one attempt of one
+    /// node, or the nodes of a grouped task one after another. Every way of submitting a node
+    /// runs this. The job reads nothing but the store: each node's description
+    /// (`Builder.writeJobDescription`) holds the node, its inputs, the key and the head's
+    /// provenance.
+    func runnerCommand(_ runs: [NodeRunnerCommand.Run], store: Store) -> [String] {
+        NodeRunnerCommand.arguments(xgraph: xgraph, store: store.root, runs: runs)
     }
 }

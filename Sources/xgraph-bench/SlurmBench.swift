@@ -8,7 +8,8 @@ import Glibc
 /// that declares 32 CPUs so that many tiny jobs run at once. One graph of 1,000 tiny independent
 /// steps is built five ways: locally, on Slurm attached with job arrays and with one job per
 /// node side by side, on Slurm detached, and (20 of them, held pending) with the head only
-/// waiting; then 1,000 nodes of half a second with and without `group:`. Targets: with arrays
+/// waiting; then, on a cluster of their own declaring 128 CPUs, 1,000 nodes of half a second
+/// with and without `group:`. Targets: with arrays
 /// ≤ 10 sbatch calls and ≤ 1 ms of xgraph's own CPU per node; ≤ 20 ms per submitted job
 /// otherwise, attached or detached; < 5 % of one core while the head waits on a queue that does
 /// not move; grouped at least 5× faster than ungrouped.
@@ -24,7 +25,10 @@ enum SlurmBench {
     static let waiting = 20
     static let watchSeconds = 30.0
 
-    static func run(xgraph: String, scratch: String) throws {
+    /// - Parameters:
+    ///   - groupedOnly: only the grouped comparison (`--slurm-grouped-only`, for working on it).
+    ///   - groupedSlots: the CPUs the grouped comparison's cluster declares.
+    static func run(xgraph: String, scratch: String, groupedOnly: Bool = false, groupedSlots: Int = groupedSlotsDefault) throws {
         say("\n== Slurm executor (private single-node cluster, \(nodes) tiny independent jobs)")
         guard getuid() == 0 else {
             say("  Slurm figures skipped: the private cluster needs root (slurmd starts jobs as their users)")
@@ -41,28 +45,51 @@ enum SlurmBench {
         }
 
         let dir = scratch + "/slurm"
-        let clusterDir = dir + "/cluster"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let t0 = Date()
-        let started = capture([script, "start", clusterDir, "--cpus", "32", "--gpus", "0", "--watch", String(getpid())], cwd: dir)
-        // Stopped on every way out of here, errors included; should the bench itself be killed,
-        // the watcher (--watch) stops it.
-        defer {
-            let stopped = capture([script, "stop", clusterDir], cwd: dir)
-            if stopped.status != 0 { say("  warning: stopping the cluster: \(stopped.err.trimmingCharacters(in: .whitespacesAndNewlines))") }
-            unsetenv("SLURM_CONF")
-            unsetenv("XGRAPH_DEBUG_SLURM")
-        }
+        if !groupedOnly { try tinyNodes(xgraph: xgraph, script: script, dir: dir) }
+        try grouped(xgraph: xgraph, script: script, dir: dir, slots: groupedSlots)
+        say("  Slurm section: \(String(format: "%.0f s", Date().timeIntervalSince(t0))) in all")
+    }
+
+    /// Starts a private cluster in `clusterDir` declaring `cpus` CPUs (and no GPUs) and points
+    /// this process's children at it (`SLURM_CONF`); false, having said why, when it did not
+    /// start. Should the bench be killed, the watcher (--watch) stops the cluster.
+    static func startCluster(script: String, clusterDir: String, cpus: Int, cwd: String, more: [String] = []) -> Bool {
+        let t0 = Date()
+        let started = capture([script, "start", clusterDir, "--cpus", String(cpus), "--gpus", "0", "--watch", String(getpid())] + more,
+                              cwd: cwd)
         guard started.status == 0, let line = started.out.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") }) else {
             say("  Slurm figures skipped: the private cluster did not start (exit \(started.status)):")
             for l in started.err.split(separator: "\n").suffix(8) { say("    " + l) }
-            return
+            stopCluster(script: script, clusterDir: clusterDir, cwd: cwd)
+            return false
         }
-        // Every child inherits both: xgraph and its jobs talk to this cluster alone, and each
-        // squeue poll of xgraph prints one stderr line, which is how polls are counted.
         setenv("SLURM_CONF", String(line.dropFirst("export SLURM_CONF=".count)), 1)
+        say("  cluster up in \(String(format: "%.1f s", Date().timeIntervalSince(t0))) (\(cpus) CPUs declared, on"
+              + " \(ProcessInfo.processInfo.activeProcessorCount) real ones)")
+        return true
+    }
+
+    static func stopCluster(script: String, clusterDir: String, cwd: String) {
+        let stopped = capture([script, "stop", clusterDir], cwd: cwd)
+        if stopped.status != 0 { say("  warning: stopping the cluster: \(stopped.err.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        unsetenv("SLURM_CONF")
+    }
+
+    /// 1,000 tiny nodes: local, attached with arrays and with one job per node, detached, and
+    /// a head waiting on jobs that stay pending; on a cluster declaring 32 CPUs.
+    static func tinyNodes(xgraph: String, script: String, dir: String) throws {
+        let clusterDir = dir + "/cluster"
+        guard startCluster(script: script, clusterDir: clusterDir, cpus: 32, cwd: dir) else { return }
+        // Stopped on every way out of here, errors included.
+        defer {
+            stopCluster(script: script, clusterDir: clusterDir, cwd: dir)
+            unsetenv("XGRAPH_DEBUG_SLURM")
+        }
+        // Every child inherits it: each squeue poll of xgraph prints one stderr line, which is
+        // how polls are counted.
         setenv("XGRAPH_DEBUG_SLURM", "1", 1)
-        say("  cluster up in \(String(format: "%.1f s", Date().timeIntervalSince(t0))) (32 CPUs declared, on \(ProcessInfo.processInfo.activeProcessorCount) real ones)")
 
         let yaml = """
             steps:
@@ -101,7 +128,6 @@ enum SlurmBench {
                   + " Slurm's daemons \(ms(attDaemons / Double(nodes))) per node")
             if att.status != 0 { tail(dir + "/attached.err") }
         }
-        try grouped(xgraph: xgraph, dir: dir)
 
         // Detached: the whole graph submitted at once; then the queue drains without a head.
         let detachedCommand = ["build", "tiny.yaml", "--executor", "slurm", "--detach", "--max-queued", String(nodes), "--store", "store-detached"]
@@ -133,21 +159,41 @@ enum SlurmBench {
 
         let left = capture(["squeue", "--noheader", "--format=%i"], cwd: dir).out.split(separator: "\n").count
         if left > 0 { say("  warning: \(left) jobs still queued; stopping the cluster cancels them") }
-        say("  Slurm section: \(String(format: "%.0f s", Date().timeIntervalSince(t0))) in all")
     }
 
-    /// Short nodes (half a second each) with and without `group:`, each build attached and
-    /// with arrays: wall time until all are recorded. Target: grouped at least 5× faster.
-    static func grouped(xgraph: String, dir: String) throws {
-        // 32 nodes a job: the cluster's 32 declared CPUs run the 32 jobs in one wave.
-        let short = 1000, perJob = 32
+    /// The CPUs the grouped comparison's cluster declares. Its jobs are `sleep`s, so the
+    /// number is made up (this machine has two cores), as a real cluster's hundreds of slots
+    /// would be here: at 32, 1,000 nodes of 0.5 s cannot take less than 15.6 s even with no cost
+    /// per job at all, so no grouping could be 5× faster than a 65 s ungrouped build.
+    static let groupedSlotsDefault = 128
+
+    /// Short nodes (half a second each) with and without `group:`, on a cluster of its own
+    /// declaring `slots` CPUs, each build attached and with arrays: wall time until all are
+    /// recorded. The same graph, cluster and flags; only `group:` differs. Target: grouped at
+    /// least 5× faster.
+    static func grouped(xgraph: String, script: String, dir: String, slots: Int) throws {
+        let short = 1000, seconds0 = 0.5
+        // As many nodes a job as fill the slots in one wave of jobs: 8 a job at 128 slots.
+        let perJob = max(1, (short + slots - 1) / slots)
+        let jobs = (short + perJob - 1) / perJob
+        let clusterDir = dir + "/cluster-short"
+        // Two cores starting a hundred jobs at once answer the controller late: Slurm's default
+        // 10 s would leave a job held for a launch it could not confirm.
+        guard startCluster(script: script, clusterDir: clusterDir, cpus: slots, cwd: dir, more: ["--message-timeout", "60"]) else { return }
+        defer { stopCluster(script: script, clusterDir: clusterDir, cwd: dir) }
+        // The least either build could take, were starting a job or a node free: every slot
+        // busy sleeping (ungrouped), or each job's nodes one after another in waves of `slots`.
+        let floorUngrouped = Double(short) * seconds0 / Double(slots)
+        let floorGrouped = Double(perJob) * seconds0 * Double((jobs + slots - 1) / slots)
+        say("  \(short) nodes of \(seconds0) s on \(slots) declared slots: floor \(String(format: "%.1f s", floorUngrouped)) ungrouped,"
+              + " \(String(format: "%.1f s", floorGrouped)) grouped (\(jobs) jobs of \(perJob) nodes)")
         var seconds: [Double] = []
         for group in [false, true] {
             try """
                 steps:
                   short:
                     foreach: { i: [\((1...short).map(String.init).joined(separator: ", "))] }
-                \(group ? "    group: { max_nodes: \(perJob), max_time: 1h }\n" : "")    command: "sleep 0.5; echo {{ i }} > {{ out }}/x"
+                \(group ? "    group: { max_nodes: \(perJob), max_time: 1h }\n" : "")    command: "sleep \(seconds0); echo {{ i }} > {{ out }}/x"
 
                 """.write(toFile: dir + "/short.yaml", atomically: true, encoding: .utf8)
             let command = ["build", "short.yaml", "--executor", "slurm", "--max-queued", String(short),
@@ -181,7 +227,8 @@ enum SlurmBench {
         let deadline = Date().addingTimeInterval(30)
         var queued = 0
         while Date() < deadline && head.running {
-            queued = capture(["squeue", "--noheader", "--format=%i", "--states=PD"], cwd: dir).out.split(separator: "\n").count
+            // --array: a pending array is one line without it, and the 20 nodes go out as one.
+            queued = capture(["squeue", "--array", "--noheader", "--format=%i", "--states=PD"], cwd: dir).out.split(separator: "\n").count
             if queued >= waiting { break }
             usleep(200_000)
         }

@@ -45,7 +45,13 @@ if !args.contains("--skip-hashing") { try HashingBench.run(scratch: scratch) }
 if !args.contains("--skip-graph") { try GraphBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-report") { try ReportBench.run(xgraph: xgraph, scratch: scratch) }
 if !args.contains("--skip-trainer") { try TrainerBench.run(xgraph: xgraph, scratch: scratch, demo: !args.contains("--skip-demo"), mlp: !args.contains("--skip-mlp")) }
-if !args.contains("--skip-slurm") { try SlurmBench.run(xgraph: xgraph, scratch: scratch) }
+// `--slurm-grouped-only` runs only the grouped comparison of the Slurm section, and
+// `--slurm-grouped-slots=N` declares N CPUs on its cluster instead of 128 (both for working on it).
+let groupedSlots = args.first { $0.hasPrefix("--slurm-grouped-slots=") }.flatMap { Int($0.dropFirst("--slurm-grouped-slots=".count)) }
+if !args.contains("--skip-slurm") {
+    try SlurmBench.run(xgraph: xgraph, scratch: scratch, groupedOnly: args.contains("--slurm-grouped-only"),
+                       groupedSlots: max(1, groupedSlots ?? SlurmBench.groupedSlotsDefault))
+}
 // The remote cache's transfers against a local S3 server (about two minutes). It frees its 1 GB files
 // at its end, so it comes after the sections that count file creations.
 if !args.contains("--skip-remote") { RemoteBench.run(xgraph: xgraph, scratch: scratch) }

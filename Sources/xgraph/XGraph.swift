@@ -20,12 +20,17 @@ struct XGraph: AsyncParsableCommand {
     /// Prints an xgraph error as one clean line and exits non-zero; anything else is a bug and
     /// keeps its full description.
     static func fail(_ error: Error) -> Never {
+        report(error)
+        Foundation.exit(e_exitCode(error))
+    }
+
+    /// Writes `error` to standard error as `fail` does, and goes on.
+    static func report(_ error: Error) {
         if let e = error as? XGraphError {
             Console.err("\(e.description)\n")
         } else {
             Console.err("error: \(error)\n")
         }
-        Foundation.exit(e_exitCode(error))
     }
 
     /// Ends the process with `status` once the output is flushed, skipping the teardown of the

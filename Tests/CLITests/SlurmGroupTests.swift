@@ -2,9 +2,48 @@ import Foundation
 import XCTest
 
 /// Grouped jobs (`group:`) against a real Slurm, on SlurmArrayTests' cluster: a group's nodes
-/// share one array task, each is recorded as it ends, and a group that ends half-way keeps what
-/// it finished.
+/// share one array task and one runner process, each is recorded as it ends, and a group that
+/// ends half-way keeps what it finished.
 extension SlurmArrayTests {
+    /// An `XGRAPH_REMOTE_BIN` that notes each runner it starts (`run-node`): its process id
+    /// (kept by `exec`, so the runner's own) and how many nodes it was given, then runs xgraph.
+    /// With `tamper`, it first appends a byte to the second node's description, as if that
+    /// file were changed after the head wrote it.
+    private struct RunnerWrapper {
+        let harness: CLIHarness
+        let folder = "runner-wrapper"
+
+        init(_ h: CLIHarness, tamper: Bool = false) throws {
+            harness = h
+            let dir = h.dir.appendingPathComponent(folder).path
+            try h.write(folder + "/xgraph", """
+                #!/bin/sh
+                n=0; second=; prev=
+                for a in "$@"; do
+                  if [ "$prev" = --description ]; then n=$((n + 1)); [ $n -eq 2 ] && second=$a; fi
+                  prev=$a
+                done
+                if [ "${1:-}" = run-node ]; then printf '%s %s\\n' "$$" "$n" >> '\(dir)/runners'; fi
+                \(tamper ? #"if [ -n "$second" ]; then chmod u+w "$second"; printf ' ' >> "$second"; fi"# : "")
+                exec '\(h.binary)' "$@"
+
+                """)
+            chmod(dir + "/xgraph", 0o755)
+            try h.write(folder + "/runners", "")
+        }
+
+        var environment: [String: String] { ["XGRAPH_REMOTE_BIN": harness.dir.appendingPathComponent(folder + "/xgraph").path] }
+
+        /// Each runner started: its pid and its number of nodes.
+        func runners() throws -> [(pid: pid_t, nodes: Int)] {
+            try harness.read(folder + "/runners").split(separator: "\n").compactMap { line in
+                let w = line.split(separator: " ")
+                guard w.count == 2, let pid = pid_t(w[0]), let n = Int(w[1]) else { return nil }
+                return (pid, n)
+            }
+        }
+    }
+
     /// Eight nodes of a few seconds that share one job (`group:`).
     private static func grouped(sleep: Int, retries: Int = 0) -> String {
         """
@@ -20,9 +59,10 @@ extension SlurmArrayTests {
 
     /// Starts a build of `grouped(...)` and waits until `n` of its nodes are recorded while
     /// their group's one task still runs; returns the head and that task's id.
-    private func startGroup(_ h: CLIHarness, _ sbatch: SbatchWrapper, recorded n: Int) throws -> (Process, String) {
+    private func startGroup(_ h: CLIHarness, _ sbatch: SbatchWrapper, _ runner: RunnerWrapper,
+                            recorded n: Int) throws -> (Process, String) {
         let build = try h.start(["build", "g.yaml", "--executor", "slurm", "--store", "s"], outputTo: "build.log",
-                                env: sbatch.environment())
+                                env: sbatch.environment().merging(runner.environment) { $1 })
         try wait("\(n) grouped nodes recorded", timeout: 90) { ((try? h.keys("s"))?.count ?? 0) >= n }
         let started = try h.read("build.log")
         let jobs = Self.queuedJobs(started)
@@ -42,7 +82,7 @@ extension SlurmArrayTests {
         let h = try CLIHarness()
         try h.write("g.yaml", Self.grouped(sleep: 1))
         let sbatch = try SbatchWrapper(h)
-        let (build, _) = try startGroup(h, sbatch, recorded: 2)
+        let (build, _) = try startGroup(h, sbatch, try RunnerWrapper(h), recorded: 2)
         defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
         XCTAssertEqual(try h.run(["cancel", "g.yaml", "--store", "s"]).status, 0)
         try wait("the head to end", timeout: 30) { !build.isRunning }
@@ -90,34 +130,87 @@ extension SlurmArrayTests {
         XCTAssertFalse(log.out.contains("xgraph: running e/i=3"), "a neighbour's output went to this node's log: \(log.out)")
     }
 
-    /// SIGKILL to the batch shell of `task` alone, as a crash would end it (`scancel` would make
-    /// Slurm write that the job was cancelled): the process running the task's script from
-    /// this cluster's spool folder.
-    private func killBatchShell(of task: String) throws {
-        let shown = try cluster.client("scontrol", ["show", "job", "-o", task])
-        let id = try XCTUnwrap(shown.split(separator: " ").first { $0.hasPrefix("JobId=") }?.dropFirst(6))
-        let script = try cluster.dir.appendingPathComponent("spool/job\(String(repeating: "0", count: max(0, 5 - id.count)))\(id)/slurm_script").path
-        var killed = 0
-        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
-            guard let pid = pid_t(entry), let cmd = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-            let words = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if words.contains(script) { kill(pid, SIGKILL); killed += 1 }
-        }
-        XCTAssertEqual(killed, 1, "no batch shell runs \(script)")
+    /// SIGKILL to the batch shell of a group's task alone, as a crash would end it (`scancel`
+    /// would make Slurm write that the job was cancelled): the task's line `exec`s its runner,
+    /// so the batch shell is the one runner of eight nodes.
+    private func killBatchShell(_ runner: RunnerWrapper) throws {
+        let all = try runner.runners()
+        let grouped = all.filter { $0.nodes == 8 }
+        XCTAssertEqual(grouped.count, 1, "\(all)")
+        let pid = try XCTUnwrap(grouped.first?.pid)
+        XCTAssertEqual(kill(pid, SIGKILL), 0, "the group's runner \(pid) is not running")
     }
 
     func testNodesAGroupNeverReachedGoOutAgainAlone() throws {
         let h = try CLIHarness()
         try h.write("g.yaml", Self.grouped(sleep: 1, retries: 1))
         let sbatch = try SbatchWrapper(h)
-        let (build, task) = try startGroup(h, sbatch, recorded: 2)
+        let runner = try RunnerWrapper(h)
+        let (build, _) = try startGroup(h, sbatch, runner, recorded: 2)
         defer { if build.isRunning { build.terminate(); build.waitUntilExit() } }
-        try killBatchShell(of: task)
+        try killBatchShell(runner)
         try wait("the head to end", timeout: 120) { !build.isRunning }
         let log = try h.read("build.log")
         XCTAssertEqual(build.terminationStatus, 0, log)
         XCTAssertEqual(try h.keys("s").count, 8)
         XCTAssertTrue(log.contains("the job of its group ended before it started; submitting it again on its own"), log)
         XCTAssertGreaterThan(try sbatch.calls().count, 1)
+    }
+
+    /// A group's nodes run in one runner process (the task's batch shell), one after another,
+    /// each writing its own log: its own "running" line and closing line, no neighbour's.
+    func testAGroupsNodesRunInOneRunnerProcessEachIntoItsOwnLog() throws {
+        let h = try CLIHarness()
+        try h.write("g.yaml", Self.grouped(sleep: 0))
+        let sbatch = try SbatchWrapper(h)
+        let runner = try RunnerWrapper(h)
+        let r = try h.run(["build", "g.yaml", "--executor", "slurm", "--store", "s"],
+                          env: sbatch.environment().merging(runner.environment) { $1 })
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try h.keys("s").count, 8, r.all)
+        XCTAssertEqual(Set(Self.queuedJobs(r.out).values).count, 1, "the group is not one task: \(r.out)")
+        let runners = try runner.runners()
+        XCTAssertEqual(runners.map(\.nodes), [8], "not one runner process for the group's eight nodes: \(runners)")
+        for i in 1...8 {
+            let log = try h.run(["logs", "e/i=\(i)", "--store", "s"])
+            XCTAssertEqual(log.status, 0, log.all)
+            let running = log.out.split(separator: "\n").filter { $0.hasPrefix("xgraph: running ") }
+            XCTAssertEqual(running.count, 1, "e/i=\(i)'s log: \(log.out)")
+            XCTAssertTrue(running.first?.hasPrefix("xgraph: running e/i=\(i) ") ?? false, "e/i=\(i)'s log: \(log.out)")
+            XCTAssertTrue(log.out.contains("xgraph run-node: done"), "e/i=\(i)'s log: \(log.out)")
+        }
+    }
+
+    /// A node of a group whose description was changed after the head wrote it is refused, in
+    /// its own log, while the other nodes of the same runner run and are recorded; building
+    /// again runs that node alone.
+    func testATamperedDescriptionFailsItsNodeAloneWhileTheRestOfItsGroupRecord() throws {
+        let h = try CLIHarness()
+        try h.write("g.yaml", Self.grouped(sleep: 0))
+        let sbatch = try SbatchWrapper(h)
+        let runner = try RunnerWrapper(h, tamper: true)
+        let r = try h.run(["build", "g.yaml", "--executor", "slurm", "--store", "s"],
+                          env: sbatch.environment().merging(runner.environment) { $1 })
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertEqual(try runner.runners().map(\.nodes), [8], r.all)
+        XCTAssertEqual(try h.keys("s").count, 7, "the other seven nodes of the runner are recorded: \(r.all)")
+        var refused: [Int] = []
+        for i in 1...8 {
+            let log = try h.run(["logs", "e/i=\(i)", "--store", "s"])
+            if log.out.contains("was changed after it was written") {
+                refused.append(i)
+                XCTAssertFalse(log.out.contains("xgraph: running"), "a refused description ran: \(log.out)")
+            } else {
+                XCTAssertTrue(log.out.contains("xgraph run-node: done"), "e/i=\(i)'s log: \(log.out)")
+            }
+        }
+        XCTAssertEqual(refused.count, 1, "exactly the second node's description was changed: \(refused)")
+        let node = "e/i=\(refused.first ?? 0)"
+        XCTAssertTrue(r.all.contains(node), r.all)
+
+        let again = try h.run(["build", "g.yaml", "--executor", "slurm", "--store", "s"], env: sbatch.environment())
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertEqual(Array(Self.queuedJobs(again.out).keys), [node], again.out)
+        XCTAssertEqual(try h.keys("s").count, 8)
     }
 }

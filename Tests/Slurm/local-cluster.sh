@@ -1,11 +1,15 @@
 #!/bin/bash
 # A private single-node Slurm cluster in a folder, for the tests and the benchmark.
 #
-#   local-cluster.sh start DIR [--cpus N] [--gpus N] [--max-array-size N] [--watch PID]
+#   local-cluster.sh start DIR [--cpus N] [--gpus N] [--max-array-size N] [--message-timeout S] [--watch PID]
 #       Writes DIR/slurm.conf and DIR/gres.conf, starts munged, slurmctld and slurmd, waits until
 #       the node is idle in both partitions and prints `export SLURM_CONF=DIR/slurm.conf`.
 #       --max-array-size N: the cluster's MaxArraySize (Slurm's default, 1001, otherwise), for
 #       tests of a head that must split its job arrays.
+#       --message-timeout S: Slurm's MessageTimeout (its default, 10 s, otherwise). A machine of
+#       two cores starting a hundred jobs at once answers the controller late, and a launch not
+#       confirmed in time leaves its job held ("launch failed requeued held"); the bench's
+#       cluster of 128 slots gives it longer.
 #       --watch PID: stop the cluster as soon as process PID ends (the test process, so that a
 #       killed test leaves no daemon behind).
 #   local-cluster.sh stop DIR
@@ -18,7 +22,7 @@
 set -eu
 
 usage() {
-    echo "usage: $0 start DIR [--cpus N] [--gpus N] [--max-array-size N] [--watch PID] | $0 stop DIR" >&2
+    echo "usage: $0 start DIR [--cpus N] [--gpus N] [--max-array-size N] [--message-timeout S] [--watch PID] | $0 stop DIR" >&2
     exit 2
 }
 
@@ -195,6 +199,7 @@ ReturnToService=2
 # Ended jobs stay visible in squeue/scontrol for 5 minutes (there is no sacct).
 MinJobAge=300
 MaxArraySize=$MAX_ARRAY_SIZE
+MessageTimeout=$MESSAGE_TIMEOUT
 GresTypes=gpu
 # The node declares more CPUs than the machine has (tiny test jobs, many at once); without this
 # slurmd reports the real count and slurmctld drains the node ("Low socket*core*thread count").
@@ -325,12 +330,14 @@ esac
 CPUS=8
 GPUS=2
 MAX_ARRAY_SIZE=1001
+MESSAGE_TIMEOUT=10
 WATCH=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --cpus) [ $# -ge 2 ] || usage; CPUS=$2; shift 2 ;;
     --gpus) [ $# -ge 2 ] || usage; GPUS=$2; shift 2 ;;
     --max-array-size) [ $# -ge 2 ] || usage; MAX_ARRAY_SIZE=$2; shift 2 ;;
+    --message-timeout) [ $# -ge 2 ] || usage; MESSAGE_TIMEOUT=$2; shift 2 ;;
     --watch) [ $# -ge 2 ] || usage; WATCH=$2; shift 2 ;;
     *) usage ;;
     esac
@@ -338,6 +345,7 @@ done
 case "$CPUS" in '' | *[!0-9]*) echo "local-cluster: --cpus wants a number" >&2; exit 2 ;; esac
 case "$GPUS" in '' | *[!0-9]*) echo "local-cluster: --gpus wants a number" >&2; exit 2 ;; esac
 case "$MAX_ARRAY_SIZE" in '' | *[!0-9]*) echo "local-cluster: --max-array-size wants a number" >&2; exit 2 ;; esac
+case "$MESSAGE_TIMEOUT" in '' | *[!0-9]*) echo "local-cluster: --message-timeout wants a number of seconds" >&2; exit 2 ;; esac
 [ "$CPUS" -ge 1 ] || { echo "local-cluster: --cpus must be at least 1" >&2; exit 2; }
 [ "$GPUS" -le "$MAX_GPUS" ] || { echo "local-cluster: at most $MAX_GPUS fake GPUs" >&2; exit 2; }
 if [ -n "$WATCH" ]; then

@@ -5,19 +5,24 @@ import XGraphExecutors
 /// What a head asks Slurm for when it submits nodes as a job array, and how it reads the array's
 /// tasks back from squeue, without a cluster (SlurmArrayTests runs them against one).
 final class SlurmArrayRequestTests: XCTestCase {
-    private func request(units: [[SlurmArrayRequest.Member]], throttle: Int = 5) -> SlurmArrayRequest {
+    private func request(units: [[String]], throttle: Int = 5) -> SlurmArrayRequest {
         let shape = SlurmJobRequest(node: "w/i=1", command: [], workingDirectory: "/work", logPath: "",
                                     resources: Resources(gpus: 0, cpus: 2, memMB: 0),
                                     profile: SlurmProfile(partition: "cpu", sbatchArgs: ["--nice=5"]), resume: false)
         return SlurmArrayRequest(shape: shape, name: "xg:w[3]", folder: "/store/jobs/arrays/a1", units: units, throttle: throttle)
     }
 
-    private func member(_ node: String) -> SlurmArrayRequest.Member {
-        .init(command: ["/bin/xgraph", "run-node", "e.yaml", "--node", node], log: "/store/logs/\(node).log")
+    private func run(_ node: String, attempt: Int = 1) -> NodeRunnerCommand.Run {
+        .init(description: "/store/jobs/descriptions/\(node).json", attempt: attempt, log: "/store/logs/\(node).log")
+    }
+
+    /// One task's runner, for `nodes` one after another.
+    private func unit(_ nodes: String...) -> [String] {
+        NodeRunnerCommand.arguments(xgraph: "/bin/xgraph", store: "/store", runs: nodes.map { run($0) })
     }
 
     func testTheArrayIsAskedForWithItsThrottleBeforeTheProfilesOwnArguments() {
-        let r = request(units: [[member("a")], [member("b")], [member("c")]])
+        let r = request(units: [unit("a"), unit("b"), unit("c")])
         let args = r.sbatchArguments
         XCTAssertTrue(args.contains("--job-name=xg:w[3]"), "\(args)")
         XCTAssertTrue(args.contains("--output=/store/jobs/arrays/a1/%a"), "\(args)")
@@ -25,25 +30,41 @@ final class SlurmArrayRequestTests: XCTestCase {
         let array = args.firstIndex(of: "--array=0-2%3")
         XCTAssertNotNil(array, "a throttle above the task count is the task count: \(args)")
         XCTAssertEqual(args.last, "--nice=5", "the profile's own arguments come last: \(args)")
-        XCTAssertEqual(request(units: [[member("a")], [member("b")]], throttle: 1).sbatchArguments.filter { $0.hasPrefix("--array") },
+        XCTAssertEqual(request(units: [unit("a"), unit("b")], throttle: 1).sbatchArguments.filter { $0.hasPrefix("--array") },
                        ["--array=0-1%1"])
     }
 
     func testEachTaskIsOneQuotedLineAndALineBreakIsRefused() throws {
-        let odd = SlurmArrayRequest.Member(command: ["/bin/xgraph", "run-node", "--node", "it's $(here)"], log: "/l")
-        let text = try XCTUnwrap(request(units: [[member("a")], [odd]]).unitsText)
+        let odd = ["/bin/xgraph", "run-node", "--description", "it's $(here)"]
+        let text = try XCTUnwrap(request(units: [unit("a"), odd]).unitsText)
         XCTAssertEqual(text.split(separator: "\n").count, 2)
-        XCTAssertTrue(text.hasPrefix("exec /bin/xgraph run-node e.yaml --node a\n"), text)
+        XCTAssertTrue(text.hasPrefix("exec /bin/xgraph run-node --description /store/jobs/descriptions/a.json --store /store "
+            + "--attempt 1 --log /store/logs/a.log\n"), text)
         XCTAssertTrue(text.contains(#"'it'\''s $(here)'"#), text)
-        let broken = SlurmArrayRequest.Member(command: ["/bin/xgraph", "--node", "two\nlines"], log: "/l")
-        XCTAssertNil(request(units: [[member("a")], [broken]]).unitsText)
-        // Several nodes in one task: each runner writes its own log, and a failure does not
-        // stop the rest.
-        let group = try XCTUnwrap(request(units: [[member("a"), member("b")]]).unitsText)
-        XCTAssertTrue(group.hasPrefix("s=0; /bin/xgraph run-node e.yaml --node a >>/store/logs/a.log 2>&1 || s=1; "), group)
-        XCTAssertTrue(group.hasSuffix("--node b >>/store/logs/b.log 2>&1 || s=1; exit $s\n"), group)
+        let broken = ["/bin/xgraph", "--description", "two\nlines"]
+        XCTAssertNil(request(units: [unit("a"), broken]).unitsText)
         let script = request(units: []).script
         XCTAssertTrue(script.contains(#"sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" /store/jobs/arrays/a1/units"#), script)
+    }
+
+    /// A grouped task's nodes are one runner, `exec`ed like a single node's (so it is the batch
+    /// shell signals reach), given each node's description, attempt and log in order.
+    func testAGroupedTaskIsOneRunnerGivenEachNodesDescriptionAttemptAndLog() throws {
+        let runs = [run("a"), run("b b", attempt: 3)]
+        let argv = NodeRunnerCommand.arguments(xgraph: "/bin/xgraph", store: "/s", runs: runs)
+        XCTAssertEqual(argv, ["/bin/xgraph", "run-node",
+                              "--description", "/store/jobs/descriptions/a.json", "--store", "/s", "--attempt", "1", "--log", "/store/logs/a.log",
+                              "--description", "/store/jobs/descriptions/b b.json", "--attempt", "3", "--log", "/store/logs/b b.log"])
+        XCTAssertEqual(NodeRunnerCommand.arguments(xgraph: "/bin/xgraph", store: "/s", runs: [run("a")]),
+                       Array(argv.prefix(10)), "a node alone keeps the form single jobs have always had")
+        let text = try XCTUnwrap(request(units: [argv, unit("c")]).unitsText)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 3, "one line per task, then the end: \(text)")
+        XCTAssertEqual(lines[0], "exec /bin/xgraph run-node --description /store/jobs/descriptions/a.json --store /s --attempt 1 "
+            + "--log /store/logs/a.log --description '/store/jobs/descriptions/b b.json' --attempt 3 --log '/store/logs/b b.log'")
+        XCTAssertNil(request(units: [NodeRunnerCommand.arguments(xgraph: "/bin/xgraph", store: "/s",
+                                                                  runs: [run("a"), run("b\nc")])]).unitsText,
+                     "a line break in any node's word refuses the array")
     }
 
     func testMaxArraySizeIsReadFromTheConfiguration() {

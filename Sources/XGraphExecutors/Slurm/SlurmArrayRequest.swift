@@ -6,28 +6,23 @@ import XGraphCore
 /// tools that submit thousands of jobs (each `sbatch` is a round trip to the controller, and
 /// a user's jobs are capped).
 ///
-/// The array lives in a folder of the store: `units` holds one line per task (the commands of
-/// its unit, every word quoted), and Slurm writes task i's output to `FOLDER/i`, which the
-/// head made a link to that node's log, so a task's log is where a single job's would be.
+/// The array lives in a folder of the store: `units` holds one line per task (the runner of its
+/// unit, every word quoted), and Slurm writes task i's output to `FOLDER/i`, which for a task
+/// of one node the head made a link to that node's log, so its log is where a single job's
+/// would be.
 public struct SlurmArrayRequest: Sendable {
-    /// One node of a unit: its runner's argument vector and its log.
-    public struct Member: Sendable {
-        public var command: [String]
-        public var log: String
-        public init(command: [String], log: String) { self.command = command; self.log = log }
-    }
-
     /// Resources, placement and requeue of every task (its node, command and log are unused).
     public var shape: SlurmJobRequest
     /// The job name squeue shows for every task.
     public var name: String
     public var folder: String
-    /// Task i runs `units[i]`: its nodes one after another.
-    public var units: [[Member]]
+    /// Task i runs the argument vector `units[i]`: the runner of its node, or of its nodes one
+    /// after another (`NodeRunnerCommand`).
+    public var units: [[String]]
     /// At most this many tasks of the array run at once (`%M`).
     public var throttle: Int
 
-    public init(shape: SlurmJobRequest, name: String, folder: String, units: [[Member]], throttle: Int) {
+    public init(shape: SlurmJobRequest, name: String, folder: String, units: [[String]], throttle: Int) {
         self.shape = shape; self.name = name; self.folder = folder; self.units = units
         self.throttle = max(1, throttle)
     }
@@ -54,25 +49,21 @@ public struct SlurmArrayRequest: Sendable {
         return text
     }
 
-    /// One task's shell line. A unit of one node `exec`s its runner, so the runner is the batch
-    /// shell (`--signal=B:USR1` reaches it, as in a single job) and Slurm's output, linked to
-    /// the node's log, takes its output. Several nodes run one after another, each runner
-    /// writing to its own log, and a failed one does not stop the rest (they are independent
-    /// nodes of one step); the task fails if any did.
-    static func line(_ unit: [Member]) -> String? {
-        guard !unit.isEmpty, !unit.contains(where: { m in m.log.contains(where: \.isNewline)
-                || m.command.contains { $0.contains(where: \.isNewline) } }) else { return nil }
-        if unit.count == 1 { return "exec " + unit[0].command.map(shellQuote).joined(separator: " ") }
-        let runs = unit.map { m in
-            m.command.map(shellQuote).joined(separator: " ") + " >>" + shellQuote(m.log) + " 2>&1 || s=1"
-        }
-        return "s=0; " + runs.joined(separator: "; ") + "; exit $s"
+    /// One task's shell line: it `exec`s the unit's runner, so the runner is the batch shell
+    /// (`--signal=B:USR1` and a cancel's SIGTERM reach it, as in a single job). A unit of one
+    /// node has Slurm's output, linked to the node's log, take the runner's; a runner of several
+    /// nodes writes each node's part into that node's log itself, and the task's output keeps
+    /// Slurm's own lines and what the runner says about no node in particular (a log it could
+    /// not open). Nil when a word holds a line break.
+    static func line(_ command: [String]) -> String? {
+        guard !command.isEmpty, !command.contains(where: { $0.contains(where: \.isNewline) }) else { return nil }
+        return "exec " + command.map(shellQuote).joined(separator: " ")
     }
 
     /// The batch script: it reads its own line of `units` and runs it.
     public var script: String {
         let units = shellQuote(unitsPath)
-        let runner = self.units.first?.first?.command.first ?? "xgraph"
+        let runner = self.units.first?.first ?? "xgraph"
         return """
             #!/bin/sh
             # xgraph array \(name.filter { !$0.isNewline }): \(self.units.count) tasks, one line each in \(unitsPath.filter { !$0.isNewline })

@@ -65,7 +65,7 @@ let package = Package(
         // `xgraph report`: the HTML page with SVG plots and the build's timeline.
         .target(name: "XGraphReport", dependencies: ["XGraphCore", "XGraphResults"]),
         .executableTarget(name: "xgraph", dependencies: [
-            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors", "XGraphReport", "XGraphStore", "XGraphRemote",
+            "XGraphBuild", "XGraphResults", "XGraphCore", "XGraphExecutors", "XGraphGraph", "XGraphReport", "XGraphStore", "XGraphRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Runs builtin steps; separate so that `xgraph` itself never loads OpenBLAS.

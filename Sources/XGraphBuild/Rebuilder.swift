@@ -132,8 +132,12 @@ final class Rebuilder: @unchecked Sendable {
     func cachedOutput(_ i: Int, key: NodeKey) -> Digest? {
         if forced.contains(i) { return nil }
         guard let out = store.outputDigest(forKey: key.key) else { return nil }
-        if store.hasArtifact(out) || (restore && store.restoreArtifact(out)) { return out }
-        return nil
+        return usable(out) ? out : nil
+    }
+
+    /// Whether the output tree `out` is in the store, or (`restore`) could be rebuilt there.
+    private func usable(_ out: Digest) -> Bool {
+        store.hasArtifact(out) || (restore && store.restoreArtifact(out))
     }
 
     /// The record a job of node `i` left under `key`, when its output can be used. A forced
@@ -142,8 +146,7 @@ final class Rebuilder: @unchecked Sendable {
     func jobRecord(_ i: Int, key: NodeKey, log: String) -> ActionRecord? {
         guard let record = store.recordLearned(forKey: key.key) else { return nil }
         if forced.contains(i) && record.provenance.log != store.relativePath(log) { return nil }
-        let out = record.output
-        return store.hasArtifact(out) || (restore && store.restoreArtifact(out)) ? record : nil
+        return usable(record.output) ? record : nil
     }
 
     /// Why a node with this key must run, against the last build of the same node name.

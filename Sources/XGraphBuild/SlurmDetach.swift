@@ -48,14 +48,14 @@ extension Builder {
         for (i, entry) in zip(selection, plan.entries) {
             if case .willRun = entry.status { mustRun.insert(i) }
         }
-        /// Decides node `i` under its submission lock: follow its queued job, count it recorded,
-        /// leave it (the cap), or submit it (through `batcher` where given: a task of an array).
-        /// `sources`: where each input's output is (`upstream`), read before any task starts.
+        /// Where each input of node `i` has its output (`upstream`), read before any task starts.
         func sources(_ i: Int) -> [Int: DescribedInput.Source] {
             var out: [Int: DescribedInput.Source] = [:]
             for j in graph.dependencies(of: i) { if let s = upstream(j) { out[j] = s } }
             return out
         }
+        /// Decides node `i` under its submission lock: follow its queued job, count it recorded,
+        /// leave it (the cap), or submit it (through `batcher` where given: a task of an array).
         @Sendable func decide(_ i: Int, entry: PlanEntry, after: [String], sources: [Int: DescribedInput.Source], room: Bool,
                               batcher: SlurmBatcher?) async throws -> (Decision, replaced: String?) {
             let node = graph.nodes[i]
@@ -140,13 +140,14 @@ extension Builder {
             case .willRun: break
             }
             guard mustRun.contains(i) else { continue }
+            let inputs = sources(i)
             var after: [String] = []
             var ready = true
             for j in graph.dependencies(of: i) where mustRun.contains(j) {
-                if let job = jobOf[j], upstream(j) != nil { after.append(job) } else { ready = false }
+                if let job = jobOf[j], inputs[j] != nil { after.append(job) } else { ready = false }
             }
             guard ready else { report.left.append(node.id); continue }
-            note(i, try await decide(i, entry: entry, after: after, sources: sources(i), room: inQueue < slurm.maxQueued, batcher: nil))
+            note(i, try await decide(i, entry: entry, after: after, sources: inputs, room: inQueue < slurm.maxQueued, batcher: nil))
         }
         return report
     }

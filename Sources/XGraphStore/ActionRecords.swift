@@ -70,23 +70,25 @@ extension Store {
     /// it lost is mended by whichever build next misses the key there).
     public func recordLearned(forKey key: Digest) -> ActionRecord? {
         guard case .good(let record) = readRecord(key) else { return nil }
+        _ = learnOutput(record)
+        return record
+    }
+
+    /// Sets this process's key map (read from keys.log first, if it was not yet) to `record`'s
+    /// output; whether the map said so already.
+    private func learnOutput(_ record: ActionRecord) -> Bool {
         caches.withLock { c in
             if c.outputs == nil { c.outputs = KeyLog.load(keyLogPath) }
-            c.outputs?[record.key] = record.output
+            defer { c.outputs?[record.key] = record.output }
+            return c.outputs?[record.key] == record.output
         }
-        return record
     }
 
     /// Makes keys.log and this process's map say what `record` says: appends its line (the last
     /// good line of a key wins) unless the map already agrees. A store this user cannot write
     /// keeps its log; the record still answers, only more slowly.
     func repairKeyLog(_ record: ActionRecord) {
-        let agrees = caches.withLock { c in
-            if c.outputs == nil { c.outputs = KeyLog.load(keyLogPath) }
-            defer { c.outputs?[record.key] = record.output }
-            return c.outputs?[record.key] == record.output
-        }
-        if !agrees { try? KeyLog.append(key: record.key, output: record.output, to: keyLogPath) }
+        if !learnOutput(record) { try? KeyLog.append(key: record.key, output: record.output, to: keyLogPath) }
     }
 
     /// Writes `record` under its key once: if a record for the key exists (written by anyone,

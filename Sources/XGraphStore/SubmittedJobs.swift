@@ -52,10 +52,8 @@ extension Store {
         read(submissionPath(file: file, node: node) + ".json", file: file, node: node)
     }
 
-    /// - Parameter sync: false leaves the entry unsynced, for a caller that writes many and then
-    ///   calls `syncRegistry()` once (a job array's tasks).
-    public func recordSubmittedJob(_ job: SubmittedJob, sync: Bool = true) throws {
-        try write(job, suffix: ".json", sync: sync)
+    public func recordSubmittedJob(_ job: SubmittedJob) throws {
+        try write(job, suffix: ".json", sync: true)
     }
 
     /// The submission of `node` of `file` that a head began and may not have finished: written
@@ -73,8 +71,8 @@ extension Store {
     /// Makes every registry entry, description and array file written unsynced so far durable:
     /// one `syncfs` of the store's file system instead of an fsync per file, for the thousand
     /// entries of one job array. What matters is that they are on disk before `sbatch` runs
-    /// (a head on a machine that crashes after it leaves what the next build adopts) and that
-    /// a task's entry is before its marker is removed.
+    /// (a head on a machine that crashes after it leaves what the next build adopts), and that
+    /// the entries that took the markers' place are there once the head goes on.
     public func syncRegistry() throws {
         try POSIX.syncFileSystem(of: jobs.directory)
     }
@@ -83,7 +81,7 @@ extension Store {
     /// renamed to the entry's name, so marker and entry share one inode and nothing is freed.
     /// On ext4 without a journal (many VMs) each file created after many were freed costs a
     /// scan of the recently freed inodes, and a job array's head created and freed one per
-    /// task. Unsynced, as `recordSubmittedJob(sync: false)`; the caller syncs the registry.
+    /// task. Unsynced: the caller syncs the registry (`syncRegistry`).
     /// Where the marker is gone, the entry is written as usual.
     ///
     /// The rewrite is not atomic to a reader without the submission lock (`status`, gc): it may

@@ -97,6 +97,8 @@ struct NodeRunner: Sendable {
             let snapshot = store.snapshotInputs(inputTrees)
             context.observer.event(.started(node: node.id, gpuIDs: allocation.gpuIDs, attempt: attempt))
             let leaderStart = Mutex<UInt64?>(nil)
+            // Before the step's first process: every process it starts is created after this.
+            let mark = ProcessMark.now()
             let result = await executor.run(job) { pgid in
                 lease.setJobProcessGroup(pgid)
                 leaderStart.withLock { $0 = ProcessGroup.startTime(pgid) }
@@ -117,7 +119,7 @@ struct NodeRunner: Sendable {
             case .exited(let c): return .failed("exit status \(c)", logPath, retry: true)
             case .signaled(let s): return .failed("killed by signal \(s)", logPath, retry: true)
             }
-            let users = FolderUsers.of(outDir, startedSince: leaderStart.withLock { $0 })
+            let users = FolderUsers.of(outDir, since: mark, startedSince: leaderStart.withLock { $0 })
             if !users.isEmpty {
                 let who = users.map { "pid \($0.pid) (\($0.command))" }.joined(separator: ", ")
                 let message = "the step ended but a process it started is still using $XGRAPH_OUT: \(who); "

@@ -113,7 +113,8 @@ struct SlurmBackend: ExecutionBackend {
         var running = false
         var reported: String?
         while true {
-            while let state = await queue.state(of: job.job, as: identity) {
+            var listed = await queue.state(of: job.job, as: identity)
+            while let state = listed {
                 if shared && recorded() { return }
                 if state == .running && !running {
                     running = true
@@ -127,11 +128,11 @@ struct SlurmBackend: ExecutionBackend {
                     reported = e
                     builder.observer.event(.waiting(node: node.id, reason: "\(e) (still waiting for job \(job.job))"))
                 }
-                // The queue's poll backs off while nothing changes, up to half a minute; a node
-                // that shares its job with others is done when its record appears, which a
-                // look at the store, not at the queue, tells every second.
-                let wait = await queue.pollInterval
-                try await Task.sleep(for: shared ? min(wait, Self.sharedLook) : wait)
+                // Woken when a poll shows the job in another state (the queue's polls back off
+                // while nothing changes, up to half a minute); a node that shares its job with
+                // others is done when its record appears, which a look at the store, not at the
+                // queue, tells every second.
+                listed = try await queue.next(of: job.job, as: identity, after: state, within: shared ? Self.sharedLook : nil)
             }
             if recorded() { return }
             guard await queue.hasEnded(job.job, as: identity) else { continue }

@@ -17,23 +17,35 @@ public enum FolderUsers {
         public var command: String
     }
 
-    /// - Parameter startedSince: when the step's first process started (clock ticks since boot,
-    ///   `ProcessGroup.startTime`): a process that started before it cannot be one the step
-    ///   left behind, so its open files are not read. That skips nearly every process on a busy
-    ///   machine; reading each one's file table was most of the check's cost.
-    public static func of(_ folder: String, startedSince: UInt64? = nil) -> [User] {
+    /// - Parameters:
+    ///   - since: a mark taken before the step started (`ProcessMark.now()`): a process whose
+    ///     id was handed out before it cannot be one the step left behind, and that is told from
+    ///     its id alone. Where the marks cannot tell (see `ProcessMark`), `startedSince` decides.
+    ///   - startedSince: when the step's first process started (clock ticks since boot,
+    ///     `ProcessGroup.startTime`): a process that started before it cannot be one the step
+    ///     left behind, so its open files are not read. That skips nearly every process on a
+    ///     busy machine; reading each one's file table was most of the check's cost.
+    public static func of(_ folder: String, since mark: ProcessMark? = nil, startedSince: UInt64? = nil) -> [User] {
         #if os(Linux)
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         func inside(_ link: String) -> Bool { link == folder || link.hasPrefix(prefix) }
         let me = getpid()
+        let createdSince: ((Int32) -> Bool)? = mark.flatMap { m in
+            guard let now = ProcessMark.now(), let limits = ProcessMark.limits() else { return nil }
+            return m.created(until: now, pidMax: limits.pidMax, inUse: limits.inUse)
+        }
         var users: [User] = []
         for entry in POSIXList.names("/proc") ?? [] {
             guard let pid = Int32(entry), pid != me else { continue }
-            if let since = startedSince, let started = ProcessGroup.procStat(entry)?.startTime, started < since { continue }
-            var using = readLink("/proc/\(entry)/cwd").map(inside) ?? false
+            if let createdSince {
+                if !createdSince(pid) { continue }
+            } else if let since = startedSince, let started = ProcessGroup.procStat(entry)?.startTime, started < since {
+                continue
+            }
+            var using = POSIXLink.target("/proc/\(entry)/cwd").map(inside) ?? false
             if !using {
                 for fd in POSIXList.names("/proc/\(entry)/fd") ?? [] {
-                    if let target = readLink("/proc/\(entry)/fd/\(fd)"), inside(target) { using = true; break }
+                    if let target = POSIXLink.target("/proc/\(entry)/fd/\(fd)"), inside(target) { using = true; break }
                 }
             }
             guard using else { continue }
@@ -45,12 +57,5 @@ public enum FolderUsers {
         #else
         return []
         #endif
-    }
-
-    private static func readLink(_ path: String) -> String? {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

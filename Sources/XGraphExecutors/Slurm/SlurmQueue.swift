@@ -60,6 +60,7 @@ public actor SlurmQueue {
     /// otherwise, and the next poll comes soon, since it may end quickly.
     public func noteSubmitted(_ submitted: [(job: String, identity: SlurmJobIdentity)]) {
         interval = shortest
+        wake(by: (attemptedAt ?? .now) + interval)
         for (job, identity) in submitted {
             fresh[job] = polls
             if jobs[job] == nil { jobs[job] = SlurmListedJob(state: .pending(reason: "submitted"), identity: identity) }
@@ -84,6 +85,122 @@ public actor SlurmQueue {
         return jobs.state(of: job, as: identity)
     }
 
+    /// Suspends until a poll lists `job` as `identity` in a state other than `last` (nil:
+    /// no longer listed), or `squeue` starts failing with a new message (`lastError`), or
+    /// `limit` has passed; returns the job's state as the last poll gave it.
+    ///
+    /// The queue polls for as long as anyone waits (`drive`), and wakes only the waiters whose
+    /// job changed: a head following a thousand array tasks that each slept and asked again
+    /// after every poll spent most of its CPU waking them. Throws CancellationError when the
+    /// waiting task is cancelled.
+    public func next(of job: String, as identity: SlurmJobIdentity, after last: SlurmJobState?,
+                     within limit: Duration? = nil) async throws -> SlurmJobState? {
+        let now = jobs.state(of: job, as: identity)
+        if now != last { return now }
+        try Task.checkCancellation()
+        let id = nextWaiter
+        nextWaiter += 1
+        let waiter = Waiter(job: job, identity: identity, last: last, error: lastError,
+                            deadline: limit.map { ContinuousClock.now + $0 })
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<SlurmJobState?, any Error>) in
+                // Cancelled before this ran: the handler's task below finds no waiter.
+                if Task.isCancelled { return c.resume(throwing: CancellationError()) }
+                waiter.continuation = c
+                waiters[id] = waiter
+                if driver == nil { driver = Task { await self.drive() } }
+                if let d = waiter.deadline { wake(by: d + Self.deadlineSlack / 2) }
+            }
+        } onCancel: {
+            Task { await self.resume(id, throwing: CancellationError()) }
+        }
+    }
+
+    /// A class: each poll looks at every waiter, and copying a struct of strings and a
+    /// continuation for each was most of that look's cost.
+    private final class Waiter {
+        var job: String
+        var identity: SlurmJobIdentity
+        var last: SlurmJobState?
+        var error: String?
+        var deadline: ContinuousClock.Instant?
+        var continuation: CheckedContinuation<SlurmJobState?, any Error>?
+
+        init(job: String, identity: SlurmJobIdentity, last: SlurmJobState?, error: String?, deadline: ContinuousClock.Instant?) {
+            self.job = job; self.identity = identity; self.last = last; self.error = error; self.deadline = deadline
+        }
+    }
+
+    private var waiters: [UInt64: Waiter] = [:]
+    private var nextWaiter: UInt64 = 0
+    private var driver: Task<Void, Never>?
+    /// The driver's sleep and when it ends: cut short when a poll or a waiter's limit falls
+    /// due sooner (a job just submitted; a waiter with a short limit).
+    private var sleeper: (until: ContinuousClock.Instant, task: Task<Void, any Error>)?
+    /// When the last poll began, failed or not: the driver's polls are `interval` apart even
+    /// while squeue fails (`takenAt` counts only good ones).
+    private var attemptedAt: ContinuousClock.Instant?
+
+    /// When the last poll ended, failed or not.
+    private var endedAt: ContinuousClock.Instant?
+
+    /// When the driver polls next: `interval` after the last poll began, and at least half of
+    /// it after that poll ended (a squeue slower than the interval is not asked back to back).
+    private var nextPollDue: ContinuousClock.Instant {
+        guard let began = attemptedAt, let ended = endedAt else { return .now }
+        return max(began + interval, ended + interval / 2)
+    }
+
+    /// Wakes the driver early if it sleeps past `instant`.
+    private func wake(by instant: ContinuousClock.Instant) {
+        if let s = sleeper, s.until > instant { s.task.cancel() }
+    }
+
+    /// How late a waiter's `limit` may be honoured, so that waiters whose limits fall close
+    /// together are woken by one pass rather than one pass each.
+    private static let deadlineSlack: Duration = .milliseconds(500)
+
+    /// Polls while anyone waits: sleeps until the next poll is due (or the nearest waiter's
+    /// limit), polls (`refresh` wakes the waiters whose job changed), wakes those whose limit
+    /// has passed.
+    private func drive() async {
+        while !waiters.isEmpty {
+            let due = nextPollDue
+            let nearest = waiters.values.lazy.compactMap(\.deadline).min()
+            let until = nearest.map { min($0 + Self.deadlineSlack / 2, due) } ?? due
+            if until > .now {
+                let sleep = Task { try await Task.sleep(until: until, clock: .continuous) }
+                sleeper = (until, sleep)
+                _ = await sleep.result
+                sleeper = nil
+            }
+            if ContinuousClock.now >= nextPollDue { await poll() }
+            let late = ContinuousClock.now + Self.deadlineSlack / 2
+            for (id, w) in waiters where w.deadline.map({ $0 <= late }) ?? false {
+                resume(id, with: jobs.state(of: w.job, as: w.identity))
+            }
+        }
+        driver = nil
+    }
+
+    /// After a poll: wakes each waiter whose job's state changed, and all of them when squeue
+    /// fails with a message they have not seen.
+    private func wakeChanged() {
+        guard !waiters.isEmpty else { return }
+        for (id, w) in waiters {
+            let state = jobs.state(of: w.job, as: w.identity)
+            if state != w.last || (lastError != nil && lastError != w.error) { resume(id, with: state) }
+        }
+    }
+
+    private func resume(_ id: UInt64, with state: SlurmJobState?) {
+        waiters.removeValue(forKey: id)?.continuation?.resume(returning: state)
+    }
+
+    private func resume(_ id: UInt64, throwing error: any Error) {
+        waiters.removeValue(forKey: id)?.continuation?.resume(throwing: error)
+    }
+
     /// Every listed job of this user.
     public func snapshot() async -> [String: SlurmListedJob] {
         await refreshIfStale()
@@ -99,11 +216,18 @@ public actor SlurmQueue {
 
     private func refreshIfStale() async {
         if let t = takenAt, ContinuousClock.now - t < interval / 2 { return }
+        await poll()
+    }
+
+    /// Polls now, or waits for the poll under way; then wakes the waiters whose job changed.
+    private func poll() async {
         if let r = refreshing { await r.value; return }
         let task = Task { await self.refresh() }
         refreshing = task
         await task.value
         refreshing = nil
+        endedAt = .now
+        wakeChanged()
     }
 
     /// squeue's fields, each ended by a unit separator (no job name, path or reason holds
@@ -117,6 +241,7 @@ public actor SlurmQueue {
         let poll = polls
         polls += 1
         let began = Date()
+        attemptedAt = .now
         if format == nil {
             let (chosen, why) = await SlurmQueueFormat.detect(client)
             format = chosen
@@ -178,6 +303,7 @@ public actor SlurmQueue {
                     }
                     debug("scontrol --json: job \(job) is \(listed.state.text)")
                     interval = shortest
+                    wake(by: (attemptedAt ?? .now) + interval)
                     return false
                 }
                 // An id the controller no longer knows fails here too; only a rejected option
@@ -201,6 +327,7 @@ public actor SlurmQueue {
         debug("scontrol: job \(job) is \(state)")
         if listed[job] == nil { return true }
         interval = shortest
+        wake(by: (attemptedAt ?? .now) + interval)
         return false
     }
 

@@ -12,7 +12,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     static let bin: String = {
         let dir = NSTemporaryDirectory() + "xgraph-fake-squeue-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let script = "#!/bin/sh\necho x >> \"$FAKE_SQUEUE_LISTING.calls\"\ncat \"$FAKE_SQUEUE_LISTING\"\n"
+        let script = "#!/bin/sh\necho x >> \"$FAKE_SQUEUE_LISTING.calls\"\nsleep \"${FAKE_SQUEUE_DELAY:-0}\"\ncat \"$FAKE_SQUEUE_LISTING\"\n"
         FileManager.default.createFile(atPath: dir + "/squeue", contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
         return dir
     }()
@@ -33,6 +33,7 @@ final class SlurmQueueWaitTests: XCTestCase {
 
     override func tearDown() {
         unsetenv("FAKE_SQUEUE_LISTING")
+        unsetenv("FAKE_SQUEUE_DELAY")
         unsetenv("XGRAPH_SLURM_QUEUE")
         if !listing.isEmpty { try? FileManager.default.removeItem(atPath: (listing as NSString).deletingLastPathComponent) }
     }
@@ -131,6 +132,31 @@ final class SlurmQueueWaitTests: XCTestCase {
         XCTAssertLessThanOrEqual(calls - before, 5)
         again.cancel()
         _ = try? await again.value
+    }
+
+    func testAWaiterStillWakesWhileOthersAskTheQueueThemselves() async throws {
+        // Others polling (a node's first look, status) while the driver waits, with a squeue
+        // slower than the interval: the driver must neither spin on their finished poll (it
+        // once did, holding the queue so that nothing else could run) nor stop polling.
+        setenv("FAKE_SQUEUE_DELAY", "0.2", 1)
+        let queue = SlurmQueue(shortest: .milliseconds(50), longest: .milliseconds(100))
+        let first = await queue.state(of: "1", as: a)
+        XCTAssertEqual(first, .running)
+        let a = self.a
+        let waiting = Task { try await queue.next(of: "1", as: a, after: .running) }
+        let askers = Task {
+            while !Task.isCancelled {
+                _ = await queue.state(of: "2", fresh: true)
+                try? await Task.sleep(for: .milliseconds(7))
+            }
+        }
+        defer { askers.cancel() }
+        try await Task.sleep(for: .seconds(2))
+        try list([("1", "PENDING", a)])
+        let deadline = Task { try await Task.sleep(for: .seconds(10)); waiting.cancel() }
+        defer { deadline.cancel() }
+        let state = try await waiting.value
+        XCTAssertEqual(state, .pending(reason: "None"))
     }
 
     /// Waits until the fake squeue was called `n` times (a few seconds at most).

@@ -179,6 +179,8 @@ public actor SlurmQueue {
             for (id, w) in waiters where w.deadline.map({ $0 <= late }) ?? false {
                 resume(id, with: jobs.state(of: w.job, as: w.identity))
             }
+            // Each pass gives the actor up at least once, whatever the clock said above.
+            await Task.yield()
         }
         driver = nil
     }
@@ -220,14 +222,20 @@ public actor SlurmQueue {
     }
 
     /// Polls now, or waits for the poll under way; then wakes the waiters whose job changed.
+    ///
+    /// The poll's task clears `refreshing` itself: were that left to the caller that started
+    /// it, another caller finding the poll finished (awaiting a finished task does not give the
+    /// actor up) could ask again and again before that caller ever ran.
     private func poll() async {
         if let r = refreshing { await r.value; return }
-        let task = Task { await self.refresh() }
+        let task = Task {
+            await self.refresh()
+            self.refreshing = nil
+            self.endedAt = .now
+            self.wakeChanged()
+        }
         refreshing = task
         await task.value
-        refreshing = nil
-        endedAt = .now
-        wakeChanged()
     }
 
     /// squeue's fields, each ended by a unit separator (no job name, path or reason holds

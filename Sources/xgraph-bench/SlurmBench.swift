@@ -113,7 +113,7 @@ enum SlurmBench {
             let command = ["build", "tiny.yaml", "--executor", "slurm", "--max-queued", String(nodes), "--store", store] + extra
             wrapper.reset()
             let daemons = daemonCPU(clusterDir)
-            let child = wrapper.around { Child.spawn([xgraph] + command, cwd: dir, stderr: dir + "/attached.err") }
+            let child = wrapper.around { Child.spawn([xgraph] + command, cwd: dir, stdout: dir + "/attached.out", stderr: dir + "/attached.err") }
             let att = child.wait()
             let attDaemons = daemonCPU(clusterDir) - daemons
             let calls = wrapper.calls()
@@ -126,7 +126,7 @@ enum SlurmBench {
                   + (extra.isEmpty ? " (target with arrays ≤ 1 ms, ≤ 10 sbatch calls)" : " (target ≤ 20 ms)")
                   + "; its sbatch/squeue children \(ms(att.childrenCPU / Double(nodes))) per node,"
                   + " Slurm's daemons \(ms(attDaemons / Double(nodes))) per node")
-            if att.status != 0 { tail(dir + "/attached.err") }
+            if att.status != 0 { failures(dir + "/attached.out"); tail(dir + "/attached.err") }
         }
 
         // Detached: the whole graph submitted at once; then the queue drains without a head.
@@ -198,12 +198,12 @@ enum SlurmBench {
                 """.write(toFile: dir + "/short.yaml", atomically: true, encoding: .utf8)
             let command = ["build", "short.yaml", "--executor", "slurm", "--max-queued", String(short),
                            "--store", group ? "store-grouped" : "store-ungrouped"]
-            let r = Child.spawn([xgraph] + command, cwd: dir, stderr: dir + "/short.err").wait()
+            let r = Child.spawn([xgraph] + command, cwd: dir, stdout: dir + "/short.out", stderr: dir + "/short.err").wait()
             seconds.append(r.seconds)
             say("  \(short) nodes of 0.5 s \(group ? "grouped (max_nodes: \(perJob))" : "ungrouped (one array task each)")"
                   + " (`xgraph \(command.joined(separator: " "))`): \(String(format: "%.1f s", r.seconds)) to done (exit \(r.status)),"
                   + " xgraph's own CPU \(ms(r.ownCPU / Double(short))) per node")
-            if r.status != 0 { tail(dir + "/short.err") }
+            if r.status != 0 { failures(dir + "/short.out"); tail(dir + "/short.err") }
         }
         if seconds.count == 2, seconds[1] > 0 {
             say("    grouped is \(String(format: "%.1f", seconds[0] / seconds[1]))× faster (target ≥ 5×)")
@@ -277,6 +277,13 @@ enum SlurmBench {
     static func polls(_ stderrPath: String) -> Int {
         guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8) else { return 0 }
         return text.split(separator: "\n").filter { $0.contains("squeue poll ") }.count
+    }
+
+    /// The build's lines about nodes that failed (the first few), for a build that did not succeed.
+    static func failures(_ path: String) {
+        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+            .filter { $0.contains("FAILED") || $0.contains("failed") || $0.hasPrefix("error") || $0.hasPrefix("xgraph:") }
+        for l in lines.prefix(5) { say("    | " + l) }
     }
 
     static func tail(_ path: String) {

@@ -5,7 +5,8 @@ import XGraphExecutors
 /// How the head waits on the queue (`SlurmQueue.next`): one poll wakes only the waiters whose
 /// job changed, a waiter with a limit wakes when it passes, a cancelled waiter stops waiting,
 /// and polls stop once nobody waits. Against a fake `squeue` on PATH that prints a file the
-/// test rewrites and counts its calls.
+/// test rewrites and counts its calls (found through the client's own search path: PATH stays
+/// as it is, or every build started later in this test process would find the stand-in).
 final class SlurmQueueWaitTests: XCTestCase {
     /// The fake squeue's folder, the same for the whole test process: the client finds a
     /// program on PATH once per process.
@@ -17,6 +18,9 @@ final class SlurmQueueWaitTests: XCTestCase {
         return dir
     }()
 
+    /// A client that finds the stand-in `squeue` (and sh, cat, sleep for its script) there.
+    static var client: SlurmClient { SlurmClient(searchPath: bin) }
+
     var listing = ""
     let a = SlurmJobIdentity(name: "xg:a", log: "/s/a.log")
     let b = SlurmJobIdentity(name: "xg:b", log: "/s/b.log")
@@ -25,7 +29,6 @@ final class SlurmQueueWaitTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "xgraph-queue-wait-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         listing = dir + "/listing"
-        setenv("PATH", Self.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), 1)
         setenv("FAKE_SQUEUE_LISTING", listing, 1)
         setenv("XGRAPH_SLURM_QUEUE", "text", 1)
         try list([("1", "RUNNING", a), ("2", "RUNNING", b)])
@@ -48,7 +51,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     var calls: Int { ((try? String(contentsOfFile: listing + ".calls", encoding: .utf8)) ?? "").split(separator: "\n").count }
 
     func testAWaiterWakesWhenItsJobChangesAndNotForAnotherJobs() async throws {
-        let queue = SlurmQueue(shortest: .milliseconds(50), longest: .milliseconds(200))
+        let queue = SlurmQueue(client: Self.client, shortest: .milliseconds(50), longest: .milliseconds(200))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         let woken = Wakes()
@@ -73,7 +76,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     }
 
     func testAWaiterWithALimitWakesWhenItPassesWithItsJobUnchanged() async throws {
-        let queue = SlurmQueue(shortest: .seconds(30), longest: .seconds(30))
+        let queue = SlurmQueue(client: Self.client, shortest: .seconds(30), longest: .seconds(30))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         let t0 = ContinuousClock.now
@@ -86,7 +89,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     }
 
     func testACancelledWaiterStopsWaitingAndPollingStopsWhenNobodyWaits() async throws {
-        let queue = SlurmQueue(shortest: .milliseconds(50), longest: .milliseconds(50))
+        let queue = SlurmQueue(client: Self.client, shortest: .milliseconds(50), longest: .milliseconds(50))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         let a = self.a
@@ -104,7 +107,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     }
 
     func testAWaiterWhoseJobAlreadyChangedReturnsAtOnce() async throws {
-        let queue = SlurmQueue(shortest: .seconds(30), longest: .seconds(30))
+        let queue = SlurmQueue(client: Self.client, shortest: .seconds(30), longest: .seconds(30))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         let before = calls
@@ -114,7 +117,7 @@ final class SlurmQueueWaitTests: XCTestCase {
     }
 
     func testAFailingSqueueWakesWaitersOnceWithItsMessageAndIsNotAskedInABusyLoop() async throws {
-        let queue = SlurmQueue(shortest: .milliseconds(100), longest: .milliseconds(400))
+        let queue = SlurmQueue(client: Self.client, shortest: .milliseconds(100), longest: .milliseconds(400))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         // The fake's listing is gone: cat fails, so squeue exits non-zero.
@@ -139,7 +142,7 @@ final class SlurmQueueWaitTests: XCTestCase {
         // slower than the interval: the driver must neither spin on their finished poll (it
         // once did, holding the queue so that nothing else could run) nor stop polling.
         setenv("FAKE_SQUEUE_DELAY", "0.2", 1)
-        let queue = SlurmQueue(shortest: .milliseconds(50), longest: .milliseconds(100))
+        let queue = SlurmQueue(client: Self.client, shortest: .milliseconds(50), longest: .milliseconds(100))
         let first = await queue.state(of: "1", as: a)
         XCTAssertEqual(first, .running)
         let a = self.a

@@ -26,19 +26,29 @@ public struct SlurmClient: Sendable {
         }
     }
 
-    public init() {}
+    /// The folders the programs are looked up in, colon-separated; nil: PATH.
+    private let searchPath: String?
 
-    /// The program's path on PATH, found once per process: given a bare name, swift-subprocess
-    /// tries to start it in every PATH folder in turn, a process per folder, on every call.
+    public init() { searchPath = nil }
+
+    /// Looks the programs up in `searchPath` (folders separated by colons) instead of PATH:
+    /// for tests with stand-ins for Slurm's commands, which must not change PATH for everything
+    /// else in their process (builds they start would find the stand-ins too).
+    public init(searchPath: String) { self.searchPath = searchPath }
+
+    /// The program's path, found once per process and search path: given a bare name,
+    /// swift-subprocess tries to start it in every PATH folder in turn, a process per folder,
+    /// on every call.
     private static let found = Mutex<[String: String]>([:])
 
-    static func locate(_ program: String) -> String? {
-        if let known = found.withLock({ $0[program] }) { return known }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    func locate(_ program: String) -> String? {
+        let key = (searchPath.map { $0 + "\u{0}" } ?? "") + program
+        if let known = Self.found.withLock({ $0[key] }) { return known }
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/\(program)"
             if access(candidate, X_OK) == 0 {
-                found.withLock { $0[program] = candidate }
+                Self.found.withLock { $0[key] = candidate }
                 return candidate
             }
         }
@@ -48,7 +58,7 @@ public struct SlurmClient: Sendable {
     /// Runs `program` with `arguments`, `input` on its stdin. Throws a usage error naming the
     /// program when it is not installed (xgraph runs on a machine that is not a login node).
     public func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Output {
-        guard let path = Self.locate(program) else {
+        guard let path = locate(program) else {
             throw XGraphError.usage("\(program) not found on PATH: --executor slurm runs on a Slurm login node "
                 + "(a machine where `\(program)` works); on this machine use --executor local")
         }

@@ -31,8 +31,8 @@ public enum FolderUsers {
         func inside(_ link: String) -> Bool { link == folder || link.hasPrefix(prefix) }
         let me = getpid()
         let createdSince: ((Int32) -> Bool)? = mark.flatMap { m in
-            guard let now = ProcessMark.now(), let limits = ProcessMark.limits() else { return nil }
-            return m.created(until: now, pidMax: limits.pidMax, inUse: limits.inUse)
+            guard let now = ProcessMark.now(), let pidMax = ProcessMark.pidMax() else { return nil }
+            return m.created(until: now, pidMax: pidMax, inUse: now.tasks)
         }
         var users: [User] = []
         for entry in POSIXList.names("/proc") ?? [] {

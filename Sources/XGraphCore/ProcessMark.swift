@@ -22,9 +22,12 @@ public struct ProcessMark: Sendable, Equatable {
     public var lastPID: Int32
     /// Processes and threads created since boot (`processes` in /proc/stat).
     public var created: UInt64
+    /// Tasks (processes and threads) alive at the mark (the fourth field of /proc/loadavg,
+    /// running/total): ids in use that the cycle skips.
+    public var tasks: Int
 
-    public init(lastPID: Int32, created: UInt64) {
-        self.lastPID = lastPID; self.created = created
+    public init(lastPID: Int32, created: UInt64, tasks: Int = 0) {
+        self.lastPID = lastPID; self.created = created; self.tasks = tasks
     }
 
     /// The mark now; nil off Linux, or where /proc is not this process's (a process id
@@ -33,10 +36,12 @@ public struct ProcessMark: Sendable, Equatable {
         #if os(Linux)
         guard let own = POSIXLink.target("/proc/self"), own == String(getpid()),
               let loadavg = read("/proc/loadavg"), let stat = read("/proc/stat") else { return nil }
-        guard let last = loadavg.split(separator: " ").last.flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+        let fields = loadavg.split(separator: " ")
+        guard fields.count >= 5, let last = Int32(fields[4].trimmingCharacters(in: .whitespacesAndNewlines)),
+              let slash = fields[3].firstIndex(of: "/"), let tasks = Int(fields[3][fields[3].index(after: slash)...]),
               let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("processes ") }),
               let created = UInt64(line.dropFirst("processes ".count).trimmingCharacters(in: .whitespaces)) else { return nil }
-        return ProcessMark(lastPID: last, created: created)
+        return ProcessMark(lastPID: last, created: created, tasks: tasks)
         #else
         return nil
         #endif
@@ -57,17 +62,12 @@ public struct ProcessMark: Sendable, Equatable {
         return { $0 > a || ($0 >= 1 && $0 <= b) }
     }
 
-    /// pid_max and the number of tasks (processes and threads) alive, from /proc.
-    public static func limits() -> (pidMax: Int32, inUse: Int)? {
+    /// pid_max, from /proc; nil off Linux or where it cannot be read.
+    public static func pidMax() -> Int32? {
         #if os(Linux)
-        guard let text = read("/proc/sys/kernel/pid_max"), let max = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let loadavg = read("/proc/loadavg") else { return nil }
-        // The fourth field is running/total.
-        let fields = loadavg.split(separator: " ")
-        guard fields.count >= 4, let slash = fields[3].firstIndex(of: "/"), let total = Int(fields[3][fields[3].index(after: slash)...]) else { return nil }
-        return (max, total)
+        read("/proc/sys/kernel/pid_max").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #else
-        return nil
+        nil
         #endif
     }
 
@@ -78,8 +78,9 @@ public struct ProcessMark: Sendable, Equatable {
 }
 
 /// readlink(2) into a String.
-enum POSIXLink {
-    static func target(_ path: String) -> String? {
+public enum POSIXLink {
+    /// The link's target; nil when it cannot be read (errno says why).
+    public static func target(_ path: String) -> String? {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buf, buf.count - 1)
         guard n > 0 else { return nil }

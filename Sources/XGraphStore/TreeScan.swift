@@ -112,10 +112,8 @@ struct TreeScan {
     }
 
     static func readLink(_ path: String) throws -> String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buf, buf.count - 1)
-        guard n >= 0 else { throw POSIX.ioError("read link", path) }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let target = POSIXLink.target(path) else { throw POSIX.ioError("read link", path) }
+        return target
     }
 
     /// Most links one resolution follows, as the kernel's ELOOP limit.

@@ -275,21 +275,23 @@ enum SlurmBench {
 
     /// The squeue polls an `XGRAPH_DEBUG_SLURM=1` run logged so far.
     static func polls(_ stderrPath: String) -> Int {
-        guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8) else { return 0 }
-        return text.split(separator: "\n").filter { $0.contains("squeue poll ") }.count
+        lines(stderrPath).filter { $0.contains("squeue poll ") }.count
     }
 
     /// The build's lines about nodes that failed (the first few), for a build that did not succeed.
     static func failures(_ path: String) {
-        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
-            .filter { $0.contains("FAILED") || $0.contains("failed") || $0.hasPrefix("error") || $0.hasPrefix("xgraph:") }
-        for l in lines.prefix(5) { say("    | " + l) }
+        let failed = lines(path).filter { $0.contains("FAILED") || $0.contains("failed") || $0.hasPrefix("error") || $0.hasPrefix("xgraph:") }
+        for l in failed.prefix(5) { say("    | " + l) }
     }
 
     static func tail(_ path: String) {
-        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
-            .filter { !$0.contains("squeue poll ") && !$0.contains("scontrol: job") }
-        for l in lines.suffix(5) { say("    | " + l) }
+        let rest = lines(path).filter { !$0.contains("squeue poll ") && !$0.contains("scontrol: job") }
+        for l in rest.suffix(5) { say("    | " + l) }
+    }
+
+    /// The lines of a file the bench wrote; none when it cannot be read.
+    static func lines(_ path: String) -> [Substring] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
     }
 
     static func onPath(_ tool: String) -> String? {

@@ -59,8 +59,7 @@ public actor SlurmQueue {
     /// A new job was submitted as `identity`: it counts as queued until a later poll says
     /// otherwise, and the next poll comes soon, since it may end quickly.
     public func noteSubmitted(_ submitted: [(job: String, identity: SlurmJobIdentity)]) {
-        interval = shortest
-        wake(by: (attemptedAt ?? .now) + interval)
+        pollSoon()
         for (job, identity) in submitted {
             fresh[job] = polls
             if jobs[job] == nil { jobs[job] = SlurmListedJob(state: .pending(reason: "submitted"), identity: identity) }
@@ -149,6 +148,14 @@ public actor SlurmQueue {
     private var nextPollDue: ContinuousClock.Instant {
         guard let began = attemptedAt, let ended = endedAt else { return .now }
         return max(began + interval, ended + interval / 2)
+    }
+
+    /// Something may change soon (a job just submitted, one squeue stopped listing still
+    /// there): the next poll comes after the shortest interval, and a sleeping driver is woken
+    /// for it.
+    private func pollSoon() {
+        interval = shortest
+        wake(by: nextPollDue)
     }
 
     /// Wakes the driver early if it sleeps past `instant`.
@@ -310,8 +317,7 @@ public actor SlurmQueue {
                         return true
                     }
                     debug("scontrol --json: job \(job) is \(listed.state.text)")
-                    interval = shortest
-                    wake(by: (attemptedAt ?? .now) + interval)
+                    pollSoon()
                     return false
                 }
                 // An id the controller no longer knows fails here too; only a rejected option
@@ -334,8 +340,7 @@ public actor SlurmQueue {
         let listed = Self.parse("\(job)\u{1F}\(state)\u{1F}\u{1F}\(identity.name)\u{1F}\(identity.log)\u{1F}")
         debug("scontrol: job \(job) is \(state)")
         if listed[job] == nil { return true }
-        interval = shortest
-        wake(by: (attemptedAt ?? .now) + interval)
+        pollSoon()
         return false
     }
 
